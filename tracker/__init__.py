@@ -1,0 +1,166 @@
+"""The customs enterprise-outreach tracker (百企大调研): the application factory."""
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from tracker.config import DefaultConfig
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    instance_path = os.environ.get("TRACKER_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    load_config(app, config)
+    register_logging(app)
+    register_extensions(app)
+    register_request_hooks(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    """Defaults, then instance/config.py, then TRACKER_* variables, then the caller's overrides."""
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("TRACKER")
+    if overrides:
+        app.config.update(overrides)
+
+    production = app.config["ENV"] == "production"
+    if production and not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "TRACKER_SECRET_KEY is not set. With TRACKER_ENV=production the tracker will not start "
+            "without a fixed secret key: set TRACKER_SECRET_KEY to a long random value "
+            "(python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _development_secret_key(Path(app.instance_path) / "secret_key")
+
+    from tracker.database import database_uri, engine_options
+    from tracker.security import https_enabled
+
+    uri = database_uri(app)
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app, uri))
+    if https_enabled(app):
+        app.config.update(
+            SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https"
+        )
+
+
+def _development_secret_key(path: Path) -> str:
+    """Generate the key once; O_EXCL makes concurrent first starts agree on one key."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def register_logging(app: Flask) -> None:
+    if not app.debug and not app.testing and not logging.getLogger("tracker").handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger("tracker").addHandler(handler)
+        logging.getLogger("tracker").setLevel(logging.INFO)
+
+
+def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from tracker import models  # noqa: F401  (every model registered before mappers configure)
+    from tracker.audit.listeners import register_audit_listeners
+    from tracker.database import configure_sqlite
+    from tracker.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from tracker.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from tracker.auth.services import load_user_by_session_token, unauthorized
+
+    login_manager.user_loader(load_user_by_session_token)
+    login_manager.unauthorized_handler(unauthorized)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    # Our session tokens already tie the session to the account; "basic" keeps remember-me working.
+    login_manager.session_protection = "basic"
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+    register_audit_listeners()
+
+    if app.config.get("PROXY_FIX_X_FOR"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from tracker.permissions import enforce_access
+    from tracker.security import set_security_headers
+
+    app.before_request(enforce_access)
+    app.after_request(set_security_headers)
+
+
+def register_blueprints(app: Flask) -> None:
+    from tracker.admin.routes import bp as admin_bp
+    from tracker.api.routes import bp as api_bp
+    from tracker.auth.routes import bp as auth_bp
+    from tracker.main.routes import bp as main_bp
+    from tracker.portal.routes import bp as portal_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(portal_bp, url_prefix="/portal")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def register_error_handlers(app: Flask) -> None:
+    from tracker.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from tracker.forms import EmptyForm
+    from tracker.i18n import local_datetime
+
+    app.jinja_env.filters["localtime"] = local_datetime
+    app.jinja_env.globals["empty_form"] = EmptyForm
+
+    @app.context_processor
+    def inject_locale():
+        return {"current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])}
+
+
+def register_cli(app: Flask) -> None:
+    from tracker.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,1 @@
+"""Administration: users, offices and departments, the audit trail."""

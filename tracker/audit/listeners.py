@@ -1,0 +1,159 @@
+"""One mechanism for the whole app: a session listener that records every insert, update and delete.
+
+Models opt out with ``__audited__ = False``; ``__audit_redact__`` lists fields whose values are never
+written (only the fact that they changed) and ``__audit_ignore__`` fields not worth a record.
+"""
+import contextvars
+import enum
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Mapper, Session
+
+from tracker.audit.models import AuditAction, AuditRecord
+from tracker.extensions import db
+from tracker.types import utcnow
+
+REDACTED = "[redacted]"
+
+# The actor outside a request (CLI commands): (user id or None, label).
+cli_actor: contextvars.ContextVar[tuple[int | None, str]] = contextvars.ContextVar(
+    "cli_actor", default=(None, "system")
+)
+
+
+def current_actor() -> tuple[int | None, str, str | None]:
+    if has_request_context():
+        actor = g.get("actor")
+        if actor is not None:
+            return actor[0], actor[1], request.remote_addr
+        return None, "anonymous", request.remote_addr
+    actor_id, label = cli_actor.get()
+    return actor_id, label, None
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, (bytes, bytearray)):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return str(value)
+
+
+def _audited(obj: Any) -> bool:
+    return getattr(obj, "__audited__", True) and hasattr(obj, "__table__")
+
+
+def _entity_id(obj: Any) -> str:
+    identity = sa.inspect(obj).identity
+    if identity is None:
+        return ""
+    return ",".join(str(part) for part in identity)
+
+
+def _value(obj: Any, key: str, value: Any) -> Any:
+    return REDACTED if key in getattr(obj, "__audit_redact__", ()) else _json_value(value)
+
+
+def _snapshot(obj: Any, *, as_new: bool) -> dict[str, list[Any]]:
+    state = sa.inspect(obj)
+    ignored = getattr(obj, "__audit_ignore__", ())
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in ignored:
+            continue
+        value = state.dict.get(attr.key)
+        if value is None:
+            continue
+        shown = _value(obj, attr.key, value)
+        changes[attr.key] = [None, shown] if as_new else [shown, None]
+    return changes
+
+
+def _diff(obj: Any) -> dict[str, list[Any]]:
+    state = sa.inspect(obj)
+    ignored = getattr(obj, "__audit_ignore__", ())
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in ignored:
+            continue
+        history = state.attrs[attr.key].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old == new:
+            continue
+        changes[attr.key] = [_value(obj, attr.key, old), _value(obj, attr.key, new)]
+    return changes
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    rows = []
+    actor_id, actor_name, ip = current_actor()
+
+    def add(obj: Any, action: AuditAction, changes: dict) -> None:
+        rows.append(
+            {
+                "occurred_at": utcnow(),
+                "actor_id": actor_id,
+                "actor_name": actor_name[:100],
+                "ip_address": ip,
+                "action": action,
+                "entity_type": obj.__tablename__,
+                "entity_id": _entity_id(obj),
+                "changes": changes,
+            }
+        )
+
+    for obj in session.new:
+        if _audited(obj):
+            add(obj, AuditAction.INSERT, _snapshot(obj, as_new=True))
+    for obj in session.dirty:
+        if _audited(obj) and session.is_modified(obj, include_collections=False):
+            changes = _diff(obj)
+            if changes:
+                add(obj, AuditAction.UPDATE, changes)
+    for obj in session.deleted:
+        if _audited(obj):
+            add(obj, AuditAction.DELETE, _snapshot(obj, as_new=False))
+    if rows:
+        # Core insert on the flush's own connection: same transaction, no re-entrant flush.
+        session.connection().execute(sa.insert(AuditRecord.__table__), rows)
+
+
+def _load_old_values(mapper: Mapper, cls: type) -> None:
+    """Make column attributes load their old value on set, so an update records what it replaced."""
+    if not getattr(cls, "__audited__", True):
+        return
+    for attr in mapper.column_attrs:
+        instrumented = getattr(cls, attr.key)
+        if not event.contains(instrumented, "set", _noop):
+            event.listen(instrumented, "set", _noop, active_history=True)
+
+
+def _noop(target, value, oldvalue, initiator):
+    return value
+
+
+def register_audit_listeners() -> None:
+    """Idempotent: the factory may run many times in one process (tests)."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+    for mapper in db.Model.registry.mappers:
+        _load_old_values(mapper, mapper.class_)

@@ -1,0 +1,66 @@
+"""Sign-in and password forms."""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from tracker.security import is_common_password
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    next = HiddenField()
+    submit = SubmitField(_l("Sign in"))
+
+
+def check_new_password(password: str, username: str | None = None) -> str | None:
+    """The reason a new password is refused, or None. Shared by forms and the CLI."""
+    from flask_babel import gettext as _
+
+    low, high = current_app.config["PASSWORD_MIN_LENGTH"], current_app.config["PASSWORD_MAX_LENGTH"]
+    if len(password) < low:
+        return _("The password must have at least %(n)d characters.", n=low)
+    if len(password) > high:
+        return _("The password must have at most %(n)d characters.", n=high)
+    if is_common_password(password) or (username and username.lower() in password.lower()):
+        return _("This password is too common or too easy to guess. Please choose another.")
+    return None
+
+
+class NewPasswordMixin:
+    new_password = PasswordField(_l("New password"), validators=[DataRequired()])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords do not match."))],
+    )
+
+    username_for_check: str | None = None
+
+    def validate_new_password(self, field):
+        reason = check_new_password(field.data or "", self.username_for_check)
+        if reason:
+            raise ValidationError(reason)
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Change password"))
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.username_for_check = user.username
+
+    def validate_current_password(self, field):
+        from tracker.auth.services import verify_password
+
+        if not verify_password(self.user, field.data or ""):
+            raise ValidationError(_l("The current password is not correct."))
+
+
+class LanguageForm(FlaskForm):
+    lang = HiddenField(validators=[DataRequired()])
+    next = HiddenField()

@@ -1,0 +1,110 @@
+"""The user account and its role."""
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.enterprises.models import Enterprise
+from tracker.extensions import db
+from tracker.offices.models import Office
+from tracker.types import UTCDateTime, enum_column, utcnow
+
+
+class Role(str, enum.Enum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    OFFICER = "officer"
+    ENTERPRISE_CONTACT = "enterprise_contact"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+    @property
+    def is_staff(self) -> bool:
+        return self is not Role.ENTERPRISE_CONTACT
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.MANAGER: _l("Manager"),
+    Role.OFFICER: _l("Customs officer"),
+    Role.ENTERPRISE_CONTACT: _l("Enterprise contact"),
+}
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, db.Model):
+    """Someone who signs in: customs staff (关员, 科长) or a firm's contact (企业联系人)."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        # A contact always belongs to one firm, and staff never do.
+        sa.CheckConstraint(
+            "(role = 'enterprise_contact' AND enterprise_id IS NOT NULL)"
+            " OR (role <> 'enterprise_contact' AND enterprise_id IS NULL)",
+            name="contact_has_enterprise",
+        ),
+    )
+    __audit_redact__ = ("password_hash", "session_token")
+    __audit_ignore__ = ("last_login_at",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower case; sign-in compares case-insensitively.
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id", ondelete="RESTRICT"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    # scrypt hashes at N=2^17 run to about 165 characters.
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    # What Flask-Login keeps in the session and remember cookie; rotating it ends every session.
+    session_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_session_token)
+    # The interface language the user chose ("zh" or "en"); None means the default.
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    office: Mapped[Office] = relationship()
+    enterprise: Mapped[Enterprise | None] = relationship()
+
+    # Flask-Login ---------------------------------------------------------------
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def rotate_session_token(self) -> None:
+        """End every session and remember-me cookie this user has."""
+        self.session_token = new_session_token()
+
+    # Role helpers --------------------------------------------------------------
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role is Role.MANAGER
+
+    @property
+    def is_contact(self) -> bool:
+        return self.role is Role.ENTERPRISE_CONTACT
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role.value}>"

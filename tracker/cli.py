@@ -1,0 +1,147 @@
+"""Command-line commands: `flask --app tracker users ...` and `seed-demo`."""
+import getpass
+import os
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from tracker.audit.listeners import cli_actor
+from tracker.auth import services
+from tracker.auth.models import Role, User
+from tracker.enterprises.identifiers import IdentifierError, validate_uscc
+from tracker.enterprises.models import Enterprise
+from tracker.extensions import db
+from tracker.offices.models import Office
+
+users_cli = AppGroup("users", help="Create and manage user accounts.")
+
+
+def _as_cli_actor() -> None:
+    """Attribute audit records written by a command to the operating-system user who ran it."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = str(os.getuid())
+    cli_actor.set((None, f"cli:{name}"))
+
+
+def _fail(message: str) -> None:
+    db.session.rollback()
+    raise click.ClickException(message)
+
+
+def _user_or_fail(username: str) -> User:
+    user = services.find_user(username)
+    if user is None:
+        _fail(f"No user named {username!r}.")
+    return user
+
+
+def _prompt_password(username: str) -> str:
+    from tracker.auth.forms import check_new_password
+
+    while True:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        reason = check_new_password(password, username)
+        if reason is None:
+            return password
+        click.echo(reason, err=True)
+
+
+@users_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--office", "office_code", help="Office code, e.g. 0930 (contacts take their firm's office).")
+@click.option("--enterprise", "enterprise_uscc", help="The firm's USCC (enterprise contacts only).")
+@click.option("--display-name", default=None)
+@click.option("--password", default=None, help="Prompted for when not given.")
+def create_user_command(username, role, office_code, enterprise_uscc, display_name, password):
+    """Create a user."""
+    _as_cli_actor()
+    office = enterprise = None
+    if office_code:
+        office = db.session.scalar(sa.select(Office).where(Office.code == office_code))
+        if office is None:
+            _fail(f"No office with code {office_code!r}.")
+    if enterprise_uscc:
+        try:
+            code = validate_uscc(enterprise_uscc, allow_bad_check=True)
+        except IdentifierError:
+            _fail(f"{enterprise_uscc!r} is not a unified social credit code.")
+        enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == code))
+        if enterprise is None:
+            _fail(f"No enterprise with USCC {code}.")
+    if password is None:
+        password = _prompt_password(username)
+    try:
+        user = services.create_user(
+            username=username,
+            display_name=display_name or username,
+            role=Role(role),
+            office=office,
+            enterprise=enterprise,
+            password=password,
+        )
+    except services.AccountError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.username} ({user.office.code}).")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def deactivate_user_command(username):
+    """Deactivate a user; their sessions end at once."""
+    _as_cli_actor()
+    user = _user_or_fail(username)
+    try:
+        services.deactivate_user(user)
+    except services.AccountError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"Deactivated {user.username}.")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.option("--password", default=None, help="Prompted for when not given.")
+def set_password_command(username, password):
+    """Set a user's password; their sessions end at once."""
+    from tracker.auth.forms import check_new_password
+
+    _as_cli_actor()
+    user = _user_or_fail(username)
+    if password is None:
+        password = _prompt_password(user.username)
+    reason = check_new_password(password, user.username)
+    if reason:
+        _fail(reason)
+    services.set_password(user, password)
+    db.session.commit()
+    click.echo(f"Password set for {user.username}.")
+
+
+@click.command("seed-demo")
+@click.option("--password", default=None, help="Password for every demo user; generated when not given.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+def seed_demo_command(password, if_empty):
+    """Load demo data (offices, departments, users, firms). Safe to run again."""
+    from tracker.demo import seed_demo
+
+    _as_cli_actor()
+    if if_empty and db.session.scalar(sa.select(sa.func.count(User.id))):
+        click.echo("The database already has users; demo data not loaded.")
+        return
+    result = seed_demo(password)
+    db.session.commit()
+    click.echo(result.summary())
+    if result.generated_password:
+        click.echo(f"Demo password (shown once): {result.generated_password}")
+        click.echo(f"Also written to {result.credentials_file} (mode 600).")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo_command)

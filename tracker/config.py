@@ -1,0 +1,46 @@
+"""Configuration defaults; instance/config.py and TRACKER_* variables override them."""
+from datetime import timedelta
+
+
+class DefaultConfig:
+    # "development" or "production"; production refuses to start without TRACKER_SECRET_KEY.
+    ENV = "development"
+    SECRET_KEY = None
+    # None means the SQLite file instance/tracker.sqlite3.
+    DATABASE_URL = None
+    # Seconds a SQLite writer waits for the lock before giving up.
+    SQLITE_BUSY_TIMEOUT = 10
+    # Behind HTTPS: HSTS and Secure cookies. Always on in production.
+    HTTPS = False
+
+    LANGUAGES = ("zh", "en")
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+    # Flask-Limiter: in memory for one process; set a Redis URI for several workers.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_USERNAME = "10 per minute"
+    LOGIN_LIMIT_PER_ADDRESS = "30 per minute"
+
+    # OWASP's scrypt level (N=2^17, r=8, p=1). Tests lower it for speed; a test pins this default.
+    PASSWORD_HASH_METHOD = "scrypt:131072:8:1"
+    PASSWORD_MIN_LENGTH = 10
+    PASSWORD_MAX_LENGTH = 128
+
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_COOKIE_NAME = "tracker_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_NAME = "tracker_remember"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # A form left open over a long visit must still submit.
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+
+    AUDIT_PAGE_SIZE = 50
+    # Where the demo credentials go when seed-demo generates a password.
+    DEMO_CREDENTIALS_FILE = "demo-credentials.txt"

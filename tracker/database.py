@@ -1,0 +1,52 @@
+"""Engine set-up: SQLite pragmas and write-locking transactions; PostgreSQL pool settings."""
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def database_uri(app: Flask) -> str:
+    url = app.config.get("DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(Path(app.instance_path) / "tracker.sqlite3")
+
+
+def engine_options(app: Flask, uri: str) -> dict:
+    if uri.startswith("sqlite"):
+        return {"connect_args": {"timeout": float(app.config["SQLITE_BUSY_TIMEOUT"])}}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_recycle": 1800}
+
+
+def _wants_write_lock() -> bool:
+    """Requests that may write take SQLite's write lock at BEGIN; reads stay concurrent.
+
+    A deferred transaction that reads and then writes cannot wait for the lock (SQLite would
+    deadlock), so it fails at once with "database is locked". BEGIN IMMEDIATE waits instead.
+    """
+    if has_request_context():
+        return request.method not in SAFE_METHODS
+    return True
+
+
+def configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, connection_record):
+        if not isinstance(dbapi_connection, sqlite3.Connection):
+            return
+        # Let SQLAlchemy, not the driver, issue BEGIN (see on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")

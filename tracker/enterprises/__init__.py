@@ -1,0 +1,1 @@
+"""Import/export firms (企业) of a district."""

@@ -1,0 +1,1 @@
+"""The home page, the team view and the health check."""

@@ -1,0 +1,143 @@
+"""Access control in one place: every endpoint declares who may use it, and queries are scoped.
+
+Views declare their rule with ``@allow(...)``; one ``before_request`` hook enforces it for every
+endpoint, and refuses any endpoint that declares none (fail closed). ``tests/test_access.py`` walks
+``app.url_map`` so a route without a rule cannot ship.
+"""
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+import sqlalchemy as sa
+from flask import abort, current_app, g, request
+from flask_login import current_user
+
+from tracker.auth.models import Role, User
+from tracker.offices.models import Office
+
+log = logging.getLogger("tracker.security")
+
+PUBLIC = "public"
+SIGNED_IN = "signed_in"
+STAFF = (Role.ADMIN, Role.MANAGER, Role.OFFICER)
+
+# Endpoints that are not our view functions (Flask's static files).
+BUILTIN_RULES: dict[str, "AccessRule"] = {}
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    public: bool = False
+    # None: any signed-in user; otherwise the roles allowed.
+    roles: frozenset[Role] | None = None
+
+    def describe(self) -> str:
+        if self.public:
+            return PUBLIC
+        if self.roles is None:
+            return SIGNED_IN
+        return ",".join(sorted(r.value for r in self.roles))
+
+
+def allow(*who: str | Role) -> Callable:
+    """Declare who may use a view: PUBLIC, SIGNED_IN, or one or more roles."""
+    if not who:
+        raise ValueError("allow() needs PUBLIC, SIGNED_IN or at least one role")
+    if who == (PUBLIC,):
+        rule = AccessRule(public=True)
+    elif who == (SIGNED_IN,):
+        rule = AccessRule()
+    else:
+        rule = AccessRule(roles=frozenset(Role(r) for r in who))
+
+    def decorate(view: Callable) -> Callable:
+        view.access_rule = rule  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+BUILTIN_RULES["static"] = AccessRule(public=True)
+
+
+def rule_for(endpoint: str) -> AccessRule | None:
+    if endpoint in BUILTIN_RULES:
+        return BUILTIN_RULES[endpoint]
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "access_rule", None)
+
+
+def is_api_request() -> bool:
+    return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+def enforce_access():
+    """before_request: apply the endpoint's rule (404s and 405s have no endpoint and pass through)."""
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None
+    rule = rule_for(endpoint)
+    if rule is None:
+        log.error("endpoint %s declares no access rule; refused", endpoint)
+        abort(403)
+    user = current_user
+    if user.is_authenticated:
+        # The audit trail's actor, read once here rather than inside a flush.
+        g.actor = (user.id, user.username)
+    if rule.public:
+        return None
+    if not user.is_authenticated:
+        if is_api_request():
+            abort(401)
+        return current_app.login_manager.unauthorized()
+    if rule.roles is not None and user.role not in rule.roles:
+        deny(f"role {user.role.value} not in {rule.describe()}")
+    return None
+
+
+def deny(reason: str, status: int = 403):
+    """Refuse and log who was refused what."""
+    who = current_user.username if current_user.is_authenticated else "anonymous"
+    log.warning(
+        "access denied: user=%s endpoint=%s path=%s ip=%s reason=%s",
+        who, request.endpoint, request.path, request.remote_addr, reason,
+    )
+    abort(status)
+
+
+def require(condition: bool, reason: str = "object check failed", status: int = 403) -> None:
+    """Per-object check inside a view; 404 hides the existence of another firm's records."""
+    if not condition:
+        deny(reason, status)
+
+
+# Query scoping ---------------------------------------------------------------
+def visible_office_ids(user: User) -> sa.Select:
+    """The ids of the offices in the user's subtree (his own office and those below it)."""
+    return sa.select(Office.id).where(Office.path.startswith(user.office.path, autoescape=True))
+
+
+def scope_users(stmt: sa.Select, user: User) -> sa.Select:
+    """Restrict a select of User to those a user may see."""
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is Role.ENTERPRISE_CONTACT:
+        return stmt.where(User.id == user.id)
+    return stmt.where(User.office_id.in_(visible_office_ids(user)))
+
+
+def scope_offices(stmt: sa.Select, user: User) -> sa.Select:
+    if user.role is Role.ADMIN:
+        return stmt
+    return stmt.where(Office.path.startswith(user.office.path, autoescape=True))
+
+
+def can_see_office(user: User, office: Office) -> bool:
+    return user.role is Role.ADMIN or (user.role.is_staff and user.office.contains(office))
+
+
+def can_see_enterprise(user: User, enterprise) -> bool:
+    """Contacts see only their own firm; staff see the firms of their office's subtree."""
+    if user.role is Role.ENTERPRISE_CONTACT:
+        return user.enterprise_id == enterprise.id
+    return can_see_office(user, enterprise.office)

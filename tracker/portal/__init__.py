@@ -1,0 +1,1 @@
+"""The enterprise contact's own view of his firm."""

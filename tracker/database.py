@@ -1,4 +1,5 @@
 """Engine set-up: SQLite pragmas and write-locking transactions; PostgreSQL pool settings."""
+import contextvars
 import sqlite3
 from pathlib import Path
 
@@ -7,6 +8,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Outside a request (CLI commands, scripts) transactions take the write lock at BEGIN by default.
+# The test suite turns this off for its own fixture sessions, which only read between requests.
+write_lock_outside_requests: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "write_lock_outside_requests", default=True
+)
 
 
 def database_uri(app: Flask) -> str:
@@ -30,7 +37,7 @@ def _wants_write_lock() -> bool:
     """
     if has_request_context():
         return request.method not in SAFE_METHODS
-    return True
+    return write_lock_outside_requests.get()
 
 
 def configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:

@@ -11,12 +11,13 @@ from tracker.audit.models import ACTION_LABELS
 from tracker.enterprises.identifiers import normalise_code
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
+from tracker.forms import select_choices
 from tracker.offices.models import Department, Office
 
 
-def office_choices() -> list[tuple[int, str]]:
+def office_choices():
     offices = db.session.scalars(sa.select(Office).order_by(Office.path))
-    return [(o.id, "\u3000" * o.depth + f"{o.name} ({o.code})") for o in offices]
+    return select_choices((o.id, "\u3000" * o.depth + f"{o.name} ({o.code})") for o in offices)
 
 
 class UserCreateForm(NewPasswordMixin, FlaskForm):
@@ -29,7 +30,7 @@ class UserCreateForm(NewPasswordMixin, FlaskForm):
         ],
     )
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role], validators=[DataRequired()])
+    role = SelectField(_l("Role"), choices=select_choices((r.value, ROLE_LABELS[r]) for r in Role), validators=[DataRequired()])
     office_id = SelectField(_l("Office"), coerce=int, validators=[Optional()])
     enterprise_uscc = StringField(
         _l("Enterprise (USCC, contacts only)"), validators=[Optional(), Length(max=40)]
@@ -127,7 +128,7 @@ class AuditFilterForm(FlaskForm):
     actor = StringField(_l("By"), validators=[Optional(), Length(max=100)])
     action = SelectField(
         _l("Action"),
-        choices=[("", _l("Any"))] + [(a.value, label) for a, label in ACTION_LABELS.items()],
+        choices=select_choices([("", _l("Any"))] + [(a.value, label) for a, label in ACTION_LABELS.items()]),
         validators=[Optional()],
     )
     date_from = DateField(_l("From"), validators=[Optional()])

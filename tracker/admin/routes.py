@@ -11,7 +11,7 @@ from tracker.audit.models import AuditAction, AuditRecord
 from tracker.auth import services
 from tracker.auth.models import Role, User
 from tracker.extensions import db
-from tracker.forms import EmptyForm
+from tracker.forms import EmptyForm, select_choices
 from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Department, Office
 from tracker.permissions import allow
@@ -168,7 +168,7 @@ def offices():
 def audit():
     form = AuditFilterForm(request.args)
     types = db.session.scalars(sa.select(AuditRecord.entity_type).distinct().order_by(AuditRecord.entity_type)).all()
-    form.entity_type.choices = [("", _("Any"))] + [(t, t) for t in types]
+    form.entity_type.choices = select_choices([("", _("Any"))] + [(t, t) for t in types])
     stmt = sa.select(AuditRecord)
     if form.validate():
         if form.entity_type.data:

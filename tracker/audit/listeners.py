@@ -60,10 +60,10 @@ def _audited(obj: Any) -> bool:
 
 
 def _entity_id(obj: Any) -> str:
-    identity = sa.inspect(obj).identity
-    if identity is None:
-        return ""
-    return ",".join(str(part) for part in identity)
+    # After a flush new objects have their keys but not yet an identity: read the keys off the row.
+    state = sa.inspect(obj)
+    keys = state.mapper.primary_key_from_instance(obj)
+    return ",".join(str(part) for part in keys)
 
 
 def _value(obj: Any, key: str, value: Any) -> Any:

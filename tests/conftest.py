@@ -1,0 +1,271 @@
+"""Fixtures: an app per test on a database migrated once per session, clients, a sign-in helper and factories.
+
+The suite runs on SQLite by default and on PostgreSQL when TRACKER_TEST_DATABASE_URL is set.
+"""
+import contextvars
+import os
+import re
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from flask import has_app_context
+from flask.testing import FlaskClient
+
+from tracker import create_app
+from tracker.auth.models import Role, User
+from tracker.database import write_lock_outside_requests
+from tracker.enterprises.models import Enterprise
+from tracker.extensions import db, limiter
+from tracker.offices.models import Department, Office
+
+PASSWORD = "correct horse battery"
+# Cheap hashing keeps the suite fast; test_auth pins the production default separately.
+FAST_HASH = "scrypt:1024:8:1"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("TRACKER_TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "tracker-test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("instance"))
+
+
+def make_config(database_url: str, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": database_url,
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "RATELIMIT_STORAGE_URI": os.environ.get("TRACKER_TEST_RATELIMIT_STORAGE_URI", "memory://"),
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url, instance_path):
+    """Build the schema once per session through the migrations themselves."""
+    from flask_migrate import upgrade
+
+    os.environ["TRACKER_INSTANCE_PATH"] = instance_path
+    app = create_app(make_config(database_url))
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_all_tables() -> None:
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        # Offices refer to offices: check foreign keys at commit, not per row.
+        db.session.execute(sa.text("PRAGMA defer_foreign_keys = ON"))
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config(request):
+    """Configuration overrides: parametrize it indirectly, e.g. [{"HTTPS": True}]."""
+    return getattr(request, "param", {})
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, as in a server: its own app context, `g` and session.
+
+    Without this, requests reuse the app context the test holds open, sharing `g` and the
+    database session with the test and with each other, which no real deployment does.
+    """
+
+    def open(self, *args, **kwargs):
+        # The test's session commits what it set up and drops its snapshot on both sides of a
+        # request, so it sees what the request wrote (SQLite WAL readers keep their snapshot).
+        self._end_test_transaction()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            self._end_test_transaction()
+
+    @staticmethod
+    def _end_test_transaction():
+        if has_app_context():
+            db.session.commit()
+
+
+@pytest.fixture
+def app(migrated_database, app_config):
+    app = create_app(make_config(migrated_database, **app_config))
+    app.test_client_class = IsolatedClient
+    # The test's own session reads between requests; it must not hold SQLite's write lock.
+    write_lock_outside_requests.set(False)
+    with app.app_context():
+        limiter.reset()
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# Sign-in helper --------------------------------------------------------------
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_from(response) -> str:
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def csrf(self, path: str = "/login") -> str:
+        return csrf_from(self.client.get(path))
+
+    def login(self, username: str, password: str = PASSWORD, follow=False, **extra):
+        token = self.csrf("/login")
+        data = {"username": username, "password": password, "csrf_token": token, **extra}
+        return self.client.post("/login", data=data, follow_redirects=follow)
+
+    def logout(self):
+        token = self.csrf("/account/password")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+    def post(self, path: str, data: dict | None = None, form_page: str | None = None, **kw):
+        """POST with a valid CSRF token taken from a page the user can open."""
+        token = self.csrf(form_page or "/account/password")
+        return self.client.post(path, data={**(data or {}), "csrf_token": token}, **kw)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+# Factories -----------------------------------------------------------------------
+@dataclass
+class Org:
+    root: Office
+    dalian: Office
+    yingkou: Office
+    bayuquan: Office
+
+
+class Factory:
+    """Builds records with sensible defaults; every call flushes so ids exist."""
+
+    def __init__(self):
+        self.counter = 0
+
+    def _n(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def org(self) -> Org:
+        root = Office(code="0000", name="海关总署", name_en="General Administration of Customs")
+        dalian = Office(code="0900", name="大连海关", name_en="Dalian Customs", parent=root)
+        yingkou = Office(code="0930", name="营口海关", name_en="Yingkou Customs", parent=dalian)
+        bayuquan = Office(code="0931", name="鲅鱼圈海关", name_en="Bayuquan Customs", parent=dalian)
+        db.session.add_all([root, dalian, yingkou, bayuquan])
+        db.session.add(Department(office=yingkou, name="综合业务科"))
+        db.session.flush()
+        return Org(root, dalian, yingkou, bayuquan)
+
+    def enterprise(self, office: Office, name: str | None = None, **kw) -> Enterprise:
+        from tracker.demo import make_uscc
+
+        n = self._n()
+        org_code = f"MA{n:07d}"
+        firm = Enterprise(
+            name=name or f"测试企业{n}有限公司", uscc=make_uscc("91", "210800", org_code), office=office, **kw
+        )
+        db.session.add(firm)
+        db.session.flush()
+        return firm
+
+    def user(self, role: Role | str, office: Office | None = None, username: str | None = None,
+             enterprise: Enterprise | None = None, password: str = PASSWORD, **kw) -> User:
+        from tracker.auth.services import hash_password
+
+        role = Role(role)
+        n = self._n()
+        if role is Role.ENTERPRISE_CONTACT and enterprise is None:
+            enterprise = self.enterprise(office)
+        user = User(
+            username=username or f"{role.value.replace('_', '-')}{n}",
+            display_name=f"用户{n}",
+            role=role,
+            office=enterprise.office if enterprise else office,
+            enterprise=enterprise,
+            password_hash=hash_password(password),
+            **kw,
+        )
+        db.session.add(user)
+        db.session.flush()
+        return user
+
+
+@pytest.fixture
+def factory(app):
+    return Factory()
+
+
+@dataclass
+class Cast:
+    """One user of each role, placed in the office tree the way the demo has them."""
+
+    org: Org
+    admin: User
+    manager: User  # 营口海关
+    manager_dl: User  # 大连海关
+    officer: User  # 营口海关
+    officer_byq: User  # 鲅鱼圈海关
+    contact: User  # a firm under 营口海关
+    contact_byq: User  # a firm under 鲅鱼圈海关
+
+    def by_role(self, role: str) -> User:
+        return {"admin": self.admin, "manager": self.manager, "officer": self.officer,
+                "enterprise_contact": self.contact}[role]
+
+
+@pytest.fixture
+def cast(factory):
+    org = factory.org()
+    result = Cast(
+        org=org,
+        admin=factory.user(Role.ADMIN, org.root, username="admin"),
+        manager=factory.user(Role.MANAGER, org.yingkou, username="manager"),
+        manager_dl=factory.user(Role.MANAGER, org.dalian, username="manager-dl"),
+        officer=factory.user(Role.OFFICER, org.yingkou, username="officer"),
+        officer_byq=factory.user(Role.OFFICER, org.bayuquan, username="bayuquan-officer"),
+        contact=factory.user(Role.ENTERPRISE_CONTACT, org.yingkou, username="yalisi"),
+        contact_byq=factory.user(Role.ENTERPRISE_CONTACT, org.bayuquan, username="longxin"),
+    )
+    db.session.commit()
+    return result

@@ -1,5 +1,6 @@
 """Sign-in, sign-out, sessions, throttling and passwords, driven through the forms."""
 import logging
+import os
 
 import pytest
 import sqlalchemy as sa
@@ -303,3 +304,34 @@ def test_admin_cannot_deactivate_himself(client, auth, cast):
     auth.post(f"/admin/users/{cast.admin.id}/deactivate")
     assert fresh(cast.admin).active
     assert client.get("/").status_code == 200
+
+
+REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="set TRACKER_TEST_REDIS_URL (CI does) to test the Redis limiter storage")
+def test_throttling_state_lives_in_redis_and_survives_a_new_worker(migrated_database, cast):
+    """Several gunicorn workers share one count: a fresh app on the same Redis still refuses."""
+    from tests.conftest import AuthActions, IsolatedClient, make_config
+    from tracker import create_app
+    from tracker.extensions import limiter
+
+    def worker():
+        app = create_app(make_config(migrated_database, RATELIMIT_STORAGE_URI=REDIS_URL))
+        app.test_client_class = IsolatedClient
+        return app
+
+    first = worker()
+    with first.app_context():
+        limiter.reset()
+        assert type(limiter.storage).__name__.lower().startswith("redis")
+        actions = AuthActions(first.test_client())
+        for _ in range(10):
+            assert actions.login("officer", "wrong password!").status_code == 200
+    second = worker()
+    with second.app_context():
+        assert AuthActions(second.test_client()).login("officer", "wrong password!").status_code == 429
+        limiter.reset()
+        db.engine.dispose()
+    with first.app_context():
+        db.engine.dispose()

@@ -156,13 +156,15 @@ def test_successful_sign_ins_do_not_count_against_the_limit(client, auth, cast):
 
 def test_sign_in_outcomes_and_denials_are_logged(client, auth, cast, caplog):
     caplog.set_level(logging.INFO, logger="tracker.security")
+    client.get("/team")
     auth.login("officer", "wrong password!")
     auth.login("officer")
     client.get("/admin/users")
     messages = [r.getMessage() for r in caplog.records if r.name == "tracker.security"]
     assert any("sign-in failed" in m and "officer" in m for m in messages)
     assert any("sign-in succeeded" in m and "officer" in m for m in messages)
-    assert any("access denied" in m and "admin.users" in m for m in messages)
+    assert any("access denied" in m and "admin.users" in m and "user=officer" in m for m in messages)
+    assert any("access denied" in m and "main.team" in m and "user=anonymous" in m for m in messages)
 
 
 def test_deactivating_a_user_ends_his_open_session(app, client, auth, cast):

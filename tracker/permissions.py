@@ -87,6 +87,8 @@ def enforce_access():
     if rule.public:
         return None
     if not user.is_authenticated:
+        log.info("access denied: user=anonymous endpoint=%s path=%s ip=%s reason=not signed in",
+                 endpoint, request.path, request.remote_addr)
         if is_api_request():
             abort(401)
         return current_app.login_manager.unauthorized()

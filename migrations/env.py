@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
+from tracker.database import include_in_autogenerate
 from tracker.types import UTCDateTime
 
 config = context.config
@@ -34,7 +35,7 @@ def process_revision_directives(context_, revision, directives):
 def configure_args(**extra) -> dict:
     args = dict(current_app.extensions["migrate"].configure_args)
     args.setdefault("process_revision_directives", process_revision_directives)
-    args.update(target_metadata=db.metadata, render_item=render_item, **extra)
+    args.update(target_metadata=db.metadata, render_item=render_item, include_object=include_in_autogenerate, **extra)
     return args
 
 

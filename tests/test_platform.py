@@ -120,7 +120,11 @@ def test_models_and_migrations_agree(app):
 
 
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        from tracker.database import include_in_autogenerate
+
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_in_autogenerate}
+        )
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 

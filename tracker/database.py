@@ -57,3 +57,8 @@ def configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic hook: the PostgreSQL-only trigram indexes live in migrations, not in the models."""
+    return not (type_ == "index" and name and name.endswith("_trgm"))

@@ -76,7 +76,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     office: Mapped[Office] = relationship()
-    enterprise: Mapped[Enterprise | None] = relationship()
+    enterprise: Mapped[Enterprise | None] = relationship(foreign_keys=[enterprise_id])
 
     # Flask-Login ---------------------------------------------------------------
     def get_id(self) -> str:

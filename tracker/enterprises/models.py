@@ -1,29 +1,145 @@
-"""The enterprise record. Minimal for now: enough for contacts to belong to a firm."""
-from datetime import datetime
+"""Enterprises (firms), their contacts, trade modes and dated credit levels."""
+from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from tracker.enterprises.reference import CREDIT_LEVEL_LABELS, CreditRegime
 from tracker.extensions import db
 from tracker.offices.models import Office
-from tracker.types import UTCDateTime, utcnow
+from tracker.types import UTCDateTime, enum_column, utcnow
+
+enterprise_trade_modes = sa.Table(
+    "enterprise_trade_modes",
+    db.metadata,
+    sa.Column("enterprise_id", sa.ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("trade_mode_id", sa.ForeignKey("trade_modes.id", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+
+class TradeMode(db.Model):
+    """A customs supervision mode (监管方式), e.g. 0110 一般贸易. An editable reference list."""
+
+    __tablename__ = "trade_modes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(4), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str | None] = mapped_column(sa.String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def display_name(self, locale: str | None = None) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name
 
 
 class Enterprise(db.Model):
-    """An import/export firm (进出口企业) under one customs office."""
+    """An import/export firm (进出口企业) under one customs office. Archived, never deleted."""
 
     __tablename__ = "enterprises"
+    __table_args__ = (
+        sa.CheckConstraint("economic_type IS NULL OR economic_type IN ('1','2','3','4','5','6','7','8','9')",
+                           name="economic_type"),
+        sa.Index("ix_enterprises_office_archived", "office_id", "archived_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    name_en: Mapped[str | None] = mapped_column(sa.String(300))
+    # Pinyin keys for search: initials ("ykylsfzyxgs") and full syllables, lower-case ASCII.
+    name_initials: Mapped[str] = mapped_column(sa.String(200), default="", index=True)
+    name_pinyin: Mapped[str] = mapped_column(sa.String(1000), default="")
     # Unified social credit code (统一社会信用代码), normalised to upper-case ASCII.
     uscc: Mapped[str] = mapped_column(sa.String(18), unique=True)
+    # Set when an officer accepted a USCC whose check character fails (early pilot codes).
+    uscc_override_reason: Mapped[str | None] = mapped_column(sa.Text)
     # Customs registration code (海关注册编码), 10 digits.
     customs_code: Mapped[str | None] = mapped_column(sa.String(10), unique=True)
     office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id", ondelete="RESTRICT"), index=True)
+    # County-level district (区县) and street address.
+    district: Mapped[str | None] = mapped_column(sa.String(100))
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    industry: Mapped[str | None] = mapped_column(sa.String(100))
+    # One of ECONOMIC_TYPES' keys (the same digits as position 6 of the customs code).
+    economic_type: Mapped[str | None] = mapped_column(sa.String(1))
+    # Key firm (重点企业).
+    is_key: Mapped[bool] = mapped_column(default=False, index=True)
+    # The officer responsible for the firm (联系关员).
+    assigned_officer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL", use_alter=True), index=True
+    )
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    # The current credit level: the level of the newest rating; kept by the credit service.
+    credit_level: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     office: Mapped[Office] = relationship()
+    assigned_officer: Mapped["User | None"] = relationship(foreign_keys=[assigned_officer_id])  # noqa: F821
+    trade_modes: Mapped[list[TradeMode]] = relationship(secondary=enterprise_trade_modes, order_by=TradeMode.code)
+    contacts: Mapped[list["EnterpriseContact"]] = relationship(
+        back_populates="enterprise", cascade="all, delete-orphan", order_by="EnterpriseContact.id"
+    )
+    credit_ratings: Mapped[list["CreditRating"]] = relationship(
+        back_populates="enterprise", cascade="all, delete-orphan", order_by="CreditRating.valid_from.desc()"
+    )
+
+    @validates("name")
+    def _keep_pinyin_keys(self, key: str, name: str) -> str:
+        from tracker.enterprises.search import pinyin_keys
+
+        name = " ".join((name or "").split())
+        self.name_initials, self.name_pinyin = pinyin_keys(name)
+        return name
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def credit_level_label(self) -> str:
+        return str(CREDIT_LEVEL_LABELS.get(self.credit_level, "")) if self.credit_level else ""
 
     def __repr__(self) -> str:
         return f"<Enterprise {self.uscc} {self.name}>"
+
+
+class EnterpriseContact(db.Model):
+    """A person at the firm the office deals with (not necessarily a user of the tracker)."""
+
+    __tablename__ = "enterprise_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    title: Mapped[str | None] = mapped_column(sa.String(100))
+    phone: Mapped[str | None] = mapped_column(sa.String(50))
+    email: Mapped[str | None] = mapped_column(sa.String(200))
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="contacts")
+
+
+class CreditRating(db.Model):
+    """One period of a firm's customs credit level (企业信用等级), under the regime of its time."""
+
+    __tablename__ = "credit_ratings"
+    __table_args__ = (
+        sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="period"),
+        sa.UniqueConstraint("enterprise_id", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id", ondelete="CASCADE"), index=True)
+    regime: Mapped[CreditRegime] = mapped_column(enum_column(CreditRegime, "regime"))
+    # A key of CREDIT_LEVEL_LABELS valid for the regime (checked by the service).
+    level: Mapped[str] = mapped_column(sa.String(32))
+    valid_from: Mapped[date]
+    # None while the level holds.
+    valid_to: Mapped[date | None]
+    note: Mapped[str | None] = mapped_column(sa.String(300))
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="credit_ratings")
+
+    @property
+    def level_label(self) -> str:
+        return str(CREDIT_LEVEL_LABELS.get(self.level, self.level))

@@ -1,0 +1,1 @@
+"""Survey campaigns (调研活动) and their rosters of firms."""

@@ -1,0 +1,1 @@
+"""Yearly customs-declaration counts per firm and their import from statistics files."""

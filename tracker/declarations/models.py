@@ -1,0 +1,76 @@
+"""Declaration counts and the imports that brought them."""
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.extensions import db
+from tracker.types import UTCDateTime, enum_column, utcnow
+
+
+class ImportStatus(str, enum.Enum):
+    READING = "reading"  # the file is being read and checked
+    READY = "ready"  # checked, every row valid: the preview waits for the officer
+    INVALID = "invalid"  # checked, some rows wrong: nothing can be written
+    COMMITTED = "committed"
+    FAILED = "failed"  # could not be read at all (not CSV/XLSX, corrupt, too large)
+    DISCARDED = "discarded"
+
+
+class DeclarationImport(db.Model):
+    """An uploaded statistics file: read, previewed, then committed whole or not at all."""
+
+    __tablename__ = "declaration_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    # SHA-256 of the file: the commit re-reads exactly the file that was previewed.
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    file_format: Mapped[str] = mapped_column(sa.String(8))
+    size_bytes: Mapped[int]
+    # Where the upload waits between preview and commit (under instance/uploads).
+    stored_path: Mapped[str | None] = mapped_column(sa.String(500))
+    # The office whose firms the file describes; new firms are created under it.
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id", ondelete="RESTRICT"), index=True)
+    # Year for rows that give none.
+    default_year: Mapped[int | None]
+    status: Mapped[ImportStatus] = mapped_column(enum_column(ImportStatus, "status"), default=ImportStatus.READING)
+    # Progress while reading: rows read so far and bytes of the file consumed.
+    rows_read: Mapped[int] = mapped_column(default=0)
+    bytes_read: Mapped[int] = mapped_column(default=0)
+    # {"rows", "new_firms", "new_counts", "updated_counts", "unchanged", "years"} and samples.
+    summary: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # [{"row": n, "column": name, "code": ..., "message": ...}], capped.
+    errors: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+    error_count: Mapped[int] = mapped_column(default=0)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    office = relationship("Office")
+    uploaded_by = relationship("User")
+
+
+class DeclarationCount(db.Model):
+    """The number of customs declarations (报关单票数) a firm filed in one year."""
+
+    __tablename__ = "declaration_counts"
+    __table_args__ = (
+        sa.UniqueConstraint("enterprise_id", "year"),
+        # Screening asks "which firms reached N in year Y".
+        sa.Index("ix_declaration_counts_year_declarations", "year", "declarations"),
+        sa.CheckConstraint("declarations >= 0", name="non_negative"),
+        sa.CheckConstraint("year BETWEEN 1980 AND 2200", name="year_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    declarations: Mapped[int]
+    # The import that last set this count (None when typed in by hand or seeded).
+    import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("declaration_imports.id", ondelete="SET NULL"), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    source = relationship(DeclarationImport)

@@ -44,6 +44,8 @@ class RosterEntry(db.Model):
 
     __tablename__ = "roster_entries"
     __table_args__ = (sa.UniqueConstraint("campaign_id", "enterprise_id"),)
+    # Derived from counts and decisions at each screening; the decisions carry the audit trail.
+    __audited__ = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"))

@@ -130,6 +130,10 @@ def register_blueprints(app: Flask) -> None:
     from tracker.admin.routes import bp as admin_bp
     from tracker.api.routes import bp as api_bp
     from tracker.auth.routes import bp as auth_bp
+    from tracker.campaigns.routes import bp as campaigns_bp
+    from tracker.declarations.routes import bp as imports_bp
+    from tracker.enterprises.routes import bp as enterprises_bp
+    from tracker.extensions import csrf
     from tracker.main.routes import bp as main_bp
     from tracker.portal.routes import bp as portal_bp
 
@@ -137,7 +141,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(portal_bp, url_prefix="/portal")
+    app.register_blueprint(enterprises_bp, url_prefix="/enterprises")
+    app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
+    app.register_blueprint(imports_bp, url_prefix="/imports")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    # Safe because the API authenticates by bearer token only, never by cookie (see enforce_access).
+    csrf.exempt(api_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

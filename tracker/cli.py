@@ -142,6 +142,55 @@ def seed_demo_command(password, if_empty):
         click.echo(f"Also written to {result.credentials_file} (mode 600).")
 
 
+@click.command("import-declarations")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--year", type=int, default=None, help="Year for rows that give none.")
+@click.option("--office", "office_code", default=None, help="Office whose firms the file covers (default: the top office).")
+@click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
+def import_declarations_command(path, year, office_code, dry_run):
+    """Import yearly declaration counts from a CSV or XLSX file: every row valid, or nothing written."""
+    from pathlib import Path
+
+    from tracker.declarations.reader import ImportFileError, detect_format
+    from tracker.declarations.services import analyse, apply_plan, describe, error_message
+
+    _as_cli_actor()
+    if office_code:
+        office = db.session.scalar(sa.select(Office).where(Office.code == office_code))
+        if office is None:
+            _fail(f"No office with code {office_code!r}.")
+    else:
+        office = db.session.scalar(sa.select(Office).where(Office.parent_id.is_(None)).order_by(Office.id))
+        if office is None:
+            _fail("No offices yet: run seed-demo or create the offices first.")
+    file = Path(path)
+    try:
+        with open(file, "rb") as fh:
+            file_format = detect_format(file.name, fh.read(8))
+        plan = analyse(file, file_format, office, year)
+    except ImportFileError as exc:
+        db.session.rollback()
+        click.echo(error_message(exc.code, exc.params), err=True)
+        raise SystemExit(1)
+    if not plan.valid:
+        db.session.rollback()
+        for error in plan.errors:
+            click.echo(describe(error.as_dict()), err=True)
+        click.echo(f"{len(plan.errors)} error(s); nothing written.", err=True)
+        raise SystemExit(1)
+    s = plan.summary()
+    line = (f"{s['rows']} rows: {s['new_firms']} new firms, {s['new_counts']} new counts, "
+            f"{s['updated_counts']} updated counts, {s['unchanged']} unchanged (office {office.code}).")
+    if dry_run:
+        db.session.rollback()
+        click.echo("Dry run, nothing written. " + line)
+        return
+    apply_plan(plan, office, None)
+    db.session.commit()
+    click.echo("Imported. " + line)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(import_declarations_command)

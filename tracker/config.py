@@ -17,7 +17,13 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
 
+    # The largest upload (declaration files); requests above it get 413.
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    IMPORT_MAX_ROWS = 1_000_000
+    # An XLSX may not expand beyond this, whatever its compressed size (zip bombs).
+    IMPORT_XLSX_MAX_UNCOMPRESSED = 300 * 1024 * 1024
+    # Read uploads in a background thread and show progress; tests read them inline.
+    IMPORT_IN_BACKGROUND = True
 
     # Flask-Limiter: in memory for one process; set a Redis URI for several workers.
     RATELIMIT_STORAGE_URI = "memory://"

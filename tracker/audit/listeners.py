@@ -103,38 +103,41 @@ def _diff(obj: Any) -> dict[str, list[Any]]:
     return changes
 
 
-def _after_flush(session: Session, flush_context) -> None:
-    rows = []
+def write_audit_rows(session: Session, changes: list[tuple[str, Any, AuditAction, dict]]) -> None:
+    """Write audit records for (entity type, entity id, action, {field: [old, new]}) in the session's transaction.
+
+    The flush listener uses it for ORM changes; bulk operations (imports) call it for the rows they
+    write with Core statements, so the trail has one shape whichever way a record changed.
+    """
+    if not changes:
+        return
     actor_id, actor_name, ip = current_actor()
+    now = utcnow()
+    rows = [
+        {"occurred_at": now, "actor_id": actor_id, "actor_name": actor_name[:100], "ip_address": ip,
+         "action": action, "entity_type": entity_type, "entity_id": str(entity_id), "changes": diff}
+        for entity_type, entity_id, action, diff in changes
+    ]
+    # Core insert on the session's own connection: same transaction, no re-entrant flush.
+    connection = session.connection()
+    for start in range(0, len(rows), 1000):
+        connection.execute(sa.insert(AuditRecord.__table__), rows[start:start + 1000])
 
-    def add(obj: Any, action: AuditAction, changes: dict) -> None:
-        rows.append(
-            {
-                "occurred_at": utcnow(),
-                "actor_id": actor_id,
-                "actor_name": actor_name[:100],
-                "ip_address": ip,
-                "action": action,
-                "entity_type": obj.__tablename__,
-                "entity_id": _entity_id(obj),
-                "changes": changes,
-            }
-        )
 
+def _after_flush(session: Session, flush_context) -> None:
+    changes = []
     for obj in session.new:
         if _audited(obj):
-            add(obj, AuditAction.INSERT, _snapshot(obj, as_new=True))
+            changes.append((obj.__tablename__, _entity_id(obj), AuditAction.INSERT, _snapshot(obj, as_new=True)))
     for obj in session.dirty:
         if _audited(obj) and session.is_modified(obj, include_collections=False):
-            changes = _diff(obj)
-            if changes:
-                add(obj, AuditAction.UPDATE, changes)
+            diff = _diff(obj)
+            if diff:
+                changes.append((obj.__tablename__, _entity_id(obj), AuditAction.UPDATE, diff))
     for obj in session.deleted:
         if _audited(obj):
-            add(obj, AuditAction.DELETE, _snapshot(obj, as_new=False))
-    if rows:
-        # Core insert on the flush's own connection: same transaction, no re-entrant flush.
-        session.connection().execute(sa.insert(AuditRecord.__table__), rows)
+            changes.append((obj.__tablename__, _entity_id(obj), AuditAction.DELETE, _snapshot(obj, as_new=False)))
+    write_audit_rows(session, changes)
 
 
 def _load_old_values(mapper: Mapper, cls: type) -> None:

@@ -1,0 +1,308 @@
+"""Declaration imports: formats and encodings, all-or-nothing, idempotence, limits, the web flow and the CLI."""
+import codecs
+import io
+import re
+import zipfile
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook
+
+from tests.conftest import csrf_from
+from tracker.audit.models import AuditRecord
+from tracker.declarations.models import DeclarationCount, DeclarationImport, ImportStatus
+from tracker.demo import make_uscc
+from tracker.enterprises.models import Enterprise
+from tracker.extensions import db
+
+YALISI = make_uscc("91", "210800", "MA0YLJ001")
+NEW_FIRM = make_uscc("91", "210804", "MA0NEW001")
+HEADER_ZH = ["统一社会信用代码", "海关编码", "企业名称", "年度", "报关单票数", "贸易方式"]
+
+
+def csv_bytes(rows, header=HEADER_ZH, encoding="utf-8", bom=False) -> bytes:
+    text = "\r\n".join(",".join(str(v) for v in row) for row in [header, *rows]) + "\r\n"
+    data = text.encode(encoding)
+    return (codecs.BOM_UTF8 + data) if bom else data
+
+
+def xlsx_bytes(rows, header=HEADER_ZH) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def counts():
+    db.session.rollback()
+    return {(c.enterprise_id, c.year): c.declarations for c in db.session.scalars(sa.select(DeclarationCount))}
+
+
+def firm(uscc):
+    db.session.rollback()
+    return db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == uscc))
+
+
+@pytest.fixture
+def yalisi(cast):
+    enterprise = cast.contact.enterprise
+    enterprise.uscc = YALISI
+    enterprise.name = "营口雅丽丝服装有限公司"
+    db.session.commit()
+    return enterprise
+
+
+def run_cli(runner, tmp_path, name, data, *args):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return runner.invoke(args=["import-declarations", str(path), *args])
+
+
+GOOD_ROWS = [
+    [YALISI, "2108940001", "营口雅丽丝服装有限公司", 2019, 96, "0214、0615"],
+    [YALISI.lower(), "", "营口雅丽丝服装有限公司", 2018, 88, ""],
+    [NEW_FIRM, "2108960099", "营口新开果蔬有限公司", 2019, 80, "0110"],
+]
+
+
+@pytest.mark.parametrize("encoding,bom", [("utf-8", True), ("utf-8", False), ("gb18030", False)])
+def test_csv_import_in_each_encoding(runner, tmp_path, yalisi, encoding, bom):
+    result = run_cli(runner, tmp_path, "counts.csv", csv_bytes(GOOD_ROWS, encoding=encoding, bom=bom),
+                     "--office", "0930")
+    assert result.exit_code == 0, result.output
+    assert "1 new firms" in result.output and "3 new counts" in result.output
+    new = firm(NEW_FIRM)
+    assert new.name == "营口新开果蔬有限公司" and new.office.code == "0930" and new.name_initials == "ykxkgsyxgs"
+    assert counts()[(yalisi.id, 2019)] == 96 and counts()[(new.id, 2019)] == 80
+    assert {m.code for m in firm(YALISI).trade_modes} == {"0214", "0615"}
+    assert firm(YALISI).customs_code == "2108940001"
+
+
+def test_xlsx_import_and_english_headers(runner, tmp_path, yalisi):
+    header = ["USCC", "customs_code", "name", "year", "declarations", "trade_modes"]
+    rows = [[YALISI, None, "营口雅丽丝服装有限公司", 2019, 96, "0214"], [NEW_FIRM, None, "营口新开果蔬有限公司", 2019.0, 80.0, None]]
+    result = run_cli(runner, tmp_path, "counts.xlsx", xlsx_bytes(rows, header), "--office", "0930")
+    assert result.exit_code == 0, result.output
+    assert counts()[(firm(NEW_FIRM).id, 2019)] == 80
+
+
+def test_one_bad_row_writes_nothing_and_is_named(runner, tmp_path, yalisi):
+    bad_check = YALISI[:-1] + ("A" if YALISI[-1] != "A" else "B")
+    rows = GOOD_ROWS + [
+        [bad_check, "", "某公司", 2019, 12, ""],
+        [NEW_FIRM, "", "营口新开果蔬有限公司", "二〇一九", 5, ""],
+        [YALISI, "", "", 2017, -3, ""],
+    ]
+    before_audit = db.session.scalar(sa.select(sa.func.count(AuditRecord.id)))
+    result = run_cli(runner, tmp_path, "bad.csv", csv_bytes(rows), "--office", "0930")
+    assert result.exit_code == 1
+    assert re.search(rf"第 ?5 ?行.*{YALISI[-1]}", result.output)  # row 5: the expected check character
+    assert "第 6 行" in result.output or "第6行" in result.output
+    assert counts() == {} and firm(NEW_FIRM) is None
+    assert db.session.scalar(sa.select(sa.func.count(AuditRecord.id))) == before_audit
+
+
+def test_importing_the_same_file_twice_changes_nothing(runner, tmp_path, yalisi):
+    data = csv_bytes(GOOD_ROWS)
+    assert run_cli(runner, tmp_path, "a.csv", data, "--office", "0930").exit_code == 0
+    first = counts()
+    audit = db.session.scalar(sa.select(sa.func.count(AuditRecord.id)))
+    again = run_cli(runner, tmp_path, "a.csv", data, "--office", "0930")
+    assert again.exit_code == 0
+    assert "0 new firms, 0 new counts, 0 updated counts, 3 unchanged" in again.output
+    assert counts() == first
+    assert db.session.scalar(sa.select(sa.func.count(AuditRecord.id))) == audit
+
+
+def test_a_changed_count_is_updated_and_audited(runner, tmp_path, yalisi):
+    run_cli(runner, tmp_path, "a.csv", csv_bytes(GOOD_ROWS), "--office", "0930")
+    changed = [list(GOOD_ROWS[0])]
+    changed[0][4] = 101
+    result = run_cli(runner, tmp_path, "b.csv", csv_bytes(changed), "--office", "0930")
+    assert "1 updated counts" in result.output
+    assert counts()[(yalisi.id, 2019)] == 101
+    update = db.session.scalar(sa.select(AuditRecord).where(AuditRecord.entity_type == "declaration_counts",
+                                                            AuditRecord.action == "update"))
+    assert update.changes == {"declarations": [96, 101]}
+
+
+def test_dry_run_writes_nothing(runner, tmp_path, yalisi):
+    result = run_cli(runner, tmp_path, "a.csv", csv_bytes(GOOD_ROWS), "--office", "0930", "--dry-run")
+    assert result.exit_code == 0 and "Dry run" in result.output
+    assert counts() == {}
+
+
+def test_year_from_the_command_line_when_the_file_has_none(runner, tmp_path, yalisi):
+    header = ["统一社会信用代码", "报关单票数"]
+    no_year = run_cli(runner, tmp_path, "y.csv", csv_bytes([[YALISI, 90]], header=header), "--office", "0930")
+    assert no_year.exit_code == 1 and "年度" in no_year.output
+    ok = run_cli(runner, tmp_path, "y.csv", csv_bytes([[YALISI, 90]], header=header), "--office", "0930", "--year", "2019")
+    assert ok.exit_code == 0
+    assert counts()[(yalisi.id, 2019)] == 90
+
+
+def test_firms_outside_the_office_are_refused(runner, tmp_path, cast):
+    other = cast.contact_byq.enterprise  # under 鲅鱼圈
+    result = run_cli(runner, tmp_path, "o.csv", csv_bytes([[other.uscc, "", other.name, 2019, 90, ""]]),
+                     "--office", "0930")
+    assert result.exit_code == 1 and other.name in result.output
+
+
+def test_duplicate_rows_with_different_counts_are_refused(runner, tmp_path, yalisi):
+    rows = [[YALISI, "", "", 2019, 96, ""], [YALISI, "", "", 2019, 97, ""]]
+    result = run_cli(runner, tmp_path, "d.csv", csv_bytes(rows), "--office", "0930")
+    assert result.exit_code == 1 and "第 2 行" in result.output.replace("第2行", "第 2 行")
+
+
+@pytest.mark.parametrize(
+    "name,data,message",
+    [
+        ("counts.txt", b"a,b\n", "只能导入"),
+        ("counts.xlsx", csv_bytes(GOOD_ROWS), "XLSX"),
+        ("counts.csv", b"PK\x03\x04rest", "CSV"),
+        ("counts.csv", "企业名称,备注\n某公司,无\n".encode(), "报关单票数"),
+        ("counts.csv", b"", "\u6587\u4ef6\u4e3a\u7a7a"),
+        ("counts.csv", b"\xff\xfe\x00\x00garbage", "CSV"),
+    ],
+)
+def test_files_that_cannot_be_imported(runner, tmp_path, cast, name, data, message):
+    result = run_cli(runner, tmp_path, name, data, "--office", "0930")
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def zip_bomb_xlsx() -> bytes:
+    """A valid-looking workbook with one sheet that inflates to 50 MB of nothing."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", " " * (50 * 1024 * 1024))
+    return out.getvalue()
+
+
+def test_xlsx_zip_bomb_is_refused(runner, tmp_path, cast):
+    result = run_cli(runner, tmp_path, "bomb.xlsx", zip_bomb_xlsx(), "--office", "0930")
+    assert result.exit_code == 1
+    assert "拒绝" in result.output or "refused" in result.output
+
+
+@pytest.mark.parametrize("app_config", [{"IMPORT_MAX_ROWS": 2}], indirect=True)
+def test_row_limit(runner, tmp_path, yalisi):
+    result = run_cli(runner, tmp_path, "many.csv", csv_bytes(GOOD_ROWS), "--office", "0930")
+    assert result.exit_code == 1 and "2" in result.output
+    assert counts() == {}
+
+
+# The web flow ----------------------------------------------------------------------------------------
+@pytest.fixture
+def app_config(request):
+    return {"IMPORT_IN_BACKGROUND": False, **getattr(request, "param", {})}
+
+
+def upload(client, data, filename, office_id, year=""):
+    token = csrf_from(client.get("/imports/new"))
+    return client.post("/imports/new", data={"csrf_token": token, "office_id": str(office_id), "year": year,
+                                             "file": (io.BytesIO(data), filename)},
+                       content_type="multipart/form-data")
+
+
+def test_web_upload_preview_then_commit(client, auth, yalisi, cast):
+    auth.login("officer")
+    response = upload(client, csv_bytes(GOOD_ROWS, encoding="gb18030"), "统计.csv", cast.org.yingkou.id)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="sum-new-firms">1<' in page and 'id="sum-new-counts">3<' in page
+    assert "营口新开果蔬有限公司" in page
+    assert counts() == {}  # nothing written by the preview
+    record = db.session.scalar(sa.select(DeclarationImport))
+    status = client.get(f"/imports/{record.id}/status").get_json()
+    assert status["status"] == "ready" and status["percent"] == 100
+
+    token = csrf_from(client.get(f"/imports/{record.id}"))
+    committed = client.post(f"/imports/{record.id}/commit", data={"csrf_token": token}, follow_redirects=True)
+    assert "已导入" in committed.get_data(as_text=True) or "导入" in committed.get_data(as_text=True)
+    assert counts()[(yalisi.id, 2019)] == 96
+    assert db.session.get(DeclarationImport, record.id).status is ImportStatus.COMMITTED
+    assert db.session.get(DeclarationImport, record.id).stored_path is None
+    source = db.session.scalar(sa.select(DeclarationCount).where(DeclarationCount.enterprise_id == yalisi.id,
+                                                                DeclarationCount.year == 2019))
+    assert source.import_id == record.id
+
+
+def test_web_preview_lists_every_error_and_offers_no_commit(client, auth, yalisi, cast):
+    auth.login("officer")
+    rows = GOOD_ROWS + [["12345", "", "x", 2019, "many", ""]]
+    response = upload(client, csv_bytes(rows), "bad.csv", cast.org.yingkou.id)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "第 5 行" in page and "统一社会信用代码" in page and "报关单票数" in page
+    assert "/commit" not in page
+    record = db.session.scalar(sa.select(DeclarationImport))
+    token = csrf_from(client.get(f"/imports/{record.id}"))
+    client.post(f"/imports/{record.id}/commit", data={"csrf_token": token})
+    assert counts() == {}
+
+
+def test_web_commit_of_a_stale_preview_is_refused(client, auth, yalisi, cast, runner, tmp_path):
+    auth.login("officer")
+    response = upload(client, csv_bytes(GOOD_ROWS), "a.csv", cast.org.yingkou.id)
+    record_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    # Meanwhile someone imports a different count for the same firm and year.
+    changed = [list(GOOD_ROWS[0])]
+    changed[0][4] = 50
+    assert run_cli(runner, tmp_path, "other.csv", csv_bytes(changed), "--office", "0930").exit_code == 0
+    token = csrf_from(client.get(f"/imports/{record_id}"))
+    page = client.post(f"/imports/{record_id}/commit", data={"csrf_token": token}, follow_redirects=True)
+    assert "预览" in page.get_data(as_text=True)
+    assert counts()[(yalisi.id, 2019)] == 50  # the preview's 96 was not written
+    assert db.session.get(DeclarationImport, record_id).status is ImportStatus.READY
+    assert db.session.get(DeclarationImport, record_id).summary["updated_counts"] == 1
+
+
+@pytest.mark.parametrize("filename,data", [("a.txt", b"x"), ("a.xlsx", b"not a zip at all")])
+def test_web_upload_refuses_wrong_files_with_a_message(client, auth, cast, filename, data):
+    auth.login("officer")
+    response = upload(client, data, filename, cast.org.yingkou.id)
+    assert response.status_code == 400
+    assert "invalid-feedback" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(DeclarationImport.id))) == 0
+
+
+@pytest.mark.parametrize("app_config", [{"MAX_CONTENT_LENGTH": 4096}], indirect=True)
+def test_web_upload_over_the_size_limit(client, auth, cast):
+    auth.login("officer")
+    response = upload(client, b"x" * 10_000, "big.csv", cast.org.yingkou.id)
+    assert response.status_code == 413
+    assert "文件过大" in response.get_data(as_text=True) or "413" in response.get_data(as_text=True)
+
+
+def test_contacts_and_other_offices_cannot_see_imports(client, auth, yalisi, cast):
+    auth.login("officer")
+    response = upload(client, csv_bytes(GOOD_ROWS), "a.csv", cast.org.yingkou.id)
+    url = response.headers["Location"]
+    auth.logout()
+    auth.login("bayuquan-officer")
+    assert client.get(url).status_code == 404
+    auth.logout()
+    auth.login("yalisi")
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("app_config", [{"IMPORT_IN_BACKGROUND": True}], indirect=True)
+def test_background_reading_reports_progress_and_finishes(app, client, auth, yalisi, cast):
+    import time
+
+    auth.login("officer")
+    rows = [[make_uscc("91", "210802", f"MB{n:07d}"), "", f"批量企业{n}有限公司", 2019, n % 200, ""] for n in range(3000)]
+    response = upload(client, csv_bytes(rows), "many.csv", cast.org.yingkou.id)
+    record_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    deadline = time.time() + 60
+    while True:
+        status = client.get(f"/imports/{record_id}/status").get_json()
+        if status["status"] != "reading" or time.time() > deadline:
+            break
+        time.sleep(0.1)
+    assert status["status"] == "ready" and status["rows_read"] == 3000

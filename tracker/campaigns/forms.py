@@ -1,0 +1,42 @@
+"""Campaign forms."""
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from tracker.extensions import db
+from tracker.forms import select_choices
+from tracker.offices.models import Office
+from tracker.permissions import scope_offices
+
+
+class CampaignForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    office_id = SelectField(_l("Customs office"), coerce=int)
+    declaration_year = IntegerField(_l("Declaration year"), validators=[DataRequired(), NumberRange(1980, 2200)])
+    threshold = IntegerField(_l("Threshold (declarations a year)"), default=80,
+                             validators=[DataRequired(), NumberRange(min=1, max=1_000_000)])
+    starts_on = DateField(_l("Starts on"), validators=[Optional()])
+    ends_on = DateField(_l("Ends on"), validators=[Optional()])
+    submit = SubmitField(_l("Create campaign"))
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offices = db.session.scalars(scope_offices(sa.select(Office), user).order_by(Office.path)).all()
+        self.office_id.choices = select_choices((o.id, "\u3000" * o.depth + o.name) for o in offices)
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The campaign cannot end before it starts."))
+
+
+class IncludeForm(FlaskForm):
+    code = StringField(_l("USCC or customs code"), validators=[DataRequired(), Length(max=40)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Add to roster"))
+
+
+class ExcludeForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Remove"))

@@ -1,0 +1,183 @@
+"""Campaigns: creation, screening, the roster and officers' decisions on it."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker.auth.models import Role
+from tracker.campaigns import services
+from tracker.campaigns.forms import CampaignForm, ExcludeForm, IncludeForm
+from tracker.campaigns.models import Campaign, RosterDecision, RosterDecisionKind, RosterEntry
+from tracker.enterprises.identifiers import normalise_code
+from tracker.enterprises.models import Enterprise
+from tracker.enterprises.search import search_condition
+from tracker.exports import csv_response, xlsx_response
+from tracker.extensions import db
+from tracker.offices.models import Office
+from tracker.pagination import paginate_rows
+from tracker.permissions import STAFF, allow, can_see_office, require, visible_office_ids
+
+bp = Blueprint("campaigns", __name__)
+
+
+def get_campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    require(can_see_office(current_user, campaign.office), f"campaign {campaign_id} outside scope", 404)
+    return campaign
+
+
+@bp.route("/")
+@allow(*STAFF)
+def index():
+    stmt = sa.select(Campaign).options(sa.orm.joinedload(Campaign.office)).order_by(
+        Campaign.declaration_year.desc(), Campaign.id.desc())
+    if not current_user.is_admin:
+        stmt = stmt.where(Campaign.office_id.in_(visible_office_ids(current_user)))
+    campaigns = db.session.scalars(stmt).all()
+    sizes = dict(db.session.execute(
+        sa.select(RosterEntry.campaign_id, sa.func.count()).where(
+            RosterEntry.campaign_id.in_([c.id for c in campaigns])).group_by(RosterEntry.campaign_id)).all())
+    return render_template("campaigns/index.html", campaigns=campaigns, sizes=sizes)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(Role.MANAGER, Role.ADMIN)
+def new():
+    form = CampaignForm(current_user)
+    if request.method == "GET":
+        form.office_id.data = current_user.office_id
+    if form.validate_on_submit():
+        office = db.session.get(Office, form.office_id.data)
+        require(office is not None and can_see_office(current_user, office), "office")
+        try:
+            campaign = services.create_campaign(
+                name=form.name.data, office=office, year=form.declaration_year.data, threshold=form.threshold.data,
+                starts_on=form.starts_on.data, ends_on=form.ends_on.data, by=current_user)
+        except services.CampaignError as exc:
+            flash(str(exc), "danger")
+        else:
+            result = services.screen(campaign)
+            db.session.commit()
+            flash(_("The campaign has been created.") + " " + result.message(), "success")
+            return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+    return render_template("campaigns/new.html", form=form)
+
+
+def _roster_select(campaign: Campaign, q: str) -> sa.Select:
+    stmt = (
+        sa.select(RosterEntry, Enterprise)
+        .join(Enterprise, Enterprise.id == RosterEntry.enterprise_id)
+        .where(RosterEntry.campaign_id == campaign.id)
+        .options(sa.orm.joinedload(Enterprise.assigned_officer), sa.orm.joinedload(Enterprise.office))
+        .order_by(sa.desc(sa.func.coalesce(RosterEntry.declarations, -1)), Enterprise.name_pinyin)
+    )
+    if q:
+        stmt = stmt.where(search_condition(q))
+    return stmt
+
+
+@bp.route("/<int:campaign_id>")
+@allow(*STAFF)
+def detail(campaign_id: int):
+    campaign = get_campaign(campaign_id)
+    q = request.args.get("q", "").strip()[:100]
+    pagination = paginate_rows(_roster_select(campaign, q), request.args.get("page", 1, type=int), 50)
+    decisions = db.session.scalars(
+        sa.select(RosterDecision).where(RosterDecision.campaign_id == campaign.id)
+        .options(sa.orm.joinedload(RosterDecision.enterprise), sa.orm.joinedload(RosterDecision.decided_by))
+        .order_by(RosterDecision.decided_at.desc())
+    ).all()
+    return render_template("campaigns/detail.html", campaign=campaign, pagination=pagination, q=q,
+                           decisions=decisions, include_form=IncludeForm(formdata=None),
+                           exclude_form=ExcludeForm(formdata=None))
+
+
+@bp.route("/<int:campaign_id>/screen", methods=["POST"])
+@allow(*STAFF)
+def screen(campaign_id: int):
+    campaign = get_campaign(campaign_id)
+    result = services.screen(campaign)
+    db.session.commit()
+    flash(result.message(), "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+
+
+@bp.route("/<int:campaign_id>/include", methods=["POST"])
+@allow(*STAFF)
+def include(campaign_id: int):
+    campaign = get_campaign(campaign_id)
+    form = IncludeForm()
+    if not form.validate_on_submit():
+        flash(_("Give the firm's code and a reason."), "danger")
+        return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+    code = normalise_code(form.code.data)
+    enterprise = db.session.scalar(
+        sa.select(Enterprise).where(sa.or_(Enterprise.uscc == code, Enterprise.customs_code == code)))
+    if enterprise is None or not can_see_office(current_user, enterprise.office):
+        flash(_("No firm in your area has the code %(code)s.", code=code), "danger")
+        return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+    try:
+        services.decide(campaign, enterprise, RosterDecisionKind.INCLUDE, form.reason.data, current_user)
+    except services.CampaignError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("%(name)s has been added to the roster.", name=enterprise.name), "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+
+
+@bp.route("/<int:campaign_id>/exclude/<int:enterprise_id>", methods=["POST"])
+@allow(*STAFF)
+def exclude(campaign_id: int, enterprise_id: int):
+    campaign = get_campaign(campaign_id)
+    enterprise = db.session.get(Enterprise, enterprise_id) or abort(404)
+    form = ExcludeForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason for removing a firm."), "danger")
+        return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+    try:
+        services.decide(campaign, enterprise, RosterDecisionKind.EXCLUDE, form.reason.data, current_user)
+    except services.CampaignError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("%(name)s has been removed from the roster.", name=enterprise.name), "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+
+
+@bp.route("/<int:campaign_id>/decisions/<int:decision_id>/withdraw", methods=["POST"])
+@allow(*STAFF)
+def withdraw(campaign_id: int, decision_id: int):
+    campaign = get_campaign(campaign_id)
+    decision = db.session.get(RosterDecision, decision_id)
+    if decision is None or decision.campaign_id != campaign.id:
+        abort(404)
+    services.withdraw_decision(campaign, decision)
+    db.session.commit()
+    flash(_("The decision has been withdrawn; the roster follows the threshold for this firm again."), "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+
+
+@bp.route("/<int:campaign_id>/roster.<any(xlsx, csv):fmt>")
+@allow(*STAFF)
+def export(campaign_id: int, fmt: str):
+    campaign = get_campaign(campaign_id)
+    header = [_("Enterprise name"), _("Unified social credit code"), _("Customs registration code"),
+              _("Customs office"), _("Declarations %(year)s", year=campaign.declaration_year), _("Credit level"),
+              _("Assigned officer"), _("On the roster by")]
+
+    def rows():
+        for entry, enterprise in db.session.execute(_roster_select(campaign, "").execution_options(yield_per=1000)):
+            yield (enterprise.name, enterprise.uscc, enterprise.customs_code, enterprise.office.name,
+                   entry.declarations, enterprise.credit_level_label,
+                   enterprise.assigned_officer.display_name if enterprise.assigned_officer else "",
+                   _("screening") if entry.source.value == "screening" else _("officer's decision"))
+
+    filename = f"roster-{campaign.declaration_year}-{campaign.id}.{fmt}"
+    if fmt == "csv":
+        return csv_response(filename, header, rows())
+    return xlsx_response(filename, _("Roster"), header, rows())

@@ -1,0 +1,541 @@
+"""Planning and committing a declaration-count import: every row valid, or nothing written.
+
+analyse() reads a file and works out what it would change (new firms, new and changed counts,
+unchanged rows) and every row's errors. commit() analyses the same file again inside the write
+transaction, refuses if the result differs from the preview (the data moved on), and writes it all.
+"""
+import hashlib
+import logging
+import re
+import secrets
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask_babel import gettext as _
+
+from tracker.audit.listeners import write_audit_rows
+from tracker.audit.models import AuditAction
+from tracker.auth.models import User
+from tracker.database import write_lock_outside_requests
+from tracker.declarations.models import DeclarationCount, DeclarationImport, ImportStatus
+from tracker.declarations.reader import ImportFileError, Limits, Progress, detect_format, read_rows
+from tracker.enterprises.identifiers import IdentifierError, normalise_code, validate_uscc
+from tracker.enterprises.models import Enterprise, TradeMode, enterprise_trade_modes
+from tracker.enterprises.search import pinyin_keys
+from tracker.extensions import db
+from tracker.offices.models import Office
+from tracker.types import utcnow
+
+log = logging.getLogger("tracker.imports")
+CHUNK = 500
+MAX_STORED_ERRORS = 1000
+SAMPLES = 20
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str | None
+    code: str
+    params: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "code": self.code, "params": self.params}
+
+
+@dataclass
+class _Row:
+    number: int
+    uscc: str | None
+    uscc_check_ok: bool
+    customs_code: str | None
+    name: str | None
+    year: int
+    declarations: int
+    trade_modes: tuple[str, ...]
+    # The right check character when the USCC's fails (accepted only for a firm that already has it).
+    check_expected: str | None = None
+
+
+@dataclass
+class Plan:
+    """What an import would do. Keys of new firms are their USCCs."""
+
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    new_firms: dict[str, dict] = field(default_factory=dict)  # uscc -> values
+    new_counts: list[tuple] = field(default_factory=list)  # (firm key, year, declarations)
+    updated_counts: list[tuple] = field(default_factory=list)  # (count id, firm id, year, old, new)
+    unchanged: int = 0
+    customs_codes_filled: dict[int, str] = field(default_factory=dict)
+    trade_links: set[tuple] = field(default_factory=set)  # (firm key, trade mode id)
+    years: set[int] = field(default_factory=set)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> dict:
+        return {
+            "rows": self.rows,
+            "new_firms": len(self.new_firms),
+            "new_counts": len(self.new_counts),
+            "updated_counts": len(self.updated_counts),
+            "unchanged": self.unchanged,
+            "firms_updated": len(self.customs_codes_filled),
+            "trade_mode_links": len(self.trade_links),
+            "years": sorted(self.years),
+        }
+
+
+# Row parsing -------------------------------------------------------------------------------
+_INT = re.compile(r"^\d+$")
+
+
+def _parse_int(text: str) -> int | None:
+    text = normalise_code(text).replace(",", "").removesuffix("年").removesuffix("票")
+    if text.endswith(".0"):
+        text = text[:-2]
+    return int(text) if _INT.match(text) else None
+
+
+def _trade_mode_lookup() -> dict[str, tuple[int, str]]:
+    """Code or Chinese name -> (id, code)."""
+    lookup = {}
+    for mode in db.session.scalars(sa.select(TradeMode)):
+        lookup[mode.code] = (mode.id, mode.code)
+        lookup[mode.name] = (mode.id, mode.code)
+    return lookup
+
+
+def _parse_row(number: int, raw: dict[str, str], default_year: int | None, modes: dict, errors: list) -> _Row | None:
+    before = len(errors)
+    uscc = check_ok = check_expected = None
+    if raw.get("uscc"):
+        try:
+            uscc, check_ok = validate_uscc(raw["uscc"]), True
+        except IdentifierError as exc:
+            if exc.code == "check":
+                # Accepted only if a firm already holds it (an officer overrode the check when creating it).
+                uscc, check_ok, check_expected = validate_uscc(raw["uscc"], allow_bad_check=True), False, exc.expected
+            else:
+                errors.append(RowError(number, "uscc", "uscc_" + exc.code))
+    customs_code = None
+    if raw.get("customs_code"):
+        code = normalise_code(raw["customs_code"])
+        if len(code) == 10 and code.isdigit():
+            customs_code = code
+        else:
+            errors.append(RowError(number, "customs_code", "customs_code"))
+    if not raw.get("uscc") and not raw.get("customs_code"):
+        errors.append(RowError(number, "uscc", "no_identifier"))
+    year = _parse_int(raw["year"]) if raw.get("year") else default_year
+    if year is None:
+        errors.append(RowError(number, "year", "year_missing" if not raw.get("year") else "year"))
+    elif not 1980 <= year <= 2200:
+        errors.append(RowError(number, "year", "year"))
+    count = _parse_int(raw.get("declarations", ""))
+    if count is None:
+        errors.append(RowError(number, "declarations", "declarations"))
+    trade_modes = []
+    for token in re.split(r"[,，、;；/\s]+", raw.get("trade_modes", "")):
+        if not token:
+            continue
+        if token not in modes:
+            errors.append(RowError(number, "trade_modes", "trade_mode", {"value": token}))
+        else:
+            trade_modes.append(modes[token][1])
+    name = " ".join(raw.get("name", "").split()) or None
+    if name and len(name) > 200:
+        errors.append(RowError(number, "name", "name_long"))
+    if len(errors) > before:
+        return None
+    return _Row(number, uscc, bool(check_ok), customs_code, name, year, count, tuple(sorted(set(trade_modes))),
+                check_expected)
+
+
+# Analysis --------------------------------------------------------------------------------------
+def _chunks(items: list, size: int = CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _load_firms(usccs: set[str], codes: set[str]) -> tuple[dict, dict]:
+    by_uscc, by_code = {}, {}
+    columns = (Enterprise.id, Enterprise.uscc, Enterprise.customs_code, Enterprise.office_id, Enterprise.name)
+    for chunk in _chunks(sorted(usccs)):
+        for row in db.session.execute(sa.select(*columns).where(Enterprise.uscc.in_(chunk))):
+            by_uscc[row.uscc] = row
+    for chunk in _chunks(sorted(codes)):
+        for row in db.session.execute(sa.select(*columns).where(Enterprise.customs_code.in_(chunk))):
+            by_code[row.customs_code] = row
+    return by_uscc, by_code
+
+
+def analyse(path: Path, file_format: str, office: Office, default_year: int | None = None,
+            progress: Progress | None = None) -> Plan:
+    """Read and check the whole file against the database; write nothing."""
+    plan = Plan()
+    errors = plan.errors
+    modes = _trade_mode_lookup()
+    limits = Limits(max_rows=current_app.config["IMPORT_MAX_ROWS"],
+                    xlsx_max_uncompressed=current_app.config["IMPORT_XLSX_MAX_UNCOMPRESSED"])
+    found, rows_iter = read_rows(path, file_format, limits=limits, progress=progress)
+    if "year" not in found and default_year is None:
+        raise ImportFileError("year_column")
+    rows: list[_Row] = []
+    for number, raw in rows_iter:
+        plan.rows += 1
+        row = _parse_row(number, raw, default_year, modes, errors)
+        if row is not None:
+            rows.append(row)
+    if plan.rows == 0:
+        raise ImportFileError("no_rows")
+
+    by_uscc, by_code = _load_firms({r.uscc for r in rows if r.uscc}, {r.customs_code for r in rows if r.customs_code})
+    allowed_offices = set(db.session.scalars(
+        sa.select(Office.id).where(Office.path.startswith(office.path, autoescape=True))
+    ))
+    mode_ids = {code: mode_id for mode_id, code in modes.values()}
+    new_codes_taken: dict[str, str] = {}  # customs code -> uscc of the new firm taking it
+    seen: dict[tuple, tuple[int, int]] = {}  # (firm key, year) -> (row number, declarations)
+    matched: list[tuple[_Row, object]] = []  # (row, firm key: int id or uscc for a new firm)
+
+    for row in rows:
+        firm = by_uscc.get(row.uscc) if row.uscc else None
+        code_firm = by_code.get(row.customs_code) if row.customs_code else None
+        if row.uscc and not row.uscc_check_ok and firm is None:
+            errors.append(RowError(row.number, "uscc", "uscc_check", {"expected": row.check_expected}))
+            continue
+        if firm is not None and code_firm is not None and firm.id != code_firm.id:
+            errors.append(RowError(row.number, "customs_code", "conflict", {"name": code_firm.name}))
+            continue
+        firm = firm or code_firm
+        if firm is not None:
+            if firm.office_id not in allowed_offices:
+                errors.append(RowError(row.number, "uscc", "other_office", {"name": firm.name}))
+                continue
+            key = firm.id
+            if row.customs_code and firm.customs_code is None:
+                holder = new_codes_taken.get(row.customs_code)
+                if holder is not None or plan.customs_codes_filled.get(firm.id, row.customs_code) != row.customs_code:
+                    errors.append(RowError(row.number, "customs_code", "code_twice"))
+                    continue
+                plan.customs_codes_filled[firm.id] = row.customs_code
+            elif row.customs_code and firm.customs_code != row.customs_code:
+                errors.append(RowError(row.number, "customs_code", "code_differs", {"code": firm.customs_code}))
+                continue
+        else:
+            if not row.uscc:
+                errors.append(RowError(row.number, "uscc", "unknown_without_uscc"))
+                continue
+            if not row.name:
+                errors.append(RowError(row.number, "name", "unknown_without_name"))
+                continue
+            key = row.uscc
+            new = plan.new_firms.get(key)
+            if new is None:
+                if row.customs_code and new_codes_taken.get(row.customs_code, key) != key:
+                    errors.append(RowError(row.number, "customs_code", "code_twice"))
+                    continue
+                if row.customs_code:
+                    new_codes_taken[row.customs_code] = key
+                plan.new_firms[key] = {"name": row.name, "uscc": row.uscc, "customs_code": row.customs_code,
+                                       "row": row.number}
+            elif row.customs_code and new["customs_code"] not in (None, row.customs_code):
+                errors.append(RowError(row.number, "customs_code", "code_differs", {"code": new["customs_code"]}))
+                continue
+        earlier = seen.get((key, row.year))
+        if earlier is not None:
+            if earlier[1] != row.declarations:
+                errors.append(RowError(row.number, "declarations", "duplicate", {"row": earlier[0]}))
+            continue
+        seen[(key, row.year)] = (row.number, row.declarations)
+        matched.append((row, key))
+        for code in row.trade_modes:
+            plan.trade_links.add((key, mode_ids[code]))
+        plan.years.add(row.year)
+
+    existing_ids = sorted({key for _, key in matched if isinstance(key, int)})
+    counts = {}
+    for chunk in _chunks(existing_ids):
+        for c in db.session.execute(
+            sa.select(DeclarationCount.id, DeclarationCount.enterprise_id, DeclarationCount.year,
+                      DeclarationCount.declarations).where(DeclarationCount.enterprise_id.in_(chunk))
+        ):
+            counts[(c.enterprise_id, c.year)] = c
+    for row, key in matched:
+        current = counts.get((key, row.year)) if isinstance(key, int) else None
+        if current is None:
+            plan.new_counts.append((key, row.year, row.declarations))
+        elif current.declarations != row.declarations:
+            plan.updated_counts.append((current.id, key, row.year, current.declarations, row.declarations))
+        else:
+            plan.unchanged += 1
+
+    if plan.trade_links:
+        linked = set()
+        for chunk in _chunks(existing_ids):
+            linked.update(db.session.execute(
+                sa.select(enterprise_trade_modes.c.enterprise_id, enterprise_trade_modes.c.trade_mode_id)
+                .where(enterprise_trade_modes.c.enterprise_id.in_(chunk))
+            ).tuples())
+        plan.trade_links -= linked
+    errors.sort(key=lambda e: e.row)
+    return plan
+
+
+def samples(plan: Plan) -> dict:
+    """A few rows of each kind for the preview page."""
+    return {
+        "sample_new_firms": [{"name": v["name"], "uscc": k, "customs_code": v["customs_code"]}
+                             for k, v in list(plan.new_firms.items())[:SAMPLES]],
+        "sample_updated_counts": [{"enterprise_id": firm, "year": year, "old": old, "new": new}
+                                  for _, firm, year, old, new in plan.updated_counts[:SAMPLES]],
+    }
+
+
+# Writing ---------------------------------------------------------------------------------------------
+class StaleImport(Exception):
+    """The database changed between preview and commit, so the preview no longer says what would happen."""
+
+
+def apply_plan(plan: Plan, office: Office, import_record: DeclarationImport | None) -> None:
+    """Write everything the plan says, in the current transaction (the caller commits or rolls back)."""
+    now = utcnow()
+    import_id = import_record.id if import_record is not None else None
+    ids: dict[object, int] = {}
+    audit = []
+    if plan.new_firms:
+        values = []
+        for uscc, firm in plan.new_firms.items():
+            initials, full = pinyin_keys(firm["name"])
+            values.append({"name": firm["name"], "uscc": uscc, "customs_code": firm["customs_code"],
+                           "office_id": office.id, "name_initials": initials, "name_pinyin": full,
+                           "is_key": False, "created_at": now, "updated_at": now})
+        for chunk in _chunks(values, 1000):
+            result = db.session.execute(sa.insert(Enterprise).returning(Enterprise.id, Enterprise.uscc), chunk)
+            ids.update({row.uscc: row.id for row in result})
+        audit += [("enterprises", ids[v["uscc"]], AuditAction.INSERT,
+                   {k: [None, v[k]] for k in ("name", "uscc", "customs_code", "office_id") if v[k] is not None})
+                  for v in values]
+    if plan.customs_codes_filled:
+        db.session.execute(sa.update(Enterprise), [{"id": fid, "customs_code": code, "updated_at": now}
+                                                   for fid, code in plan.customs_codes_filled.items()])
+        audit += [("enterprises", fid, AuditAction.UPDATE, {"customs_code": [None, code]})
+                  for fid, code in plan.customs_codes_filled.items()]
+    if plan.new_counts:
+        values = [{"enterprise_id": ids.get(key, key), "year": year, "declarations": n, "import_id": import_id,
+                   "updated_at": now} for key, year, n in plan.new_counts]
+        for chunk in _chunks(values, 1000):
+            result = db.session.execute(
+                sa.insert(DeclarationCount).returning(DeclarationCount.id, DeclarationCount.enterprise_id,
+                                                      DeclarationCount.year, DeclarationCount.declarations), chunk)
+            audit += [("declaration_counts", r.id, AuditAction.INSERT,
+                       {"enterprise_id": [None, r.enterprise_id], "year": [None, r.year],
+                        "declarations": [None, r.declarations], "import_id": [None, import_id]}) for r in result]
+    if plan.updated_counts:
+        db.session.execute(sa.update(DeclarationCount), [
+            {"id": cid, "declarations": new, "import_id": import_id, "updated_at": now}
+            for cid, _, _, _, new in plan.updated_counts])
+        audit += [("declaration_counts", cid, AuditAction.UPDATE, {"declarations": [old, new]})
+                  for cid, _, _, old, new in plan.updated_counts]
+    if plan.trade_links:
+        db.session.execute(sa.insert(enterprise_trade_modes), [
+            {"enterprise_id": ids.get(key, key), "trade_mode_id": mode_id} for key, mode_id in sorted(
+                plan.trade_links, key=lambda t: (str(t[0]), t[1]))])
+    write_audit_rows(db.session, audit)
+    db.session.flush()
+
+
+# The upload flow ----------------------------------------------------------------------------------
+def uploads_folder() -> Path:
+    folder = Path(current_app.instance_path) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store_upload(stream, filename: str, office: Office, default_year: int | None, by: User) -> DeclarationImport:
+    """Save the upload, check its kind by name and content, and record it for analysis."""
+    head = stream.read(8)
+    file_format = detect_format(filename, head)  # raises ImportFileError
+    path = uploads_folder() / f"{secrets.token_hex(16)}.{file_format}"
+    digest = hashlib.sha256(head)
+    size = len(head)
+    with open(path, "wb") as out:
+        out.write(head)
+        while chunk := stream.read(1 << 20):
+            out.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+    record = DeclarationImport(
+        filename=Path(filename).name[:255], sha256=digest.hexdigest(), file_format=file_format, size_bytes=size,
+        stored_path=str(path), office=office, default_year=default_year, status=ImportStatus.READING,
+        uploaded_by_id=by.id if by else None,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def _finish_analysis(record: DeclarationImport, plan: Plan | None, failure: ImportFileError | None) -> None:
+    if failure is not None:
+        record.status = ImportStatus.FAILED
+        record.errors = [{"row": None, "column": None, "code": failure.code, "params": failure.params}]
+        record.error_count = 1
+        record.summary = {}
+        _remove_file(record)
+        return
+    record.summary = {**plan.summary(), **samples(plan)}
+    record.errors = [e.as_dict() for e in plan.errors[:MAX_STORED_ERRORS]]
+    record.error_count = len(plan.errors)
+    record.rows_read = plan.rows
+    record.bytes_read = record.size_bytes
+    record.status = ImportStatus.READY if plan.valid else ImportStatus.INVALID
+
+
+def run_analysis(import_id: int) -> None:
+    """Analyse an uploaded file, reporting progress in its record as it goes."""
+    record = db.session.get(DeclarationImport, import_id)
+    table = DeclarationImport.__table__
+
+    def report(progress: Progress) -> None:
+        # Its own short transaction, so the page polling for progress sees it at once.
+        with db.engine.begin() as conn:
+            conn.execute(table.update().where(table.c.id == import_id)
+                         .values(rows_read=progress.rows, bytes_read=progress.bytes))
+
+    plan = failure = None
+    try:
+        plan = analyse(Path(record.stored_path), record.file_format, record.office, record.default_year,
+                       Progress(callback=report))
+    except ImportFileError as exc:
+        failure = exc
+    db.session.rollback()  # end the read snapshot before writing the result
+    record = db.session.get(DeclarationImport, import_id)
+    _finish_analysis(record, plan, failure)
+    db.session.commit()
+
+
+def start_analysis(app: Flask, import_id: int) -> None:
+    """Analyse in a background thread (the page shows progress), or inline when so configured (tests)."""
+    if not app.config["IMPORT_IN_BACKGROUND"]:
+        run_analysis(import_id)
+        return
+
+    def work():
+        # Reads only until the end: no SQLite write lock held while the file is read.
+        write_lock_outside_requests.set(False)
+        with app.app_context():
+            try:
+                run_analysis(import_id)
+            except Exception:
+                log.exception("analysis of import %s failed", import_id)
+                db.session.rollback()
+                record = db.session.get(DeclarationImport, import_id)
+                record.status = ImportStatus.FAILED
+                record.errors = [{"row": None, "column": None, "code": "internal", "params": {}}]
+                record.error_count = 1
+                db.session.commit()
+
+    threading.Thread(target=work, name=f"import-{import_id}", daemon=True).start()
+
+
+def commit_import(record: DeclarationImport, by: User) -> Plan:
+    """Re-read the previewed file in this transaction and write it, or raise StaleImport."""
+    if record.status is not ImportStatus.READY:
+        raise StaleImport()
+    path = Path(record.stored_path)
+    if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != record.sha256:
+        raise ImportFileError("file_gone")
+    plan = analyse(path, record.file_format, record.office, record.default_year)
+    fresh = {**plan.summary(), **samples(plan)}
+    if not plan.valid or fresh != record.summary:
+        _finish_analysis(record, plan, None)
+        raise StaleImport()
+    apply_plan(plan, record.office, record)
+    record.status = ImportStatus.COMMITTED
+    record.committed_at = utcnow()
+    _remove_file(record)
+    db.session.flush()
+    return plan
+
+
+def discard_import(record: DeclarationImport) -> None:
+    if record.status is ImportStatus.COMMITTED:
+        return
+    record.status = ImportStatus.DISCARDED
+    _remove_file(record)
+    db.session.flush()
+
+
+def _remove_file(record: DeclarationImport) -> None:
+    if record.stored_path:
+        Path(record.stored_path).unlink(missing_ok=True)
+        record.stored_path = None
+
+
+# Messages ----------------------------------------------------------------------------------------------
+def column_label(column: str | None) -> str:
+    return {
+        "uscc": _("Unified social credit code"), "customs_code": _("Customs code"), "name": _("Enterprise name"),
+        "year": _("Year"), "declarations": _("Declarations"), "trade_modes": _("Trade modes"),
+    }.get(column or "", "")
+
+
+def error_message(code: str, params: dict | None = None) -> str:
+    """The translated text of a row or file error."""
+    p = params or {}
+    messages = {
+        # file
+        "extension": _("Only .csv and .xlsx files can be imported."),
+        "content_mismatch": _("The file's content is not %(kind)s although its name says so.", kind=p.get("expected", "")),
+        "encoding": _("The file is neither UTF-8 nor GB18030 text."),
+        "csv_syntax": _("The CSV file is malformed."),
+        "corrupt": _("The workbook is damaged or not an XLSX file."),
+        "xlsx_bomb": _("The workbook expands to far more data than its size suggests and was refused."),
+        "too_many_rows": _("The file has more than %(limit)s rows.", limit=p.get("limit", "")),
+        "empty": _("The file is empty."),
+        "no_rows": _("The file has a header but no data rows."),
+        "missing_columns": _("Columns not found: the file needs a declarations column (报关单票数) and a USCC "
+                             "(统一社会信用代码) or customs code (海关编码) column."),
+        "duplicate_columns": _("A column appears twice: %(columns)s.", columns=", ".join(p.get("columns", []))),
+        "year_column": _("The file has no year column (年度): choose the year it covers."),
+        "file_gone": _("The uploaded file is no longer available; upload it again."),
+        "internal": _("The file could not be analysed. The error has been logged."),
+        # row
+        "uscc_length": _("A unified social credit code has 18 characters."),
+        "uscc_characters": _("The code has characters a unified social credit code cannot have."),
+        "uscc_region": _("Characters 3 to 8 must be a region code of six digits."),
+        "uscc_check": _("The check character is wrong: it should be %(expected)s.", expected=p.get("expected", "")),
+        "customs_code": _("A customs registration code has 10 digits."),
+        "no_identifier": _("Give a unified social credit code or a customs code."),
+        "year": _("Not a year."),
+        "year_missing": _("The year is missing."),
+        "declarations": _("The number of declarations must be a whole number, 0 or more."),
+        "trade_mode": _("Unknown trade mode %(value)s.", value=p.get("value", "")),
+        "name_long": _("The name is longer than 200 characters."),
+        "conflict": _("The customs code belongs to another firm (%(name)s).", name=p.get("name", "")),
+        "other_office": _("%(name)s belongs to an office outside this import's area.", name=p.get("name", "")),
+        "code_differs": _("The firm's customs code is %(code)s, not this one.", code=p.get("code", "")),
+        "code_twice": _("This customs code is given to two different firms in the file."),
+        "unknown_without_uscc": _("No firm has this customs code; to create one, give its USCC and name."),
+        "unknown_without_name": _("No firm has this code; to create one, give its name."),
+        "duplicate": _("The same firm and year appear in row %(row)s with another count.", row=p.get("row", "")),
+    }
+    return messages.get(code, code)
+
+
+def describe(error: dict) -> str:
+    """'Row 12, Year: Not a year.' in the user's language."""
+    text = error_message(error["code"], error.get("params"))
+    if error.get("row") is None:
+        return text
+    column = column_label(error.get("column"))
+    if column:
+        return _("Row %(row)d, %(column)s: %(text)s", row=error["row"], column=column, text=text)
+    return _("Row %(row)d: %(text)s", row=error["row"], text=text)

@@ -1,0 +1,289 @@
+"""The firm list (search, filters, export), the firm profile and its edits."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker.auth.models import Role, User
+from tracker.campaigns.models import Campaign, RosterEntry
+from tracker.declarations.models import DeclarationCount
+from tracker.enterprises import services
+from tracker.enterprises.forms import ContactForm, CreditRatingForm, EnterpriseForm
+from tracker.enterprises.models import Enterprise, EnterpriseContact, TradeMode, enterprise_trade_modes
+from tracker.enterprises.reference import CREDIT_LEVEL_LABELS, ECONOMIC_TYPES, CreditRegime, decode_customs_code
+from tracker.enterprises.search import search_condition
+from tracker.exports import csv_response, xlsx_response
+from tracker.extensions import db
+from tracker.forms import EmptyForm
+from tracker.offices.models import Office
+from tracker.pagination import paginate_rows
+from tracker.permissions import SIGNED_IN, STAFF, allow, can_see_enterprise, require, scope_offices
+
+bp = Blueprint("enterprises", __name__)
+
+SORTS = {
+    "name": (Enterprise.name_pinyin, Enterprise.id),
+    "-declarations": (sa.desc(sa.func.coalesce(DeclarationCount.declarations, -1)), Enterprise.id),
+    "uscc": (Enterprise.uscc,),
+    "-created": (Enterprise.created_at.desc(), Enterprise.id.desc()),
+}
+
+
+def get_enterprise(enterprise_id: int) -> Enterprise:
+    """The firm, or 404 when it does not exist or the user may not see it (a contact's other firms)."""
+    enterprise = db.session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        abort(404)
+    require(can_see_enterprise(current_user, enterprise), f"enterprise {enterprise_id} outside scope", 404)
+    return enterprise
+
+
+def editable_enterprise(enterprise_id: int) -> Enterprise:
+    enterprise = get_enterprise(enterprise_id)
+    require(services.can_edit(current_user, enterprise), f"cannot edit enterprise {enterprise_id}")
+    return enterprise
+
+
+class ListFilters:
+    """The list's query-string filters, read once and shared by the page and its exports."""
+
+    def __init__(self, args):
+        self.q = args.get("q", "").strip()[:100]
+        self.office = args.get("office", "")
+        self.campaign = args.get("campaign", type=int)
+        self.credit = args.get("credit", "")
+        self.trade_mode = args.get("trade_mode", "")
+        self.officer = args.get("officer", type=int)
+        self.key = args.get("key", "") == "1"
+        self.archived = args.get("archived", "") == "1"
+        self.sort = args.get("sort", "name") if args.get("sort") in SORTS else "name"
+        self.year = args.get("year", type=int)
+
+    def select(self, user: User) -> sa.Select:
+        year = self.year or db.session.scalar(sa.select(sa.func.max(DeclarationCount.year)))
+        self.year = year
+        stmt = (
+            sa.select(Enterprise, DeclarationCount.declarations)
+            .outerjoin(DeclarationCount, sa.and_(DeclarationCount.enterprise_id == Enterprise.id,
+                                                 DeclarationCount.year == year))
+            .options(sa.orm.joinedload(Enterprise.office), sa.orm.joinedload(Enterprise.assigned_officer),
+                     sa.orm.selectinload(Enterprise.trade_modes))
+        )
+        stmt = services.scope_enterprises(stmt, user)
+        if not self.archived:
+            stmt = stmt.where(Enterprise.archived_at.is_(None))
+        if self.q:
+            stmt = stmt.where(search_condition(self.q))
+        if self.office:
+            office = db.session.scalar(sa.select(Office).where(Office.code == self.office))
+            if office is not None:
+                stmt = stmt.where(Enterprise.office_id.in_(
+                    sa.select(Office.id).where(Office.path.startswith(office.path, autoescape=True))))
+        if self.campaign:
+            stmt = stmt.where(Enterprise.id.in_(
+                sa.select(RosterEntry.enterprise_id).where(RosterEntry.campaign_id == self.campaign)))
+        if self.credit in CREDIT_LEVEL_LABELS:
+            stmt = stmt.where(Enterprise.credit_level == self.credit)
+        if self.trade_mode:
+            stmt = stmt.where(Enterprise.id.in_(
+                sa.select(enterprise_trade_modes.c.enterprise_id).join(TradeMode)
+                .where(TradeMode.code == self.trade_mode)))
+        if self.officer:
+            stmt = stmt.where(Enterprise.assigned_officer_id == self.officer)
+        if self.key:
+            stmt = stmt.where(Enterprise.is_key.is_(True))
+        return stmt.order_by(*SORTS[self.sort])
+
+
+def _filter_choices(user: User) -> dict:
+    offices = db.session.scalars(scope_offices(sa.select(Office), user).order_by(Office.path)).all()
+    office_ids = [o.id for o in offices]
+    campaigns = db.session.scalars(
+        sa.select(Campaign).where(Campaign.office_id.in_(office_ids)).order_by(Campaign.declaration_year.desc())
+    ).all()
+    officers = db.session.scalars(
+        sa.select(User).where(User.role.in_([Role.OFFICER, Role.MANAGER]), User.office_id.in_(office_ids))
+        .order_by(User.username)
+    ).all()
+    modes = db.session.scalars(sa.select(TradeMode).order_by(TradeMode.code)).all()
+    return {"offices": offices, "campaigns": campaigns, "officers": officers, "trade_modes": modes,
+            "credit_levels": CREDIT_LEVEL_LABELS}
+
+
+@bp.route("/")
+@allow(*STAFF)
+def index():
+    filters = ListFilters(request.args)
+    pagination = paginate_rows(filters.select(current_user), request.args.get("page", 1, type=int), 50)
+    return render_template("enterprises/list.html", pagination=pagination, filters=filters,
+                           choices=_filter_choices(current_user))
+
+
+EXPORT_HEADER = ("name", "uscc", "customs_code", "office", "district", "credit_level", "trade_modes",
+                 "assigned_officer", "key_firm", "declarations")
+
+
+def _export_rows(stmt: sa.Select):
+    for enterprise, declarations in db.session.execute(stmt.execution_options(yield_per=1000)).unique():
+        yield (
+            enterprise.name, enterprise.uscc, enterprise.customs_code, enterprise.office.name, enterprise.district,
+            enterprise.credit_level_label, " ".join(m.code for m in enterprise.trade_modes),
+            enterprise.assigned_officer.display_name if enterprise.assigned_officer else "",
+            _("yes") if enterprise.is_key else "", declarations,
+        )
+
+
+@bp.route("/export.<any(xlsx, csv):fmt>")
+@allow(*STAFF)
+def export(fmt: str):
+    filters = ListFilters(request.args)
+    stmt = filters.select(current_user)
+    header = [_("Enterprise name"), _("Unified social credit code"), _("Customs registration code"),
+              _("Customs office"), _("District"), _("Credit level"), _("Trade modes"), _("Assigned officer"),
+              _("Key firm"), _("Declarations %(year)s", year=filters.year or "")]
+    filename = f"enterprises-{filters.year or 'all'}.{fmt}"
+    if fmt == "csv":
+        return csv_response(filename, header, _export_rows(stmt))
+    return xlsx_response(filename, _("Enterprises"), header, _export_rows(stmt))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*STAFF)
+def new():
+    form = EnterpriseForm(current_user)
+    if request.method == "GET":
+        form.office_id.data = current_user.office_id
+    if form.validate_on_submit():
+        office = db.session.get(Office, form.office_id.data)
+        require(office is not None and (current_user.is_admin or current_user.office.contains(office)), "office")
+        try:
+            data = services.validate(form.data_for_service(), office=office)
+        except services.EnterpriseError as exc:
+            _attach_errors(form, exc)
+        else:
+            enterprise = services.create_enterprise(data, office)
+            db.session.commit()
+            flash(_("%(name)s has been added.", name=enterprise.name), "success")
+            return redirect(url_for("enterprises.profile", enterprise_id=enterprise.id))
+    return render_template("enterprises/form.html", form=form, enterprise=None)
+
+
+def _attach_errors(form: EnterpriseForm, exc: "services.EnterpriseError") -> None:
+    for field, messages in exc.fields.items():
+        target = getattr(form, field, None) or form.name
+        target.errors = list(target.errors) + messages
+
+
+@bp.route("/<int:enterprise_id>")
+@allow(SIGNED_IN)
+def profile(enterprise_id: int):
+    enterprise = get_enterprise(enterprise_id)
+    counts = db.session.execute(
+        sa.select(DeclarationCount.year, DeclarationCount.declarations)
+        .where(DeclarationCount.enterprise_id == enterprise.id).order_by(DeclarationCount.year)
+    ).all()
+    rosters = db.session.execute(
+        sa.select(Campaign, RosterEntry).join(RosterEntry, RosterEntry.campaign_id == Campaign.id)
+        .where(RosterEntry.enterprise_id == enterprise.id).order_by(Campaign.declaration_year.desc())
+    ).all() if not current_user.is_contact else []
+    editable = services.can_edit(current_user, enterprise)
+    return render_template(
+        "enterprises/profile.html", enterprise=enterprise, counts=counts, rosters=rosters, editable=editable,
+        decoded=decode_customs_code(enterprise.customs_code), economic_types=ECONOMIC_TYPES,
+        chart={"years": [str(y) for y, _n in counts], "values": [n for _y, n in counts]},
+        contact_form=ContactForm(formdata=None), credit_form=CreditRatingForm(formdata=None),
+    )
+
+
+@bp.route("/<int:enterprise_id>/edit", methods=["GET", "POST"])
+@allow(*STAFF)
+def edit(enterprise_id: int):
+    enterprise = editable_enterprise(enterprise_id)
+    form = EnterpriseForm(current_user, obj=enterprise)
+    if request.method == "GET":
+        form.trade_modes.data = [m.code for m in enterprise.trade_modes]
+        form.assigned_officer_id.data = enterprise.assigned_officer_id or 0
+        form.economic_type.data = enterprise.economic_type or ""
+        form.version.data = enterprise.updated_at.isoformat()
+    if form.validate_on_submit():
+        if form.version.data != enterprise.updated_at.isoformat():
+            flash(_("Someone else changed this firm after you opened the form. Review the current values "
+                    "and make your change again."), "warning")
+            return redirect(url_for("enterprises.edit", enterprise_id=enterprise.id))
+        office = db.session.get(Office, form.office_id.data)
+        require(office is not None and (current_user.is_admin or current_user.office.contains(office)), "office")
+        try:
+            data = services.validate(form.data_for_service(), office=office, current=enterprise)
+        except services.EnterpriseError as exc:
+            _attach_errors(form, exc)
+        else:
+            enterprise.office = office
+            services.update_enterprise(enterprise, data)
+            db.session.commit()
+            flash(_("Your changes have been saved."), "success")
+            return redirect(url_for("enterprises.profile", enterprise_id=enterprise.id))
+    return render_template("enterprises/form.html", form=form, enterprise=enterprise)
+
+
+@bp.route("/<int:enterprise_id>/archive", methods=["POST"])
+@allow(*STAFF)
+def archive(enterprise_id: int):
+    enterprise = editable_enterprise(enterprise_id)
+    if enterprise.archived:
+        services.restore(enterprise)
+        flash(_("%(name)s is active again.", name=enterprise.name), "success")
+    else:
+        services.archive(enterprise)
+        flash(_("%(name)s has been archived. Its history is kept.", name=enterprise.name), "success")
+    db.session.commit()
+    return redirect(url_for("enterprises.profile", enterprise_id=enterprise.id))
+
+
+@bp.route("/<int:enterprise_id>/contacts", methods=["POST"])
+@allow(*STAFF)
+def add_contact(enterprise_id: int):
+    enterprise = editable_enterprise(enterprise_id)
+    form = ContactForm()
+    if form.validate_on_submit():
+        services.add_contact(enterprise, name=form.name.data, title=form.title.data, phone=form.phone.data,
+                             email=form.email.data)
+        db.session.commit()
+        flash(_("The contact has been added."), "success")
+    else:
+        flash(_("The contact was not added: %(errors)s",
+                errors="; ".join(f"{form[f].label.text}: {' '.join(e)}" for f, e in form.errors.items())), "danger")
+    return redirect(url_for("enterprises.profile", enterprise_id=enterprise.id) + "#contacts")
+
+
+@bp.route("/<int:enterprise_id>/contacts/<int:contact_id>/delete", methods=["POST"])
+@allow(*STAFF)
+def delete_contact(enterprise_id: int, contact_id: int):
+    enterprise = editable_enterprise(enterprise_id)
+    contact = db.session.get(EnterpriseContact, contact_id)
+    if contact is None or contact.enterprise_id != enterprise.id:
+        abort(404)
+    db.session.delete(contact)
+    db.session.commit()
+    flash(_("The contact has been removed."), "success")
+    return redirect(url_for("enterprises.profile", enterprise_id=enterprise.id) + "#contacts")
+
+
+@bp.route("/<int:enterprise_id>/credit", methods=["POST"])
+@allow(*STAFF)
+def add_credit_rating(enterprise_id: int):
+    enterprise = editable_enterprise(enterprise_id)
+    form = CreditRatingForm()
+    if form.validate_on_submit():
+        try:
+            services.record_credit_rating(enterprise, regime=CreditRegime(form.regime.data), level=form.level.data,
+                                          valid_from=form.valid_from.data, note=form.note.data or None)
+        except services.CreditError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("The credit level has been recorded."), "success")
+    else:
+        flash(_("The credit level was not recorded: %(errors)s",
+                errors="; ".join(f"{form[f].label.text}: {' '.join(e)}" for f, e in form.errors.items())), "danger")
+    return redirect(url_for("enterprises.profile", enterprise_id=enterprise.id) + "#credit")

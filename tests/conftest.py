@@ -100,6 +100,8 @@ class IsolatedClient(FlaskClient):
         # The test's session commits what it set up and drops its snapshot on both sides of a
         # request, so it sees what the request wrote (SQLite WAL readers keep their snapshot).
         self._end_test_transaction()
+        # Streamed bodies are read inside the request's context too, as a server would.
+        kwargs.setdefault("buffered", True)
         try:
             return contextvars.Context().run(super().open, *args, **kwargs)
         finally:

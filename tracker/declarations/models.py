@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -17,6 +18,20 @@ class ImportStatus(str, enum.Enum):
     COMMITTED = "committed"
     FAILED = "failed"  # could not be read at all (not CSV/XLSX, corrupt, too large)
     DISCARDED = "discarded"
+
+    @property
+    def label(self):
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    ImportStatus.READING: _l("Reading"),
+    ImportStatus.READY: _l("Ready to import"),
+    ImportStatus.INVALID: _l("Has errors"),
+    ImportStatus.COMMITTED: _l("Imported"),
+    ImportStatus.FAILED: _l("Could not be read"),
+    ImportStatus.DISCARDED: _l("Discarded"),
+}
 
 
 class DeclarationImport(db.Model):
@@ -74,3 +89,4 @@ class DeclarationCount(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     source = relationship(DeclarationImport)
+    enterprise = relationship("Enterprise")

@@ -449,8 +449,8 @@ def commit_import(record: DeclarationImport, by: User) -> Plan:
     """Re-read the previewed file in this transaction and write it, or raise StaleImport."""
     if record.status is not ImportStatus.READY:
         raise StaleImport()
-    path = Path(record.stored_path)
-    if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != record.sha256:
+    path = Path(record.stored_path) if record.stored_path else None
+    if path is None or not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != record.sha256:
         raise ImportFileError("file_gone")
     plan = analyse(path, record.file_format, record.office, record.default_year)
     fresh = {**plan.summary(), **samples(plan)}

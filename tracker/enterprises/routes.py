@@ -124,7 +124,7 @@ EXPORT_HEADER = ("name", "uscc", "customs_code", "office", "district", "credit_l
 
 
 def _export_rows(stmt: sa.Select):
-    for enterprise, declarations in db.session.execute(stmt.execution_options(yield_per=1000)).unique():
+    for enterprise, declarations in db.session.execute(stmt.execution_options(yield_per=1000)):
         yield (
             enterprise.name, enterprise.uscc, enterprise.customs_code, enterprise.office.name, enterprise.district,
             enterprise.credit_level_label, " ".join(m.code for m in enterprise.trade_modes),

@@ -1,0 +1,243 @@
+"""Demo data: the firms of the articles, ~300 generated firms, three years of counts and the 2019 campaign."""
+import hashlib
+import os
+import re
+import statistics
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tracker.auth.models import Role, User
+from tracker.campaigns.models import Campaign, RosterDecisionKind, RosterEntry, RosterSource
+from tracker.campaigns.services import decide
+from tracker.declarations.models import DeclarationCount
+from tracker.demo import NAMED_FIRMS, generate_firms, make_uscc
+from tracker.demo_names import BRANDS, DISTRICTS
+from tracker.enterprises.identifiers import validate_uscc
+from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseContact
+from tracker.enterprises.reference import ECONOMIC_ZONES, CreditRegime
+from tracker.extensions import db
+from tracker.offices.models import Office
+
+DEMO_PASSWORD = "demo password 2019"
+ROOT = Path(__file__).resolve().parent.parent
+# The first demo seed's codes: the contact users yalisi and longxin were created against them.
+YALISI = "91210800MA0YLJ001Y"
+LONGXIN = "91210804MA0LXG0029"
+NAMED = {
+    "营口雅丽丝服装有限公司": "0930",
+    "五矿营口中板有限责任公司": "0930",
+    "营口光阳耐火材料有限公司": "0930",
+    "宏群胜精密电子(营口)有限公司": "0930",
+    "营口隆鑫果品有限公司": "0931",
+}
+SCREENED_NAMED = set(NAMED) - {"营口隆鑫果品有限公司"}
+
+
+def count(model):
+    db.session.rollback()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def seed(runner):
+    result = runner.invoke(args=["seed-demo", "--password", DEMO_PASSWORD])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    return result.output
+
+
+def firms_by_name():
+    return {f.name: f for f in db.session.scalars(sa.select(Enterprise))}
+
+
+def counts_2019():
+    return dict(db.session.execute(
+        sa.select(DeclarationCount.enterprise_id, DeclarationCount.declarations).where(DeclarationCount.year == 2019)
+    ).all())
+
+
+def campaign_2019():
+    return db.session.scalar(
+        sa.select(Campaign).join(Office).where(Campaign.name == "2019年百企大调研", Office.code == "0930")
+    )
+
+
+def test_named_firms_keep_their_codes_and_get_their_story(runner):
+    seed(runner)
+    firms = firms_by_name()
+    assert {name: firms[name].office.code for name in NAMED} == NAMED
+    assert firms["营口雅丽丝服装有限公司"].uscc == YALISI == make_uscc("91", "210800", "MA0YLJ001")
+    assert firms["营口隆鑫果品有限公司"].uscc == LONGXIN == make_uscc("91", "210804", "MA0LXG002")
+    users = {u.username: u for u in db.session.scalars(sa.select(User))}
+    assert users["yalisi"].enterprise.uscc == YALISI and users["longxin"].enterprise.uscc == LONGXIN
+
+    yalisi = firms["营口雅丽丝服装有限公司"]
+    assert yalisi.economic_type == "4" and yalisi.customs_code[5] == "4" and yalisi.is_key
+    assert {m.code for m in yalisi.trade_modes} == {"0214", "0615"}
+    assert [(r.regime, r.level, r.valid_from, r.valid_to) for r in reversed(yalisi.credit_ratings)] == [
+        (CreditRegime.DECREE_237, "general_credit", date(2018, 5, 1), date(2019, 8, 31)),
+        (CreditRegime.DECREE_237, "general_certified", date(2019, 9, 1), None),
+    ]
+    assert yalisi.credit_level == "general_certified"
+
+    minmetals = firms["五矿营口中板有限责任公司"]
+    assert [(r.regime, r.level, r.valid_from) for r in reversed(minmetals.credit_ratings)] == [
+        (CreditRegime.DECREE_237, "advanced_certified", date(2018, 5, 1)),
+        (CreditRegime.DECREE_251, "advanced_certified", date(2021, 11, 1)),
+    ]
+    assert minmetals.credit_level == "advanced_certified"
+
+    officers = {"营口雅丽丝服装有限公司": "officer", "五矿营口中板有限责任公司": "officer2",
+                "营口光阳耐火材料有限公司": "officer", "宏群胜精密电子(营口)有限公司": "officer2",
+                "营口隆鑫果品有限公司": "bayuquan-officer"}
+    for name, username in officers.items():
+        firm = firms[name]
+        assert firm.assigned_officer.username == username
+        assert firm.assigned_officer.office.contains(firm.office)
+        assert firm.district in DISTRICTS.values() and firm.industry and firm.address
+        assert firm.contacts and all(re.fullmatch(r"0417-\d{7}", c.phone) and c.title for c in firm.contacts)
+        assert validate_uscc(firm.uscc) == firm.uscc
+    assert {name for name in NAMED if firms[name].is_key} == SCREENED_NAMED
+
+
+def test_generated_firms_are_valid_distinct_and_as_generated(runner):
+    seed(runner)
+    named = {f.uscc for f in NAMED_FIRMS}
+    firms = [f for f in db.session.scalars(sa.select(Enterprise)) if f.uscc not in named]
+    assert 250 <= len(firms) <= 350
+    assert {f.name for f in firms} == {f.name for f in generate_firms()}
+
+    everyone = list(db.session.scalars(sa.select(Enterprise)))
+    assert len({f.name for f in everyone}) == len({f.uscc for f in everyone}) == len(everyone)
+    codes = [f.customs_code for f in everyone]
+    assert None not in codes and len(set(codes)) == len(codes)
+    name_pattern = re.compile(r"(营口|大石桥市|盖州市)(\w\w)\w+(股份有限公司|有限责任公司|有限公司)")
+    for firm in firms:
+        assert validate_uscc(firm.uscc) == firm.uscc and firm.uscc[:2] == "91"
+        assert DISTRICTS[firm.uscc[2:8]] == firm.district
+        assert re.fullmatch(r"2108\d{6}", firm.customs_code)
+        assert firm.customs_code[4] in ECONOMIC_ZONES and firm.customs_code[5] == firm.economic_type
+        match = name_pattern.fullmatch(firm.name)
+        assert match and match.group(2) in BRANDS, firm.name
+        assert 1 <= len(firm.trade_modes) <= 2
+        assert all(re.fullmatch(r"0417-\d{7}", c.phone) for c in firm.contacts)
+        if firm.office.code == "0931":
+            assert firm.district == "鲅鱼圈区" and firm.assigned_officer.username == "bayuquan-officer"
+        else:
+            assert firm.assigned_officer is None or firm.assigned_officer.username in ("officer", "officer2")
+    share_0931 = sum(f.office.code == "0931" for f in firms) / len(firms)
+    assert 0.1 <= share_0931 <= 0.3
+    assert 10 <= sum(f.is_key for f in firms) <= 60
+    rated = [f for f in firms if f.credit_ratings]
+    assert 0.1 * len(firms) <= len(rated) <= 0.5 * len(firms)
+
+
+def test_every_credit_history_is_a_chain_ending_in_the_current_level(runner):
+    seed(runner)
+    for firm in db.session.scalars(sa.select(Enterprise)):
+        ratings = sorted(firm.credit_ratings, key=lambda r: r.valid_from)
+        if not ratings:
+            assert firm.credit_level is None
+            continue
+        assert firm.credit_level == ratings[-1].level and ratings[-1].valid_to is None
+        for earlier, later in zip(ratings, ratings[1:]):
+            assert earlier.valid_to == later.valid_from - timedelta(days=1)
+
+
+def test_three_years_of_counts_and_a_roster_of_the_firms_at_80(runner):
+    seed(runner)
+    rows = db.session.execute(sa.select(DeclarationCount.year, DeclarationCount.import_id)).all()
+    assert {year for year, _ in rows} == {2017, 2018, 2019}
+    assert all(import_id is None for _, import_id in rows)
+    firms = list(db.session.scalars(sa.select(Enterprise)))
+    n2019 = counts_2019()
+    assert set(n2019) == {f.id for f in firms}
+    values = list(n2019.values())
+    assert statistics.median(values) < 80 < statistics.mean(values)  # many small firms, a long tail
+    assert 100 <= sum(n >= 80 for n in values) <= 130
+
+    yingkou = db.session.scalar(sa.select(Office).where(Office.code == "0930"))
+    expected = {f.id for f in firms if yingkou.contains(f.office) and f.archived_at is None and n2019[f.id] >= 80}
+    campaign = campaign_2019()
+    assert (campaign.declaration_year, campaign.threshold) == (2019, 80)
+    assert (campaign.starts_on, campaign.ends_on) == (date(2019, 3, 1), date(2019, 6, 30))
+    assert campaign.screened_at is not None and campaign.created_by_id is not None
+    entries = list(db.session.scalars(sa.select(RosterEntry).where(RosterEntry.campaign_id == campaign.id)))
+    assert len(entries) >= 100
+    assert {e.enterprise_id for e in entries} == expected
+    assert all(e.source is RosterSource.SCREENING and e.declarations == n2019[e.enterprise_id] for e in entries)
+
+    by_name = {f.name: f for f in firms}
+    on_roster = {e.enterprise_id for e in entries}
+    assert {by_name[name].id for name in SCREENED_NAMED} <= on_roster
+    assert by_name["营口隆鑫果品有限公司"].id not in on_roster and n2019[by_name["营口隆鑫果品有限公司"].id] < 80
+    # Boundary cases: 80 is in, 79 is out, and a firm at 80 under 鲅鱼圈海关 is outside the campaign's area.
+    at = {n: [f for f in firms if n2019[f.id] == n] for n in (79, 80)}
+    assert any(f.office.code == "0930" for f in at[80]) and any(f.office.code == "0930" for f in at[79])
+    assert any(f.office.code == "0931" for f in at[80])
+    assert all((f.id in on_roster) == (f.office.code == "0930") for f in at[80])
+    assert not any(f.id in on_roster for f in at[79])
+
+
+def test_the_summary_reports_what_was_created_and_a_second_run_adds_nothing(runner):
+    output = seed(runner)
+    reported = {kind: int(n) for n, kind in re.findall(r"(\d+) ([a-z ]+?)[,.]", output)}
+    models = {"offices": Office, "users": User, "enterprises": Enterprise, "contacts": EnterpriseContact,
+              "credit ratings": CreditRating, "declaration counts": DeclarationCount, "campaigns": Campaign,
+              "roster entries": RosterEntry}
+    assert {kind: reported[kind] for kind in models} == {kind: count(model) for kind, model in models.items()}
+    before = {m: count(m) for m in models.values()}
+    screened_at = campaign_2019().screened_at
+
+    assert "nothing added" in seed(runner)
+    assert {m: count(m) for m in models.values()} == before
+    assert campaign_2019().screened_at == screened_at
+
+    # The roster is not screened again, so an officer's removal survives a later seed.
+    campaign = campaign_2019()
+    firm = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == "营口光阳耐火材料有限公司"))
+    officer = db.session.scalar(sa.select(User).where(User.username == "officer"))
+    decide(campaign, firm, RosterDecisionKind.EXCLUDE, "已停产", officer)
+    db.session.commit()
+    assert "nothing added" in seed(runner)
+    assert db.session.scalar(sa.select(RosterEntry).where(RosterEntry.enterprise_id == firm.id)) is None
+
+
+def test_a_customs_code_already_taken_is_left_blank_not_clashed(runner, factory):
+    first = generate_firms()[0]
+    org = factory.org()
+    other = factory.enterprise(org.yingkou, name="营口已有企业有限公司", customs_code=first.customs_code)
+    factory.user(Role.OFFICER, org.yingkou, username="officer")
+    db.session.commit()
+    output = seed(runner)
+    assert "7 users" in output  # officer was there already
+    firm = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == first.uscc))
+    assert firm.name == first.name and firm.customs_code is None
+    assert db.session.get(Enterprise, other.id).customs_code == first.customs_code
+
+
+def _digest(firms) -> str:
+    return hashlib.sha256(repr(firms).encode()).hexdigest()
+
+
+def test_generation_is_deterministic_across_calls_and_processes():
+    once, again = generate_firms(), generate_firms()
+    assert once == again
+    assert 250 <= len(once) <= 350
+    assert len({f.name for f in once}) == len(once)
+    # Another interpreter with another hash seed makes the very same firms.
+    code = "import hashlib; from tracker.demo import generate_firms; " \
+           "print(hashlib.sha256(repr(generate_firms()).encode()).hexdigest())"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == _digest(once)
+
+
+def test_generated_counts_include_the_boundary_cases():
+    firms = generate_firms()
+    values = [dict(f.declarations)[2019] for f in firms]
+    assert values.count(79) >= 2 and values.count(80) >= 2
+    assert all(len(f.declarations) in (2, 3) for f in firms)

@@ -131,7 +131,7 @@ def firms(factory, cast):
         made[key] = factory.enterprise(office, name=name)
     made["longxin"] = cast.contact_byq.enterprise
     made["longxin"].name = "营口隆鑫果品有限公司"
-    for n, (key, count) in enumerate([("yalisi", 96), ("wukuang", 900), ("guangyang", 79), ("longxin", 40)]):
+    for key, count in [("yalisi", 96), ("wukuang", 900), ("guangyang", 79), ("longxin", 40)]:
         db.session.add(DeclarationCount(enterprise=made[key], year=2019, declarations=count))
     made["wukuang"].is_key = True
     made["wukuang"].trade_modes = [db.session.scalar(sa.select(TradeMode).where(TradeMode.code == "0110"))]

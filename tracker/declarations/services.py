@@ -9,7 +9,6 @@ import logging
 import re
 import secrets
 import threading
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 

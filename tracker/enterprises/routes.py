@@ -14,7 +14,6 @@ from tracker.enterprises.reference import CREDIT_LEVEL_LABELS, ECONOMIC_TYPES, C
 from tracker.enterprises.search import search_condition
 from tracker.exports import csv_response, xlsx_response
 from tracker.extensions import db
-from tracker.forms import EmptyForm
 from tracker.offices.models import Office
 from tracker.pagination import paginate_rows
 from tracker.permissions import SIGNED_IN, STAFF, allow, can_see_enterprise, require, scope_offices

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from tracker.auth.models import Role, User
 from tracker.enterprises.identifiers import IdentifierError, validate_customs_code, validate_uscc
 from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseContact, TradeMode
-from tracker.enterprises.reference import ECONOMIC_TYPES, REGIME_LEVELS, CreditRegime
+from tracker.enterprises.reference import CREDIT_LEVEL_LABELS, ECONOMIC_TYPES, REGIME_LEVELS, CreditRegime
 from tracker.extensions import db
 from tracker.offices.models import Office
 from tracker.permissions import visible_office_ids
@@ -189,7 +189,8 @@ def record_credit_rating(enterprise: Enterprise, *, regime: CreditRegime, level:
                          note: str | None = None) -> CreditRating:
     """Add a dated credit level; the period before it is closed the day before it starts."""
     if level not in REGIME_LEVELS[regime]:
-        raise CreditError(_("%(level)s is not a level under %(regime)s.", level=level, regime=regime.label))
+        raise CreditError(_("%(level)s is not a level under %(regime)s.",
+                            level=CREDIT_LEVEL_LABELS.get(level, level), regime=regime.label))
     ratings = sorted(enterprise.credit_ratings, key=lambda r: r.valid_from)
     if any(r.valid_from == valid_from for r in ratings):
         raise CreditError(_("A credit level already starts on %(day)s.", day=valid_from.isoformat()))

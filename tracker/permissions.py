@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, g, request
 from flask_login import current_user
 
+from tracker.api.auth import authenticate_api_request
 from tracker.auth.models import Role, User
 from tracker.offices.models import Office
 
@@ -73,6 +74,10 @@ def is_api_request() -> bool:
 
 def enforce_access():
     """before_request: apply the endpoint's rule (404s and 405s have no endpoint and pass through)."""
+    if is_api_request():
+        # The API knows its callers by bearer token alone, never by the session cookie, so a
+        # browser's cookie cannot be ridden cross-site and the API needs no CSRF token.
+        authenticate_api_request()
     endpoint = request.endpoint
     if endpoint is None:
         return None

@@ -82,10 +82,18 @@ def record_sign_in(user: User) -> None:
     db.session.flush()
 
 
+def end_all_sessions(user: User) -> None:
+    """Sign the user out everywhere: browser sessions, remember-me cookies and API tokens."""
+    from tracker.api.auth import revoke_all_tokens
+
+    user.rotate_session_token()
+    revoke_all_tokens(user)
+
+
 def set_password(user: User, password: str) -> None:
     """Set a new password and end every session the user has."""
     user.password_hash = hash_password(password)
-    user.rotate_session_token()
+    end_all_sessions(user)
     db.session.flush()
 
 
@@ -135,7 +143,7 @@ def deactivate_user(user: User, by: User | None = None) -> None:
     if not user.active:
         raise AccountError(_("%(name)s is already deactivated.", name=user.username))
     user.active = False
-    user.rotate_session_token()
+    end_all_sessions(user)
     db.session.flush()
     log.info("user deactivated: username=%s by=%s", user.username, by.username if by else "cli")
 
@@ -144,5 +152,5 @@ def reactivate_user(user: User) -> None:
     if user.active:
         raise AccountError(_("%(name)s is already active.", name=user.username))
     user.active = True
-    user.rotate_session_token()
+    end_all_sessions(user)
     db.session.flush()

@@ -140,13 +140,14 @@ def validate(raw: dict, *, office: Office, current: Enterprise | None = None) ->
         clash = db.session.scalar(sa.select(Enterprise).where(Enterprise.customs_code == customs_code))
         if clash is not None and clash is not current:
             errors.setdefault("customs_code", []).append(_("This code belongs to %(name)s already.", name=clash.name))
+    # Every field is read before deciding, so all problems are reported together.
+    details = {key: text(key) for key in ("name_en", "district", "address", "industry", "notes")}
     if errors:
         raise EnterpriseError(errors)
     return EnterpriseData(
-        name=name, uscc=uscc, uscc_override_reason=override, customs_code=customs_code,
-        name_en=text("name_en"), district=text("district"), address=text("address"), industry=text("industry"),
-        economic_type=economic_type, is_key=bool(raw.get("is_key")), notes=text("notes"),
-        trade_mode_codes=codes, assigned_officer_id=officer_id,
+        name=name, uscc=uscc, uscc_override_reason=override, customs_code=customs_code, **details,
+        economic_type=economic_type, is_key=bool(raw.get("is_key")), trade_mode_codes=codes,
+        assigned_officer_id=officer_id,
     )
 
 

@@ -24,7 +24,9 @@ def _as_cli_actor() -> None:
         name = getpass.getuser()
     except (KeyError, OSError):
         name = str(os.getuid())
-    cli_actor.set((None, f"cli:{name}"))
+    token = cli_actor.set((None, f"cli:{name}"))
+    # Restore the previous actor when the command ends (several commands can run in one process).
+    click.get_current_context().call_on_close(lambda: cli_actor.reset(token))
 
 
 def _fail(message: str) -> None:

@@ -33,6 +33,10 @@ ACCESS_TABLE = {
     "admin.reset_password": "admin",
     "admin.offices": "admin",
     "admin.audit": "admin",
+    "workdays.calendar": "admin",
+    "workdays.add_override": "admin",
+    "workdays.add_schedule": "admin",
+    "workdays.delete_override": "admin",
     # The registry, campaigns and imports: customs staff; the profile also the firm's own contact.
     "enterprises.index": "admin,manager,officer",
     "enterprises.export": "admin,manager,officer",
@@ -87,11 +91,14 @@ def test_access_table_is_complete_and_matches_the_code(app):
 @pytest.fixture
 def url_values(cast):
     """A record for every kind of URL argument, all belonging to the contact's firm and its office."""
+    from datetime import date
+
     from tracker.campaigns.models import RosterDecision, RosterDecisionKind
     from tracker.campaigns.services import create_campaign
     from tracker.declarations.models import DeclarationImport, ImportStatus
     from tracker.enterprises.services import add_contact
     from tracker.extensions import db
+    from tracker.workdays.models import CalendarOverride, OverrideKind
 
     firm = cast.contact.enterprise
     campaign = create_campaign(name="测试活动", office=cast.org.yingkou, year=2019)
@@ -99,11 +106,12 @@ def url_values(cast):
     decision = RosterDecision(campaign=campaign, enterprise=firm, decision=RosterDecisionKind.INCLUDE, reason="测试")
     record = DeclarationImport(filename="a.csv", sha256="0" * 64, file_format="csv", size_bytes=1,
                                office=cast.org.yingkou, status=ImportStatus.READY, summary={}, errors=[])
-    db.session.add_all([decision, record])
+    closure = CalendarOverride(day=date(2031, 10, 1), kind=OverrideKind.CLOSURE, name="国庆节")
+    db.session.add_all([decision, record, closure])
     db.session.commit()
     return {"user_id": cast.officer.id, "filename": "css/app.css", "enterprise_id": firm.id,
             "campaign_id": campaign.id, "contact_id": contact.id, "decision_id": decision.id,
-            "import_id": record.id, "fmt": "csv"}
+            "import_id": record.id, "fmt": "csv", "override_id": closure.id}
 
 
 def _url_and_method(app, endpoint, url_values):

@@ -136,10 +136,12 @@ def register_blueprints(app: Flask) -> None:
     from tracker.extensions import csrf
     from tracker.main.routes import bp as main_bp
     from tracker.portal.routes import bp as portal_bp
+    from tracker.workdays.routes import bp as workdays_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(workdays_bp, url_prefix="/admin/calendar")
     app.register_blueprint(portal_bp, url_prefix="/portal")
     app.register_blueprint(enterprises_bp, url_prefix="/enterprises")
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")

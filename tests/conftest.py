@@ -67,7 +67,7 @@ def migrated_database(database_url, instance_path):
 
 
 # Reference data that the migrations load; tests read it and leave it in place.
-REFERENCE_TABLES = {"trade_modes"}
+REFERENCE_TABLES = {"trade_modes", "policy_topics", "need_categories"}
 
 
 def _empty_all_tables() -> None:

@@ -6,4 +6,8 @@ from tracker.campaigns.models import Campaign, RosterDecision, RosterEntry  # no
 from tracker.declarations.models import DeclarationCount, DeclarationImport  # noqa: F401
 from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseContact, TradeMode  # noqa: F401
 from tracker.offices.models import Department, Office  # noqa: F401
+from tracker.outreach.models import (  # noqa: F401
+    AssistancePlan, DeadlineExtension, FollowUp, Need, NeedCategory, NeedEntry, Notification, PlanMeasure, PolicyTopic,
+    Visit, VisitAttendee,
+)
 from tracker.workdays.models import CalendarOverride  # noqa: F401

@@ -61,6 +61,48 @@ ACCESS_TABLE = {
     "imports.status": "admin,manager,officer",
     "imports.commit": "admin,manager,officer",
     "imports.discard": "admin,manager,officer",
+    # The needs ledger and My work: staff; extension decisions for managers; the portal for the firm's contact.
+    "needs.index": "admin,manager,officer",
+    "needs.new": "admin,manager,officer",
+    "needs.edit": "admin,manager,officer",
+    "needs.detail": "admin,manager,officer",
+    "needs.accept": "admin,manager,officer",
+    "needs.add_entry": "admin,manager,officer",
+    "needs.resolve": "admin,manager,officer",
+    "needs.unresolvable": "admin,manager,officer",
+    "needs.request_extension": "admin,manager,officer",
+    "needs.decide_extension": "admin,manager",
+    "needs.follow_up": "admin,manager,officer",
+    "needs.close": "admin,manager,officer",
+    "work.index": "admin,manager,officer",
+    "work.notifications": "admin,manager,officer",
+    "work.read": "admin,manager,officer",
+    "work.read_all": "admin,manager,officer",
+    "portal.need": "enterprise_contact",
+    "portal.comment": "enterprise_contact",
+    "portal.rate": "enterprise_contact",
+    "api.enterprise_needs": SIGNED_IN,
+    "api.need": SIGNED_IN,
+    # Visits: customs staff; editing is checked per visit (its officers, the office's managers).
+    "visits.index": "admin,manager,officer",
+    "visits.new": "admin,manager,officer",
+    "visits.detail": "admin,manager,officer",
+    "visits.edit": "admin,manager,officer",
+    # Assistance plans: staff draft them, managers decide; the firm's contact reads an approved plan.
+    "plans.index": "admin,manager,officer",
+    "plans.new": "admin,manager,officer",
+    "plans.detail": SIGNED_IN,
+    "plans.print_plan": SIGNED_IN,
+    "plans.edit": "admin,manager,officer",
+    "plans.add_measure": "admin,manager,officer",
+    "plans.edit_measure": "admin,manager,officer",
+    "plans.delete_measure": "admin,manager,officer",
+    "plans.record_progress": "admin,manager,officer",
+    "plans.submit": "admin,manager,officer",
+    "plans.approve": "manager",
+    "plans.return_for_changes": "manager",
+    "plans.start": "admin,manager,officer",
+    "plans.complete": "admin,manager,officer",
 }
 
 ROLES = ["admin", "manager", "officer", "enterprise_contact"]
@@ -108,10 +150,57 @@ def url_values(cast):
                                office=cast.org.yingkou, status=ImportStatus.READY, summary={}, errors=[])
     closure = CalendarOverride(day=date(2031, 10, 1), kind=OverrideKind.CLOSURE, name="国庆节")
     db.session.add_all([decision, record, closure])
+    need, extension, notification = _need_values(cast, firm)
+    visit, plan, measure = _visit_plan_values(cast, firm, campaign)
     db.session.commit()
     return {"user_id": cast.officer.id, "filename": "css/app.css", "enterprise_id": firm.id,
             "campaign_id": campaign.id, "contact_id": contact.id, "decision_id": decision.id,
-            "import_id": record.id, "fmt": "csv", "override_id": closure.id}
+            "import_id": record.id, "fmt": "csv", "override_id": closure.id, "need_id": need.id,
+            "extension_id": extension.id, "notification_id": notification.id,
+            "visit_id": visit.id, "plan_id": plan.id, "measure_id": measure.id}
+
+
+def _visit_plan_values(cast, firm, campaign):
+    """A visit the officer made to the firm, and a draft plan with one measure (the firm is his)."""
+    from tracker.extensions import db
+    from tracker.outreach.models import AssistancePlan, PlanMeasure, Visit, VisitType
+    from tracker.types import utcnow
+
+    firm.assigned_officer = cast.officer
+    visit = Visit(enterprise=firm, visited_at=utcnow(), visit_type=VisitType.DOOR_TO_DOOR, summary="走访",
+                  officers=[cast.officer])
+    plan = AssistancePlan(enterprise=firm, campaign=campaign, objective="帮扶")
+    measure = PlanMeasure(plan=plan, description="培训", position=1)
+    db.session.add_all([visit, plan, measure])
+    db.session.flush()
+    return visit, plan, measure
+
+
+def _need_values(cast, firm):
+    """A need of the firm, assigned to the officer (who must be the firm's officer to edit it)."""
+    from datetime import date
+
+    from tracker.extensions import db
+    from tracker.outreach.models import (
+        DeadlineExtension,
+        Need,
+        NeedCategory,
+        NeedSource,
+        Notification,
+        NotificationKind,
+    )
+
+    firm.assigned_officer = cast.officer
+    category = db.session.scalar(db.select(NeedCategory).order_by(NeedCategory.id))
+    need = Need(enterprise=firm, source=NeedSource.VISIT, category=category, content="原产地证办理时间长",
+                raised_on=date(2019, 9, 27), deadline=date(2019, 10, 8), assigned_officer=cast.officer)
+    extension = DeadlineExtension(need=need, old_deadline=need.deadline, new_deadline=date(2019, 10, 15),
+                                  reason="等待总署答复", requested_by_id=cast.officer.id)
+    notification = Notification(user_id=cast.officer.id, kind=NotificationKind.NEED_ASSIGNED,
+                                params={}, link="/needs/", dedupe_key="access")
+    db.session.add_all([need, extension, notification])
+    db.session.flush()
+    return need, extension, notification
 
 
 def _url_and_method(app, endpoint, url_values):

@@ -135,6 +135,10 @@ def register_blueprints(app: Flask) -> None:
     from tracker.enterprises.routes import bp as enterprises_bp
     from tracker.extensions import csrf
     from tracker.main.routes import bp as main_bp
+    from tracker.outreach.plans_routes import bp as plans_bp
+    from tracker.outreach.visits_routes import bp as visits_bp
+    from tracker.outreach.needs_routes import bp as needs_bp
+    from tracker.outreach.notifications import bp as work_bp
     from tracker.portal.routes import bp as portal_bp
     from tracker.workdays.routes import bp as workdays_bp
 
@@ -146,6 +150,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(enterprises_bp, url_prefix="/enterprises")
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
     app.register_blueprint(imports_bp, url_prefix="/imports")
+    app.register_blueprint(visits_bp, url_prefix="/visits")
+    app.register_blueprint(plans_bp, url_prefix="/plans")
+    app.register_blueprint(needs_bp, url_prefix="/needs")
+    app.register_blueprint(work_bp, url_prefix="/work")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # Safe because the API authenticates by bearer token only, never by cookie (see enforce_access).
     csrf.exempt(api_bp)

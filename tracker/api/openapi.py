@@ -7,6 +7,14 @@ from copy import deepcopy
 
 from tracker.auth.models import Role
 from tracker.enterprises.reference import ECONOMIC_TYPES, CreditRegime
+from tracker.outreach.models import (
+    ExtensionStatus,
+    FollowUpChannel,
+    NeedEntryKind,
+    NeedSource,
+    NeedStatus,
+    Satisfaction,
+)
 
 
 def _ref(name: str) -> dict:
@@ -101,6 +109,73 @@ ENTERPRISE_INPUT = {
 
 ENTERPRISE_ID = {"name": "enterprise_id", "in": "path", "required": True,
                  "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+
+NEED_ID = {"name": "need_id", "in": "path", "required": True,
+           "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+
+NEED_ITEM = {
+    "type": "object",
+    "required": ["id", "enterprise_id", "source", "category", "content", "department", "raised_on", "deadline",
+                 "status", "overdue", "explanation", "resolved_at", "closed_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "enterprise_id": {"type": "integer"},
+        "source": {"type": "string", "enum": [s.value for s in NeedSource],
+                   "description": "How the need was raised."},
+        "category": {"type": "string", "description": "Need category (通关时效, 原产地证 …)."},
+        "content": {"type": "string"},
+        "department": _nullable("string", description="Responsible department (责任科室)."),
+        "raised_on": {"type": "string", "format": "date"},
+        "deadline": {"type": "string", "format": "date",
+                     "description": "办理时限, counted in Chinese working days; moved only by an approved extension."},
+        "status": {"type": "string", "enum": [s.value for s in NeedStatus],
+                   "description": "pending 待受理, in_progress 办理中, resolved 已办结, closed 已销号, "
+                                  "unresolvable 无法解决（已说明）."},
+        "overdue": {"type": "boolean", "description": "Open and past its deadline (Asia/Shanghai date)."},
+        "explanation": _nullable("string", description="Why it cannot be resolved, as told to the firm."),
+        "resolved_at": _nullable("string", format="date-time"),
+        "closed_at": _nullable("string", format="date-time"),
+        "assigned_officer": _nullable("string", description="Username of the officer; present for staff only."),
+    },
+}
+
+NEED_DETAIL = {
+    "allOf": [
+        _ref("NeedItem"),
+        {
+            "type": "object",
+            "required": ["entries", "follow_ups"],
+            "properties": {
+                "entries": {
+                    "type": "array",
+                    "description": "Progress, the firm's comments and (for staff only) internal notes, oldest first.",
+                    "items": {"type": "object", "required": ["kind", "text", "created_at"],
+                              "properties": {"kind": {"type": "string", "enum": [k.value for k in NeedEntryKind]},
+                                             "text": {"type": "string"},
+                                             "created_at": {"type": "string", "format": "date-time"}}},
+                },
+                "follow_ups": {
+                    "type": "array",
+                    "items": {"type": "object", "required": ["channel", "held_on", "satisfaction", "note"],
+                              "properties": {
+                                  "channel": {"type": "string", "enum": [c.value for c in FollowUpChannel]},
+                                  "held_on": {"type": "string", "format": "date"},
+                                  "satisfaction": {"type": "string", "enum": [s.value for s in Satisfaction]},
+                                  "note": _nullable("string")}},
+                },
+                "extensions": {
+                    "type": "array", "description": "Deadline extensions; present for staff only.",
+                    "items": {"type": "object", "required": ["old_deadline", "new_deadline", "reason", "status"],
+                              "properties": {
+                                  "old_deadline": {"type": "string", "format": "date"},
+                                  "new_deadline": {"type": "string", "format": "date"},
+                                  "reason": {"type": "string"},
+                                  "status": {"type": "string", "enum": [x.value for x in ExtensionStatus]}}},
+                },
+            },
+        },
+    ]
+}
 
 DOCUMENT = {
     "openapi": "3.0.3",
@@ -211,6 +286,39 @@ DOCUMENT = {
                 },
             }
         },
+        "/enterprises/{enterprise_id}/needs": {
+            "get": {
+                "operationId": "listEnterpriseNeeds",
+                "summary": "A firm's business needs (业务需求), overdue first, then by deadline",
+                "description": "Staff see the needs of the firms of their subtree; a contact only his own firm's.",
+                "parameters": [
+                    ENTERPRISE_ID,
+                    {"name": "status", "in": "query",
+                     "schema": {"type": "string", "enum": [s.value for s in NeedStatus]}},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                    {"name": "per_page", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
+                ],
+                "responses": {
+                    "200": _json(_ref("NeedPage"), "A page of the firm's needs."),
+                    "400": _error("An invalid status, page or per_page."),
+                    "401": UNAUTHORIZED,
+                    "404": _error("No such firm, or one the caller may not see (the two are not told apart)."),
+                },
+            }
+        },
+        "/needs/{need_id}": {
+            "get": {
+                "operationId": "getNeed",
+                "summary": "One need with its history and follow-ups (contacts never get internal notes)",
+                "parameters": [NEED_ID],
+                "responses": {
+                    "200": _json(_ref("NeedDetail"), "The need."),
+                    "401": UNAUTHORIZED,
+                    "404": _error("No such need, or another firm's (the two are not told apart)."),
+                },
+            }
+        },
     },
     "components": {
         "securitySchemes": {
@@ -278,6 +386,19 @@ DOCUMENT = {
                     "level": {"type": "string"},
                     "valid_from": {"type": "string", "format": "date"},
                     "valid_to": _nullable("string", format="date", description="null while the level holds."),
+                },
+            },
+            "NeedItem": NEED_ITEM,
+            "NeedDetail": NEED_DETAIL,
+            "NeedPage": {
+                "type": "object",
+                "required": ["items", "page", "per_page", "pages", "total"],
+                "properties": {
+                    "items": {"type": "array", "items": _ref("NeedItem")},
+                    "page": {"type": "integer"},
+                    "per_page": {"type": "integer"},
+                    "pages": {"type": "integer", "description": "0 when the firm has no needs."},
+                    "total": {"type": "integer"},
                 },
             },
             "EnterprisePage": {

@@ -25,6 +25,8 @@ from tracker.enterprises.models import Enterprise
 from tracker.enterprises.search import search_condition
 from tracker.extensions import db, limiter
 from tracker.offices.models import Office
+from tracker.outreach import needs_services as needs
+from tracker.outreach.models import Need, NeedStatus
 from tracker.permissions import PUBLIC, SIGNED_IN, allow, can_see_office, deny
 
 bp = Blueprint("api", __name__)
@@ -394,3 +396,98 @@ def create_enterprise():
     response.status_code = 201
     response.headers["Location"] = url_for("api.enterprise", enterprise_id=firm.id)
     return response
+
+
+# Needs -----------------------------------------------------------------------
+def _visible_enterprise(enterprise_id: int) -> Enterprise:
+    firm = db.session.scalar(
+        enterprises.scope_enterprises(sa.select(Enterprise), current_user).where(Enterprise.id == enterprise_id)
+    )
+    if firm is None:
+        if db.session.scalar(sa.select(Enterprise.id).where(Enterprise.id == enterprise_id)) is None:
+            abort(404)
+        deny("enterprise outside the user's scope", 404)
+    return firm
+
+
+def need_item(need: Need, user: User, today) -> dict:
+    item = {
+        "id": need.id,
+        "enterprise_id": need.enterprise_id,
+        "source": need.source.value,
+        "category": need.category.name,
+        "content": need.content,
+        "department": need.department.name if need.department else None,
+        "raised_on": need.raised_on.isoformat(),
+        "deadline": need.deadline.isoformat(),
+        "status": need.status.value,
+        "overdue": need.is_overdue(today),
+        "explanation": need.explanation,
+        "resolved_at": isoformat(need.resolved_at) if need.resolved_at else None,
+        "closed_at": isoformat(need.closed_at) if need.closed_at else None,
+    }
+    if user.role.is_staff:
+        item["assigned_officer"] = need.assigned_officer.username if need.assigned_officer else None
+    return item
+
+
+def _need_options():
+    return (joinedload(Need.category), joinedload(Need.department), joinedload(Need.assigned_officer))
+
+
+@bp.route(f"/enterprises/<int(max={MAX_ID}):enterprise_id>/needs")
+@allow(SIGNED_IN)
+def enterprise_needs(enterprise_id: int):
+    """A firm's needs, overdue first and then by deadline; a contact only his own firm's."""
+    user = current_user
+    firm = _visible_enterprise(enterprise_id)
+    page = _int_arg("page", 1, MAX_ID)
+    per_page = _int_arg("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+    conditions = [Need.enterprise_id == firm.id]
+    status = request.args.get("status", "").strip()
+    if status:
+        if status not in {s.value for s in NeedStatus}:
+            raise ApiError(400, _("status must be one of %(values)s.", values=", ".join(s.value for s in NeedStatus)))
+        conditions.append(Need.status == NeedStatus(status))
+    today = needs.local_today()
+    total = db.session.scalar(sa.select(sa.func.count(Need.id)).where(*conditions))
+    items = db.session.scalars(
+        sa.select(Need).where(*conditions).options(*_need_options())
+        .order_by(sa.case((needs.overdue_condition(today), 0), else_=1), Need.deadline, Need.id)
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all() if total else []
+    return jsonify({"items": [need_item(n, user, today) for n in items], "page": page, "per_page": per_page,
+                    "pages": math.ceil(total / per_page), "total": total})
+
+
+@bp.route(f"/needs/<int(max={MAX_ID}):need_id>")
+@allow(SIGNED_IN)
+def need(need_id: int):
+    """One need with its visible history and follow-ups; contacts never get internal notes."""
+    user = current_user
+    item = db.session.scalar(
+        needs.scope_needs(sa.select(Need), user).where(Need.id == need_id)
+        .options(*_need_options(), selectinload(Need.entries), selectinload(Need.follow_ups),
+                 selectinload(Need.extensions))
+    )
+    if item is None:
+        if db.session.scalar(sa.select(Need.id).where(Need.id == need_id)) is None:
+            abort(404)
+        deny("need outside the user's scope", 404)
+    detail = need_item(item, user, needs.local_today())
+    detail["entries"] = [
+        {"kind": e.kind.value, "text": e.text, "created_at": isoformat(e.created_at)}
+        for e in needs.visible_entries(item, user)
+    ]
+    detail["follow_ups"] = [
+        {"channel": f.channel.value, "held_on": f.held_on.isoformat(), "satisfaction": f.satisfaction.value,
+         "note": f.note}
+        for f in item.follow_ups
+    ]
+    if user.role.is_staff:
+        detail["extensions"] = [
+            {"old_deadline": x.old_deadline.isoformat(), "new_deadline": x.new_deadline.isoformat(),
+             "reason": x.reason, "status": x.status.value}
+            for x in item.extensions
+        ]
+    return jsonify(detail)

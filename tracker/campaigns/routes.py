@@ -14,6 +14,7 @@ from tracker.enterprises.search import search_condition
 from tracker.exports import csv_response, xlsx_response
 from tracker.extensions import db
 from tracker.offices.models import Office
+from tracker.outreach.models import Visit
 from tracker.pagination import paginate_rows
 from tracker.permissions import STAFF, allow, can_see_office, require, visible_office_ids
 
@@ -78,19 +79,36 @@ def _roster_select(campaign: Campaign, q: str) -> sa.Select:
     return stmt
 
 
+def _last_visit(campaign: Campaign):
+    """The roster row's last visit made for this campaign (None: not visited yet)."""
+    return (sa.select(sa.func.max(Visit.visited_at))
+            .where(Visit.enterprise_id == Enterprise.id, Visit.campaign_id == campaign.id)
+            .correlate(Enterprise).scalar_subquery().label("last_visit"))
+
+
+def _coverage(campaign: Campaign) -> tuple[int, int]:
+    """(firms of the roster visited for this campaign, roster size), in one query."""
+    on_roster = RosterEntry.campaign_id == campaign.id
+    visited = sa.select(sa.func.count()).select_from(RosterEntry).where(on_roster, sa.exists().where(
+        Visit.enterprise_id == RosterEntry.enterprise_id, Visit.campaign_id == campaign.id)).scalar_subquery()
+    size = sa.select(sa.func.count()).select_from(RosterEntry).where(on_roster).scalar_subquery()
+    return tuple(db.session.execute(sa.select(visited, size)).one())
+
+
 @bp.route("/<int:campaign_id>")
 @allow(*STAFF)
 def detail(campaign_id: int):
     campaign = get_campaign(campaign_id)
     q = request.args.get("q", "").strip()[:100]
-    pagination = paginate_rows(_roster_select(campaign, q), request.args.get("page", 1, type=int), 50)
+    pagination = paginate_rows(_roster_select(campaign, q).add_columns(_last_visit(campaign)),
+                               request.args.get("page", 1, type=int), 50)
     decisions = db.session.scalars(
         sa.select(RosterDecision).where(RosterDecision.campaign_id == campaign.id)
         .options(sa.orm.joinedload(RosterDecision.enterprise), sa.orm.joinedload(RosterDecision.decided_by))
         .order_by(RosterDecision.decided_at.desc())
     ).all()
     return render_template("campaigns/detail.html", campaign=campaign, pagination=pagination, q=q,
-                           decisions=decisions, include_form=IncludeForm(formdata=None),
+                           decisions=decisions, coverage=_coverage(campaign), include_form=IncludeForm(formdata=None),
                            exclude_form=ExcludeForm(formdata=None))
 
 

@@ -1,9 +1,16 @@
-"""The contact's portal: his own firm only."""
-from flask import Blueprint, render_template
+"""The contact's portal: his own firm only, with its needs (never the internal notes), comments and ratings."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth.models import Role
-from tracker.permissions import allow
+from tracker.extensions import db
+from tracker.outreach import needs_services as needs
+from tracker.outreach.models import FollowUp, Need, NeedEntry, OutreachError, Satisfaction
+from tracker.outreach.needs_forms import CommentForm, RateForm
+from tracker.permissions import allow, require
 
 bp = Blueprint("portal", __name__)
 
@@ -12,4 +19,75 @@ bp = Blueprint("portal", __name__)
 @allow(Role.ENTERPRISE_CONTACT)
 def index():
     # The firm comes from the account, never from the URL: no other firm is reachable here.
-    return render_template("portal/index.html", enterprise=current_user.enterprise)
+    firm_needs = db.session.scalars(
+        needs.scope_needs(sa.select(Need), current_user)
+        .options(joinedload(Need.category))
+        .order_by(sa.case((Need.status.in_(needs.OPEN_NEED_STATUSES), 0), else_=1), Need.raised_on.desc(),
+                  Need.id.desc())
+    ).all()
+    return render_template("portal/index.html", enterprise=current_user.enterprise, needs=firm_needs,
+                           today=needs.local_today())
+
+
+def own_need(need_id: int) -> Need:
+    """One of the contact's own firm's needs, or 404 (another firm's need is not told apart from none)."""
+    need = db.session.scalar(
+        sa.select(Need).where(Need.id == need_id)
+        .options(joinedload(Need.category), joinedload(Need.department),
+                 selectinload(Need.entries).joinedload(NeedEntry.author),
+                 selectinload(Need.follow_ups).joinedload(FollowUp.by))
+    )
+    if need is None:
+        abort(404)
+    require(need.enterprise_id == current_user.enterprise_id, f"need {need_id} of another firm", 404)
+    return need
+
+
+@bp.route("/needs/<int:need_id>")
+@allow(Role.ENTERPRISE_CONTACT)
+def need(need_id: int):
+    item = own_need(need_id)
+    return render_template("portal/need.html", need=item, entries=needs.visible_entries(item, current_user),
+                           today=needs.local_today(), rate_form=RateForm(formdata=None),
+                           comment_form=CommentForm(formdata=None))
+
+
+def _back(item: Need):
+    return redirect(url_for("portal.need", need_id=item.id))
+
+
+@bp.route("/needs/<int:need_id>/comments", methods=["POST"])
+@allow(Role.ENTERPRISE_CONTACT)
+def comment(need_id: int):
+    item = own_need(need_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        needs.add_comment(item, form.text.data, by=current_user)
+        db.session.commit()
+        flash(_("Your comment has been sent."), "success")
+    else:
+        flash(_("Write a comment first."), "danger")
+    return _back(item)
+
+
+@bp.route("/needs/<int:need_id>/rate", methods=["POST"])
+@allow(Role.ENTERPRISE_CONTACT)
+def rate(need_id: int):
+    item = own_need(need_id)
+    form = RateForm()
+    if not form.validate_on_submit():
+        flash(_("Choose how satisfied you are."), "danger")
+        return _back(item)
+    satisfaction = Satisfaction(form.satisfaction.data)
+    try:
+        needs.firm_confirm_and_rate(item, satisfaction, form.note.data, by=current_user)
+    except OutreachError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        if satisfaction is Satisfaction.DISSATISFIED:
+            flash(_("Thank you. The need has been reopened and customs will continue working on it."), "warning")
+        else:
+            flash(_("Thank you for confirming the resolution."), "success")
+    return _back(item)

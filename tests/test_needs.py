@@ -1,0 +1,470 @@
+"""The needs ledger through its pages, the portal and the API: deadlines in working days, every transition
+allowed and refused, extensions, follow-ups, close-off, scoping and the audit trail."""
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+from tests.test_api import Api
+from tests.test_enterprises import query_count
+from tracker.audit.models import AuditAction, AuditRecord
+from tracker.auth.models import Role
+from tracker.extensions import db
+from tracker.offices.models import Department
+from tracker.outreach import needs_services as services
+from tracker.outreach.models import (
+    ExtensionStatus,
+    Need,
+    NeedCategory,
+    NeedEntryKind,
+    NeedSource,
+    NeedStatus,
+    Notification,
+    NotificationKind,
+    OutreachError,
+    Satisfaction,
+)
+from tracker.workdays.models import CalendarOverride, OverrideKind
+
+
+@pytest.fixture
+def category(app):
+    """A need category with 3 working days; the reference row is restored afterwards."""
+    row = db.session.scalar(sa.select(NeedCategory).order_by(NeedCategory.id))
+    original = row.deadline_days
+    row.deadline_days = 3
+    db.session.commit()
+    yield row
+    db.session.rollback()
+    row = db.session.get(NeedCategory, row.id)
+    row.deadline_days = original
+    db.session.commit()
+
+
+@pytest.fixture
+def firm(cast):
+    """The contact's firm (营口), assigned to the officer; every user reads pages in English."""
+    enterprise = cast.contact.enterprise
+    enterprise.assigned_officer = cast.officer
+    for user in (cast.admin, cast.manager, cast.manager_dl, cast.officer, cast.officer_byq, cast.contact,
+                 cast.contact_byq):
+        user.locale = "en"
+    db.session.commit()
+    return enterprise
+
+
+def make_need(firm, category, officer=None, raised_on=date(2019, 9, 27), by=None, **kw) -> Need:
+    data = services.NeedData(source=NeedSource.VISIT, category=category, content=kw.pop("content", "原产地证办理慢"),
+                             raised_on=raised_on, assigned_officer=officer, **kw)
+    need = services.create_need(firm, data, by=by)
+    db.session.commit()
+    return need
+
+
+def reload(need: Need) -> Need:
+    db.session.rollback()
+    return db.session.get(Need, need.id)
+
+
+def page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+# Deadlines --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("raised_on,days,deadline", [
+    (date(2019, 9, 27), 3, date(2019, 10, 8)),  # 09-29 is a make-up Sunday; 10-01..07 National Day
+    (date(2019, 9, 27), 2, date(2019, 9, 30)),
+    (date(2019, 9, 28), 1, date(2019, 9, 29)),  # the make-up Sunday counts
+    (date(2019, 9, 30), 1, date(2019, 10, 8)),
+    (date(2019, 10, 8), 4, date(2019, 10, 12)),  # Saturday 10-12 is a make-up working day too
+])
+def test_default_deadline_follows_the_chinese_working_day_calendar(app, category, raised_on, days, deadline):
+    category.deadline_days = days
+    assert services.default_deadline(raised_on, category) == deadline
+    db.session.rollback()
+
+
+def test_an_admin_closure_moves_the_default_deadline(app, cast, category):
+    db.session.add(CalendarOverride(day=date(2019, 10, 8), kind=OverrideKind.CLOSURE, name="台风"))
+    db.session.commit()
+    assert services.default_deadline(date(2019, 9, 27), category) == date(2019, 10, 9)
+
+
+def test_officer_records_a_need_through_the_page(client, auth, cast, firm, category, factory):
+    colleague = factory.user(Role.OFFICER, cast.org.yingkou, username="officer2")
+    department = db.session.scalar(sa.select(Department))
+    db.session.commit()
+    auth.login("officer")
+    form = page(client, f"/needs/new/{firm.id}")
+    assert "Raised through" in form
+    response = auth.post(f"/needs/new/{firm.id}", {
+        "source": "visit", "category_id": str(category.id), "content": "希望缩短原产地证办理时间",
+        "department_id": str(department.id), "assigned_officer_id": str(colleague.id), "raised_on": "2019-09-27",
+        "deadline": "",
+    })
+    assert response.status_code == 302
+    need = db.session.scalar(sa.select(Need).where(Need.enterprise_id == firm.id))
+    assert need.deadline == date(2019, 10, 8)
+    assert need.status is NeedStatus.PENDING and need.department_id == department.id
+    notice = db.session.scalar(sa.select(Notification).where(Notification.user_id == colleague.id))
+    assert notice.kind is NotificationKind.NEED_ASSIGNED and notice.link == f"/needs/{need.id}"
+    audit = db.session.scalar(sa.select(AuditRecord).where(AuditRecord.entity_type == "needs",
+                                                         AuditRecord.entity_id == str(need.id)))
+    assert audit.actor_name == "officer"
+    assert "希望缩短原产地证办理时间" in page(client, response.headers["Location"])
+
+
+def test_a_given_deadline_is_kept(client, auth, cast, firm, category):
+    auth.login("manager")
+    auth.post(f"/needs/new/{firm.id}", {
+        "source": "phone", "category_id": str(category.id), "content": "咨询", "department_id": "0",
+        "assigned_officer_id": "0", "raised_on": "2019-09-27", "deadline": "2019-10-31",
+    })
+    assert db.session.scalar(sa.select(Need.deadline)) == date(2019, 10, 31)
+
+
+def test_who_may_record_a_need(client, auth, cast, firm, category, factory):
+    other = factory.enterprise(cast.org.yingkou)  # not assigned to the officer
+    byq = cast.contact_byq.enterprise
+    db.session.commit()
+    auth.login("officer")
+    assert client.get(f"/needs/new/{other.id}").status_code == 403
+    assert client.get(f"/needs/new/{byq.id}").status_code == 404  # another office's firm
+    auth.logout()
+    auth.login("manager")
+    assert client.get(f"/needs/new/{other.id}").status_code == 200
+    auth.logout()
+    auth.login("yalisi")
+    assert client.get(f"/needs/new/{firm.id}").status_code == 403
+
+
+# Transitions ------------------------------------------------------------------------------------
+def test_the_whole_flow_through_the_pages(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    auth.login("officer")
+    assert auth.post(f"/needs/{need.id}/accept").status_code == 302
+    assert reload(need).status is NeedStatus.IN_PROGRESS
+    auth.post(f"/needs/{need.id}/entries", {"kind": "progress", "text": "已联系原产地科"})
+    auth.post(f"/needs/{need.id}/entries", {"kind": "internal", "text": "内部：企业曾有违规记录"})
+    auth.post(f"/needs/{need.id}/resolve", {"text": "已开通预约办理"})
+    need = reload(need)
+    assert need.status is NeedStatus.RESOLVED and need.resolved_at is not None
+    assert [e.kind for e in need.entries] == [NeedEntryKind.PROGRESS, NeedEntryKind.INTERNAL, NeedEntryKind.PROGRESS]
+    auth.post(f"/needs/{need.id}/follow-ups", {"held_on": "2019-10-09", "satisfaction": "satisfied", "note": "好"})
+    auth.post(f"/needs/{need.id}/close")
+    need = reload(need)
+    assert need.status is NeedStatus.CLOSED and need.closed_at is not None
+    detail = page(client, f"/needs/{need.id}")
+    assert "内部：企业曾有违规记录" in detail and "Closed off" in detail
+    # Every change is in the audit trail, with the transition's old and new values.
+    records = db.session.scalars(sa.select(AuditRecord).where(AuditRecord.entity_type == "needs",
+                                                             AuditRecord.entity_id == str(need.id),
+                                                             AuditRecord.action == AuditAction.UPDATE)).all()
+    assert len(records) >= 3 and {r.actor_name for r in records} == {"officer"}
+    assert any(r.changes.get("status") == ["resolved", "closed"] for r in records)
+    assert db.session.scalar(sa.select(sa.func.count(AuditRecord.id)).where(
+        AuditRecord.entity_type == "follow_ups", AuditRecord.actor_name == "officer")) == 1
+
+
+@pytest.mark.parametrize("status,path,data", [
+    (NeedStatus.IN_PROGRESS, "accept", {}),
+    (NeedStatus.PENDING, "resolve", {"text": "done"}),
+    (NeedStatus.PENDING, "close", {}),
+    (NeedStatus.IN_PROGRESS, "close", {}),
+    (NeedStatus.RESOLVED, "unresolvable", {"explanation": "政策不允许"}),
+    (NeedStatus.CLOSED, "resolve", {"text": "done"}),
+    (NeedStatus.PENDING, "follow-ups", {"held_on": "2019-10-09", "satisfaction": "satisfied"}),
+    (NeedStatus.UNRESOLVABLE, "accept", {}),
+    (NeedStatus.RESOLVED, "entries", {"kind": "progress", "text": "more"}),
+    (NeedStatus.CLOSED, "extensions", {"new_deadline": "2019-12-31", "reason": "late"}),
+])
+def test_impossible_transitions_are_refused_with_a_message(client, auth, cast, firm, category, status, path, data):
+    need = make_need(firm, category, cast.officer)
+    need.status = status
+    db.session.commit()
+    auth.login("officer")
+    response = auth.post(f"/needs/{need.id}/{path}", data, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "alert-danger" in text
+    with force_locale("en"):
+        label = str(status.label)
+    assert label in text or "only" in text.lower() or "cannot" in text.lower()
+    assert reload(need).status is status
+
+
+def test_an_explained_need_that_cannot_be_resolved(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    auth.login("officer")
+    auth.post(f"/needs/{need.id}/unresolvable", {"explanation": ""})
+    assert reload(need).status is NeedStatus.PENDING  # an explanation is required
+    auth.post(f"/needs/{need.id}/unresolvable", {"explanation": "该事项属总署权限，已向企业说明"})
+    need = reload(need)
+    assert need.status is NeedStatus.UNRESOLVABLE and need.explanation.startswith("该事项")
+    auth.logout()
+    auth.login("yalisi")
+    assert "该事项属总署权限" in page(client, f"/portal/needs/{need.id}")
+
+
+def test_close_off_is_refused_without_a_follow_up(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    services.accept(need)
+    services.resolve(need, "已处理")
+    db.session.commit()
+    auth.login("officer")
+    text = auth.post(f"/needs/{need.id}/close", follow_redirects=True).get_data(as_text=True)
+    assert "follow-up" in text and "alert-danger" in text
+    assert reload(need).status is NeedStatus.RESOLVED
+
+
+def test_a_follow_up_before_the_latest_resolution_does_not_allow_close_off(app, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    services.accept(need)
+    services.resolve(need, "第一次")
+    services.record_follow_up(need, date(2019, 10, 9), Satisfaction.DISSATISFIED, by=cast.manager)
+    assert need.status is NeedStatus.IN_PROGRESS
+    services.resolve(need, "第二次")
+    with force_locale("en"), pytest.raises(OutreachError, match="follow-up"):
+        services.close_off(need)
+    services.record_follow_up(need, date(2019, 10, 10), Satisfaction.BASICALLY_SATISFIED)
+    services.close_off(need)
+    assert need.status is NeedStatus.CLOSED
+
+
+def test_a_dissatisfied_follow_up_reopens_the_need_and_tells_the_officer(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    services.accept(need)
+    services.resolve(need, "已处理")
+    db.session.commit()
+    auth.login("manager")
+    auth.post(f"/needs/{need.id}/follow-ups", {"held_on": "2019-10-09", "satisfaction": "dissatisfied",
+                                               "note": "企业仍需排队"})
+    need = reload(need)
+    assert need.status is NeedStatus.IN_PROGRESS and need.resolved_at is None
+    assert need.follow_ups[0].satisfaction is Satisfaction.DISSATISFIED
+    notice = db.session.scalar(sa.select(Notification).where(Notification.user_id == cast.officer.id,
+                                                            Notification.kind == NotificationKind.NEED_REOPENED))
+    assert notice.params["need_id"] == need.id
+
+
+def test_a_follow_up_cannot_be_dated_in_the_future(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    services.accept(need)
+    services.resolve(need, "已处理")
+    db.session.commit()
+    auth.login("officer")
+    future = (services.local_today() + timedelta(days=3)).isoformat()
+    auth.post(f"/needs/{need.id}/follow-ups", {"held_on": future, "satisfaction": "satisfied"})
+    assert reload(need).follow_ups == []
+
+
+def test_another_officer_of_the_office_cannot_work_a_need_not_his(client, auth, cast, firm, category, factory):
+    factory.user(Role.OFFICER, cast.org.yingkou, username="officer2")
+    need = make_need(firm, category, cast.officer)
+    auth.login("officer2")
+    assert client.get(f"/needs/{need.id}").status_code == 200  # he may read it
+    assert auth.post(f"/needs/{need.id}/accept").status_code == 403
+    assert reload(need).status is NeedStatus.PENDING
+    auth.logout()
+    auth.login("bayuquan-officer")
+    assert client.get(f"/needs/{need.id}").status_code == 404
+
+
+def test_the_assigned_officer_edits_and_a_stale_form_is_refused(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    auth.login("officer")
+    form = page(client, f"/needs/{need.id}/edit")
+    version = form.split('name="version" type="hidden" value="')[1].split('"')[0]
+    data = {"version": version, "category_id": str(category.id), "content": "改后的内容", "department_id": "0",
+            "assigned_officer_id": str(cast.officer.id)}
+    assert auth.post(f"/needs/{need.id}/edit", data).status_code == 302
+    assert reload(need).content == "改后的内容"
+    data["content"] = "用过期的表单"
+    auth.post(f"/needs/{need.id}/edit", data)  # the version is now stale
+    assert reload(need).content == "改后的内容"
+
+
+# Extensions -------------------------------------------------------------------------------------
+def test_a_manager_approves_an_extension_and_the_deadline_moves(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    auth.login("officer")
+    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": "2019-10-08", "reason": "same day"})
+    assert reload(need).extensions == []  # must be later than the current deadline
+    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": "2019-10-15", "reason": "等待总署答复"})
+    extension = reload(need).extensions[0]
+    assert extension.status is ExtensionStatus.REQUESTED and extension.old_deadline == date(2019, 10, 8)
+    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": "2019-10-20", "reason": "again"})
+    assert len(reload(need).extensions) == 1  # one request at a time
+    # An officer may not decide, not even on his own request.
+    assert auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "approve"}).status_code == 403
+    auth.logout()
+    auth.login("manager")
+    assert "Extensions awaiting your decision" in page(client, "/work/")
+    auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "approve", "note": "同意"})
+    need = reload(need)
+    assert need.deadline == date(2019, 10, 15)
+    assert need.extensions[0].status is ExtensionStatus.APPROVED
+    assert need.extensions[0].decided_by_id == cast.manager.id
+    notice = db.session.scalar(sa.select(Notification).where(Notification.user_id == cast.officer.id,
+                                                            Notification.kind == NotificationKind.EXTENSION_DECIDED))
+    assert notice.params["approved"] is True
+    # Deciding twice is refused.
+    text = auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "reject"},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "already been decided" in text
+    assert reload(need).extensions[0].status is ExtensionStatus.APPROVED
+
+
+def test_a_rejected_extension_keeps_the_deadline(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    extension = services.request_extension(need, date(2019, 10, 20), "需要更多时间", by=cast.officer)
+    db.session.commit()
+    auth.login("manager")
+    auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "reject", "note": "时限足够"})
+    need = reload(need)
+    assert need.deadline == date(2019, 10, 8) and need.extensions[0].status is ExtensionStatus.REJECTED
+
+
+def test_a_manager_of_another_subtree_cannot_decide(client, auth, cast, firm, category, factory):
+    factory.user(Role.MANAGER, cast.org.bayuquan, username="manager-byq")
+    need = make_need(firm, category, cast.officer)
+    extension = services.request_extension(need, date(2019, 10, 20), "需要更多时间", by=cast.officer)
+    db.session.commit()
+    auth.login("manager-byq")
+    assert auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "approve"}).status_code == 404
+    auth.logout()
+    auth.login("manager-dl")  # 大连 is above 营口: his subtree
+    auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "approve"})
+    assert reload(need).deadline == date(2019, 10, 20)
+
+
+# The portal -------------------------------------------------------------------------------------
+def test_the_contact_sees_his_needs_without_internal_notes(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer, content="希望预约办理原产地证")
+    services.add_internal_note(need, "内部备注：不要告诉企业")
+    db.session.commit()
+    other = make_need(cast.contact_byq.enterprise, category, content="隆鑫的需求")
+    auth.login("yalisi")
+    portal = page(client, "/portal/")
+    assert "希望预约办理原产地证" in portal and "隆鑫的需求" not in portal
+    assert "Overdue" in portal  # the 2019 deadline has passed
+    detail = page(client, f"/portal/needs/{need.id}")
+    assert "希望预约办理原产地证" in detail and "内部备注" not in detail
+    assert client.get(f"/portal/needs/{other.id}").status_code == 404
+    assert client.get(f"/needs/{need.id}").status_code == 403  # the staff page is not for contacts
+    profile = page(client, f"/enterprises/{firm.id}")
+    assert "希望预约办理原产地证" in profile and "内部备注" not in profile
+
+
+def test_the_contact_comments_and_rates(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    auth.login("yalisi")
+    auth.post(f"/portal/needs/{need.id}/comments", {"text": "请尽快处理"})
+    assert [e.kind for e in reload(need).entries] == [NeedEntryKind.COMMENT]
+    # Rating before the resolution is refused.
+    text = auth.post(f"/portal/needs/{need.id}/rate", {"satisfaction": "satisfied"},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "alert-danger" in text and reload(need).follow_ups == []
+    services.accept(reload(need))
+    services.resolve(db.session.get(Need, need.id), "已开通预约")
+    db.session.commit()
+    auth.post(f"/portal/needs/{need.id}/rate", {"satisfaction": "dissatisfied", "note": "还是要排队"})
+    need = reload(need)
+    assert need.status is NeedStatus.IN_PROGRESS
+    assert need.follow_ups[0].by_id == cast.contact.id
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == cast.officer.id, Notification.kind == NotificationKind.NEED_REOPENED)) == 1
+    services.resolve(need, "已设立专窗")
+    db.session.commit()
+    auth.post(f"/portal/needs/{need.id}/rate", {"satisfaction": "satisfied"})
+    assert reload(need).status is NeedStatus.RESOLVED
+    auth.logout()
+    auth.login("officer")
+    auth.post(f"/needs/{need.id}/close")  # the firm's own confirmation suffices
+    assert reload(need).status is NeedStatus.CLOSED
+
+
+def test_the_contact_cannot_touch_another_firms_need(client, auth, cast, firm, category):
+    other = make_need(cast.contact_byq.enterprise, category)
+    auth.login("yalisi")
+    assert auth.post(f"/portal/needs/{other.id}/comments", {"text": "x"}).status_code == 404
+    assert auth.post(f"/portal/needs/{other.id}/rate", {"satisfaction": "satisfied"}).status_code == 404
+    assert reload(other).entries == []
+
+
+# The list ---------------------------------------------------------------------------------------
+def test_the_list_filters_and_flags_overdue_needs(client, auth, cast, firm, category, factory):
+    today = services.local_today()
+    late = make_need(firm, category, cast.officer, content="逾期的需求")
+    future = make_need(firm, category, cast.officer, raised_on=today, content="未到期的需求")
+    other_category = db.session.scalar(sa.select(NeedCategory).where(NeedCategory.id != category.id))
+    make_need(firm, other_category, content="另一类别", department=db.session.scalar(sa.select(Department)))
+    make_need(cast.contact_byq.enterprise, category, content="鲅鱼圈的需求")
+    auth.login("manager")
+    text = page(client, "/needs/")
+    assert "鲅鱼圈的需求" not in text  # another subtree
+    assert text.index("逾期的需求") < text.index("未到期的需求")  # overdue first
+    overdue = page(client, "/needs/?overdue=1")
+    assert "逾期的需求" in overdue and "未到期的需求" not in overdue and "Overdue" in overdue
+    by_category = page(client, f"/needs/?category={other_category.id}")
+    assert "另一类别" in by_category and "逾期的需求" not in by_category
+    by_department = page(client, f"/needs/?department={db.session.scalar(sa.select(Department.id))}")
+    assert "另一类别" in by_department and "逾期的需求" not in by_department
+    by_officer = page(client, f"/needs/?officer={cast.officer.id}")
+    assert "另一类别" not in by_officer and "逾期的需求" in by_officer
+    services.accept(reload(future))
+    db.session.commit()
+    assert "逾期的需求" not in page(client, "/needs/?status=in_progress")
+    assert "逾期的需求" in page(client, "/needs/?status=open")
+    assert "逾期的需求" in page(client, f"/needs/?q={firm.name[:4]}")
+    assert "逾期的需求" not in page(client, "/needs/?q=nosuchfirm")
+    auth.logout()
+    auth.login("manager-dl")
+    assert "鲅鱼圈的需求" in page(client, "/needs/")
+    assert late.id
+
+
+def test_list_queries_do_not_grow_with_the_data(app, client, auth, cast, firm, category, factory):
+    department = db.session.scalar(sa.select(Department))
+    for _n in range(3):
+        make_need(firm, category, cast.officer, department=department)
+    auth.login("manager")
+    small = query_count(app, client, "/needs/")
+    for _n in range(60):
+        other = factory.enterprise(cast.org.yingkou)
+        make_need(other, category, cast.manager, department=department)
+    assert query_count(app, client, "/needs/") == small
+    assert query_count(app, client, "/needs/?page=2") == small
+
+
+# The API ----------------------------------------------------------------------------------------
+def test_the_api_lists_a_firms_needs_and_hides_internal_notes(client, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    services.add_internal_note(need, "内部备注")
+    services.accept(need)
+    services.add_progress(need, "已受理")
+    db.session.commit()
+    other = make_need(cast.contact_byq.enterprise, category)
+
+    contact = Api(client, "yalisi")
+    listing = contact.get(f"/enterprises/{firm.id}/needs").get_json()
+    assert listing["total"] == 1
+    item = listing["items"][0]
+    assert item["status"] == "in_progress" and item["overdue"] is True and item["deadline"] == "2019-10-08"
+    assert item["category"] == category.name and "assigned_officer" not in item
+    detail = contact.get(f"/needs/{need.id}").get_json()
+    assert [e["kind"] for e in detail["entries"]] == ["progress"]
+    assert "extensions" not in detail
+    assert contact.get(f"/needs/{other.id}").status_code == 404
+    assert contact.get(f"/enterprises/{other.enterprise_id}/needs").status_code == 404
+    assert contact.get("/needs/999999").status_code == 404
+
+    officer = Api(client, "officer")
+    detail = officer.get(f"/needs/{need.id}").get_json()
+    assert [e["kind"] for e in detail["entries"]] == ["internal", "progress"]
+    assert detail["assigned_officer"] == "officer"
+    assert officer.get(f"/needs/{other.id}").status_code == 404  # 鲅鱼圈 is not his subtree
+    assert officer.get(f"/enterprises/{firm.id}/needs", status="closed").get_json()["total"] == 0
+    assert officer.get(f"/enterprises/{firm.id}/needs", status="bogus").status_code == 400

@@ -1,0 +1,281 @@
+"""Assistance plans: every transition allowed and refused, who may do what, the pages and the print view."""
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import csrf_from
+from tests.test_enterprises import query_count
+from tracker.audit.models import AuditRecord
+from tracker.campaigns.services import create_campaign
+from tracker.extensions import db
+from tracker.outreach import plans_services as plans
+from tracker.outreach.models import (
+    AssistancePlan, MeasureStatus, Need, NeedCategory, NeedSource, NeedStatus, Notification, NotificationKind,
+    OutreachError, PlanStatus,
+)
+
+
+@pytest.fixture
+def setting(cast):
+    firm = cast.contact.enterprise
+    firm.assigned_officer = cast.officer
+    campaign = create_campaign(name="2019年百企大调研", office=cast.org.yingkou, year=2019)
+    db.session.commit()
+    return firm, campaign
+
+
+def make_need(firm, status=NeedStatus.PENDING):
+    category = db.session.scalar(sa.select(NeedCategory).order_by(NeedCategory.id))
+    need = Need(enterprise=firm, source=NeedSource.VISIT, category=category, content="通关时间长",
+                raised_on=date(2019, 9, 27), deadline=date(2019, 10, 16), status=status)
+    db.session.add(need)
+    db.session.flush()
+    return need
+
+
+def draft(setting, cast, measures=1, objective="提升通关效率"):
+    firm, campaign = setting
+    plan = plans.create_plan(firm, campaign, objective, cast.officer)
+    for n in range(measures):
+        plans.add_measure(plan, description=f"措施{n + 1}", owner=cast.officer, deadline=date(2019, 12, 31))
+    return plan
+
+
+def test_one_plan_per_firm_per_campaign(setting, cast):
+    draft(setting, cast)
+    with pytest.raises(OutreachError):
+        draft(setting, cast)
+
+
+def test_a_campaign_must_cover_the_firm(setting, cast, factory):
+    _, campaign = setting
+    byq_firm = factory.enterprise(cast.org.bayuquan)
+    with pytest.raises(OutreachError):
+        plans.create_plan(byq_firm, campaign, "x", cast.officer)
+
+
+def test_submit_needs_an_objective_and_a_measure(setting, cast):
+    plan = draft(setting, cast, measures=0, objective="")
+    with pytest.raises(OutreachError, match="objective"):
+        plans.submit(plan, cast.officer)
+    plans.update_objective(plan, "提升通关效率")
+    with pytest.raises(OutreachError, match="measure"):
+        plans.submit(plan, cast.officer)
+    plans.add_measure(plan, description="培训")
+    plans.submit(plan, cast.officer)
+    assert plan.status is PlanStatus.SUBMITTED and plan.submitted_at is not None
+    with pytest.raises(OutreachError):
+        plans.submit(plan, cast.officer)  # not a draft any more
+
+
+def test_approval_belongs_to_a_manager_of_the_subtree(setting, cast, factory):
+    plan = draft(setting, cast)
+    with pytest.raises(OutreachError):
+        plans.approve(plan, cast.manager)  # still a draft
+    plans.submit(plan, cast.officer)
+    byq_manager = factory.user("manager", cast.org.bayuquan)
+    for someone in (cast.officer, cast.admin, byq_manager):
+        with pytest.raises(OutreachError):
+            plans.approve(plan, someone)
+    plans.approve(plan, cast.manager_dl)  # 大连 is above 营口
+    assert plan.status is PlanStatus.APPROVED and plan.approved_by is cast.manager_dl
+    with pytest.raises(OutreachError):
+        plans.approve(plan, cast.manager)
+
+
+def test_return_needs_a_comment_and_goes_back_to_draft(setting, cast):
+    plan = draft(setting, cast)
+    with pytest.raises(OutreachError):
+        plans.return_for_changes(plan, cast.manager, "请补充措施")  # a draft cannot be returned
+    plans.submit(plan, cast.officer)
+    with pytest.raises(OutreachError):
+        plans.return_for_changes(plan, cast.manager, "  ")
+    with pytest.raises(OutreachError):
+        plans.return_for_changes(plan, cast.officer, "请补充")
+    plans.return_for_changes(plan, cast.manager, "请补充原产地证措施")
+    assert plan.status is PlanStatus.DRAFT and plan.return_comment == "请补充原产地证措施"
+    assert notices(cast.officer) == [NotificationKind.PLAN_RETURNED]
+    plans.add_measure(plan, description="原产地证预约办理")
+    plans.submit(plan, cast.officer)
+    assert plan.return_comment is None
+    plans.approve(plan, cast.manager)
+    assert notices(cast.officer) == [NotificationKind.PLAN_RETURNED, NotificationKind.PLAN_APPROVED]
+    assert notices(cast.manager) == []
+
+
+def notices(user):
+    return list(db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == user.id)
+                                   .order_by(Notification.id)))
+
+
+def test_start_only_after_approval(setting, cast):
+    plan = draft(setting, cast)
+    with pytest.raises(OutreachError):
+        plans.start(plan, cast.officer)
+    plans.submit(plan, cast.officer)
+    with pytest.raises(OutreachError):
+        plans.start(plan, cast.officer)
+    plans.approve(plan, cast.manager)
+    plans.start(plan, cast.officer)
+    assert plan.status is PlanStatus.IN_PROGRESS
+    with pytest.raises(OutreachError):
+        plans.start(plan, cast.officer)
+
+
+def test_measures_change_only_in_draft_and_progress_only_in_progress(setting, cast):
+    firm, _ = setting
+    plan = draft(setting, cast)
+    measure = plan.measures[0]
+    with pytest.raises(OutreachError):
+        plans.record_progress(measure, status=MeasureStatus.DONE, result="完成")
+    plans.update_measure(measure, description="培训关务人员", owner=None, deadline=None, needs=[])
+    plans.submit(plan, cast.officer)
+    for change in (lambda: plans.add_measure(plan, description="再加一条"),
+                   lambda: plans.update_measure(measure, description="x", owner=None, deadline=None, needs=[]),
+                   lambda: plans.remove_measure(measure),
+                   lambda: plans.update_objective(plan, "x")):
+        with pytest.raises(OutreachError):
+            change()
+    plans.approve(plan, cast.manager)
+    plans.start(plan, cast.officer)
+    with pytest.raises(OutreachError):
+        plans.record_progress(measure, status=MeasureStatus.DONE, result="")  # say what it achieved
+    plans.record_progress(measure, status=MeasureStatus.DONE, result="已培训5人")
+    assert measure.status is MeasureStatus.DONE
+
+
+def test_complete_needs_every_measure_done_and_every_linked_need_closed(setting, cast):
+    firm, _ = setting
+    plan = draft(setting, cast, measures=0)
+    need_a, need_b = make_need(firm), make_need(firm)
+    first = plans.add_measure(plan, description="预约办理", needs=[need_a])
+    second = plans.add_measure(plan, description="信用培育", needs=[need_b])
+    # The linked needs, a many-to-many list, reach the audit trail too.
+    assert {"needs": [None, [need_b.id]]} in db.session.scalars(sa.select(AuditRecord.changes).where(
+        AuditRecord.entity_type == "plan_measures", AuditRecord.entity_id == str(second.id))).all()
+    with pytest.raises(OutreachError):
+        plans.complete(plan, cast.officer)  # a draft
+    plans.submit(plan, cast.officer)
+    plans.approve(plan, cast.manager)
+    with pytest.raises(OutreachError):
+        plans.complete(plan, cast.officer)  # approved, not started
+    plans.start(plan, cast.officer)
+    plans.record_progress(first, status=MeasureStatus.DONE, result="已开通预约")
+    with pytest.raises(OutreachError, match="1"):
+        plans.complete(plan, cast.officer)  # the second measure is not done
+    plans.record_progress(second, status=MeasureStatus.DONE, result="已辅导")
+    need_a.status = NeedStatus.CLOSED
+    need_b.status = NeedStatus.RESOLVED  # resolved is not enough: it must be closed off
+    with pytest.raises(OutreachError):
+        plans.complete(plan, cast.officer)
+    need_b.status = NeedStatus.UNRESOLVABLE
+    plans.complete(plan, cast.officer)
+    assert plan.status is PlanStatus.COMPLETED
+    with pytest.raises(OutreachError):
+        plans.complete(plan, cast.officer)
+
+
+def test_a_measure_answers_only_its_own_firms_needs(setting, cast, factory):
+    plan = draft(setting, cast)
+    other = make_need(factory.enterprise(cast.org.yingkou))
+    with pytest.raises(OutreachError):
+        plans.add_measure(plan, description="x", needs=[other])
+
+
+# Through the pages ----------------------------------------------------------------------------------
+def post(client, url, data=None, page="/plans/"):
+    return client.post(url, data={"csrf_token": csrf_from(client.get(page)), **(data or {})})
+
+
+def test_the_review_cycle_through_the_pages(client, auth, cast, setting):
+    firm, campaign = setting
+    auth.login("officer")
+    new_url = f"/plans/new?enterprise_id={firm.id}"
+    response = post(client, new_url, {"campaign_id": campaign.id, "objective": "提升通关效率"}, page=new_url)
+    assert response.status_code == 302
+    plan = db.session.scalar(sa.select(AssistancePlan))
+    url = f"/plans/{plan.id}"
+    assert post(client, f"{url}/measures", {"description": "原产地证预约办理", "owner_id": cast.officer.id,
+                                            "deadline": "2019-12-31"}, page=url).status_code == 302
+    post(client, f"{url}/submit", page=url)
+    db.session.refresh(plan)
+    assert plan.status is PlanStatus.SUBMITTED
+    assert post(client, f"{url}/approve", page=url).status_code == 403  # officers do not approve
+    auth.logout()
+
+    auth.login("manager")
+    post(client, f"{url}/return", {"comment": "请写明办理时限"}, page=url)
+    db.session.refresh(plan)
+    assert plan.status is PlanStatus.DRAFT and plan.return_comment == "请写明办理时限"
+    auth.logout()
+
+    auth.login("officer")
+    assert "请写明办理时限" in client.get(url).get_data(as_text=True)
+    page = client.get(f"{url}/edit")
+    client.post(f"{url}/edit", data={"csrf_token": csrf_from(page), "objective": "提升通关效率，办理时限3个工作日",
+                                     "version": plan.updated_at.isoformat()})
+    post(client, f"{url}/submit", page=url)
+    auth.logout()
+
+    auth.login("manager")
+    post(client, f"{url}/approve", page=url)
+    db.session.refresh(plan)
+    assert plan.status is PlanStatus.APPROVED and plan.approved_by_id == cast.manager.id
+    auth.logout()
+    actions = set(db.session.scalars(sa.select(AuditRecord.actor_name).where(
+        AuditRecord.entity_type == "assistance_plans")))
+    assert actions == {"officer", "manager"}
+
+    # The firm's contact reads the approved plan and its print page.
+    auth.login("yalisi")
+    assert client.get(url).status_code == 200
+    printed = client.get(f"{url}/print").get_data(as_text=True)
+    assert "原产地证预约办理" in printed and "2019-12-31" in printed and cast.manager.display_name in printed
+    assert "css/print.css" in printed and "navbar" not in printed
+
+
+def test_who_may_see_and_edit_a_plan(client, auth, cast, setting, factory):
+    plan = draft(setting, cast)
+    officer2 = factory.user("officer", cast.org.yingkou, username="officer2")
+    db.session.commit()
+    for username, see, edit in [("officer", 200, 200), ("officer2", 200, 403), ("manager", 200, 200),
+                                ("manager-dl", 200, 200), ("bayuquan-officer", 404, 404), ("admin", 200, 200),
+                                ("yalisi", 404, 403), ("longxin", 404, 403)]:
+        auth.login(username)
+        assert client.get(f"/plans/{plan.id}").status_code == see, username
+        assert client.get(f"/plans/{plan.id}/edit").status_code == edit, username
+        auth.logout()
+    assert officer2.id
+
+
+def test_a_refused_transition_is_flashed_not_an_error(client, auth, cast, setting):
+    plan = draft(setting, cast, measures=0)
+    auth.login("officer")
+    response = post(client, f"/plans/{plan.id}/submit", page=f"/plans/{plan.id}")
+    assert response.status_code == 302
+    assert "至少" in client.get(f"/plans/{plan.id}").get_data(as_text=True) or \
+        "measure" in client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    db.session.refresh(plan)
+    assert plan.status is PlanStatus.DRAFT
+
+
+def test_list_filters_and_constant_queries(app, client, auth, cast, setting, factory):
+    firm, campaign = setting
+    draft(setting, cast)
+    auth.login("manager")
+    small = query_count(app, client, "/plans/")
+    for n in range(55):
+        f = factory.enterprise(cast.org.yingkou, name=f"方案企业{n}有限公司")
+        p = plans.create_plan(f, campaign, "目标", cast.manager)
+        plans.add_measure(p, description="措施", owner=cast.officer)
+        if n % 2:
+            plans.submit(p, cast.manager)
+    db.session.commit()
+    assert query_count(app, client, "/plans/") == small
+    assert query_count(app, client, "/plans/?page=2") == small
+    text = client.get("/plans/?status=submitted").get_data(as_text=True)
+    assert "方案企业1有限公司" in text and "方案企业2有限公司" not in text and firm.name not in text
+    other = create_campaign(name="2020年调研", office=cast.org.yingkou, year=2020)
+    db.session.commit()
+    assert "方案企业1有限公司" not in client.get(f"/plans/?campaign={other.id}").get_data(as_text=True)

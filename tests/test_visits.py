@@ -1,0 +1,258 @@
+"""Visits through their pages: logging one with needs, who may edit it, the list, the roster and the timeline."""
+import re
+from datetime import date, datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import csrf_from
+from tests.test_enterprises import query_count
+from tracker.audit.models import AuditRecord
+from tracker.campaigns.services import create_campaign, screen
+from tracker.declarations.models import DeclarationCount
+from tracker.enterprises.services import add_contact
+from tracker.extensions import db
+from tracker.offices.models import Department
+from tracker.outreach.models import Need, NeedCategory, NeedSource, NeedStatus, PolicyTopic, Visit, VisitType
+from tracker.workdays.services import add_working_days
+
+
+@pytest.fixture
+def firm(cast):
+    firm = cast.contact.enterprise
+    add_contact(firm, name="王经理", title="关务主管")
+    db.session.add(DeclarationCount(enterprise=firm, year=2019, declarations=120))
+    campaign = create_campaign(name="2019年百企大调研", office=cast.org.yingkou, year=2019, threshold=80)
+    screen(campaign)
+    db.session.commit()
+    return firm
+
+
+def campaign_id():
+    from tracker.campaigns.models import Campaign
+
+    return db.session.scalar(sa.select(Campaign.id))
+
+
+def visit_form(client, firm, **fields):
+    page = client.get(f"/visits/new?enterprise_id={firm.id}")
+    assert page.status_code == 200
+    data = {"csrf_token": csrf_from(page), "visited_at": "2019-09-27T09:30", "visit_type": "workshop",
+            "campaign_id": str(campaign_id() or 0), "summary": "了解企业通关情况", "findings": "",
+            "follow_up_on": "", "other_attendees": ""}
+    for i in range(3):
+        data.update({f"needs-{i}-category_id": "0", f"needs-{i}-content": "", f"needs-{i}-department_id": "0"})
+    data.update(fields)
+    return page, client.post(f"/visits/new?enterprise_id={firm.id}", data=data)
+
+
+def test_officer_logs_a_visit_with_two_needs(client, auth, cast, firm, factory):
+    officer2 = factory.user("officer", cast.org.yingkou, username="officer2")
+    db.session.commit()
+    auth.login("officer")
+    topics = db.session.scalars(sa.select(PolicyTopic).order_by(PolicyTopic.id).limit(2)).all()
+    categories = db.session.scalars(sa.select(NeedCategory).order_by(NeedCategory.id).limit(2)).all()
+    department = db.session.scalar(sa.select(Department))
+    contact = firm.contacts[0]
+    page, response = visit_form(
+        client, firm, officers=[str(cast.officer.id), str(officer2.id)], contacts=[str(contact.id)],
+        other_attendees="李厂长, 生产副总\n张会计", topics=[str(t.id) for t in topics], follow_up_on="2019-10-15",
+        **{"needs-0-category_id": str(categories[0].id), "needs-0-content": "希望缩短通关时间",
+           "needs-0-department_id": str(department.id),
+           "needs-1-category_id": str(categories[1].id), "needs-1-content": "原产地证预约办理"})
+    # The form opens with the signed-in officer ticked and the firm's campaign chosen.
+    text = page.get_data(as_text=True)
+    ticked = rf'<input checked id="officers-\d+" name="officers" type="checkbox" value="{cast.officer.id}"'
+    assert re.search(ticked, text)
+    assert re.search(rf'<option selected value="{campaign_id()}"', text)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    visit = db.session.scalar(sa.select(Visit))
+    # 09:30 in Shanghai is 01:30 UTC.
+    assert visit.visited_at == datetime(2019, 9, 27, 1, 30, tzinfo=timezone.utc)
+    assert visit.visit_type is VisitType.WORKSHOP and visit.campaign_id == campaign_id()
+    assert {o.username for o in visit.officers} == {"officer", "officer2"}
+    assert [(a.name, a.title, a.contact_id) for a in visit.attendees] == [
+        ("王经理", "关务主管", contact.id), ("李厂长", "生产副总", None), ("张会计", None, None)]
+    assert [t.id for t in visit.topics] == [t.id for t in topics]
+    assert visit.follow_up_on == date(2019, 10, 15)
+    needs = db.session.scalars(sa.select(Need).order_by(Need.id)).all()
+    assert [n.content for n in needs] == ["希望缩短通关时间", "原产地证预约办理"]
+    for need, category in zip(needs, categories, strict=True):
+        assert need.source is NeedSource.VISIT and need.visit_id == visit.id and need.status is NeedStatus.PENDING
+        assert need.raised_on == date(2019, 9, 27)
+        assert need.deadline == add_working_days(date(2019, 9, 27), category.deadline_days)
+        assert need.campaign_id == visit.campaign_id
+    assert needs[0].department_id == department.id and needs[1].department_id is None
+    # 国庆: ten working days after 27 September 2019 run past the golden week, counting the
+    # make-up working days of 29 September and 12 October.
+    assert add_working_days(date(2019, 9, 27), 10) == date(2019, 10, 16)
+    audited = set(db.session.scalars(sa.select(AuditRecord.entity_type).where(AuditRecord.actor_name == "officer")))
+    assert {"visits", "visit_attendees", "needs"} <= audited
+    lists = db.session.scalars(sa.select(AuditRecord.changes).where(
+        AuditRecord.entity_type == "visits", AuditRecord.action == "update")).all()
+    assert {"officers": [None, ["officer", "officer2"]], "topics": [None, sorted(t.name for t in topics)]} in lists
+    detail = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert "希望缩短通关时间" in detail and "2019-09-27 09:30" in detail
+
+
+def test_a_need_without_category_keeps_the_whole_visit_out(client, auth, cast, firm):
+    auth.login("officer")
+    _, response = visit_form(client, firm, officers=[str(cast.officer.id)],
+                             **{"needs-0-content": "没有选择类别"})
+    assert response.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Need.id))) == 0
+
+
+def test_an_officer_logs_only_visits_he_took_part_in(client, auth, cast, firm, factory):
+    officer2 = factory.user("officer", cast.org.yingkou, username="officer2")
+    db.session.commit()
+    auth.login("officer")
+    _, response = visit_form(client, firm, officers=[str(officer2.id)])
+    assert response.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0
+    auth.logout()
+    auth.login("manager")  # a manager may log his officers' visit for them
+    _, response = visit_form(client, firm, officers=[str(officer2.id)])
+    assert response.status_code == 302
+
+
+def make_visit(firm, officers, when=datetime(2019, 9, 27, 1, 30, tzinfo=timezone.utc), **kw):
+    visit = Visit(enterprise=firm, visited_at=when, visit_type=kw.pop("visit_type", VisitType.DOOR_TO_DOOR),
+                  summary=kw.pop("summary", "走访"), officers=officers, **kw)
+    db.session.add(visit)
+    db.session.commit()
+    return visit
+
+
+def test_who_may_edit_a_visit(client, auth, cast, firm, factory):
+    officer2 = factory.user("officer", cast.org.yingkou, username="officer2")
+    visit = make_visit(firm, [cast.officer])
+    for username, see, edit in [("officer", 200, 200), ("officer2", 200, 403), ("manager", 200, 200),
+                                ("manager-dl", 200, 200), ("bayuquan-officer", 404, 404), ("admin", 200, 200),
+                                ("yalisi", 403, 403)]:
+        auth.login(username)
+        assert client.get(f"/visits/{visit.id}").status_code == see, username
+        assert client.get(f"/visits/{visit.id}/edit").status_code == edit, username
+        auth.logout()
+    assert officer2.id
+
+
+def test_editing_a_visit_and_a_stale_form(client, auth, cast, firm):
+    visit = make_visit(firm, [cast.officer])
+    auth.login("officer")
+    page = client.get(f"/visits/{visit.id}/edit")
+    text = page.get_data(as_text=True)
+    assert 'value="2019-09-27T09:30"' in text
+    version = visit.updated_at.isoformat()
+    data = {"csrf_token": csrf_from(page), "visited_at": "2019-09-27T10:00", "visit_type": "forum",
+            "campaign_id": "0", "officers": [str(cast.officer.id)], "summary": "座谈", "version": version}
+    assert client.post(f"/visits/{visit.id}/edit", data=data).status_code == 302
+    db.session.refresh(visit)
+    assert visit.visit_type is VisitType.FORUM and visit.visited_at.hour == 2 and visit.campaign_id is None
+    # The same form again, now stale: nothing changes.
+    data.update(summary="过期的修改")
+    response = client.post(f"/visits/{visit.id}/edit", data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/edit")
+    db.session.refresh(visit)
+    assert visit.summary == "座谈"
+
+
+def test_list_filters_and_scope(client, auth, cast, firm, factory):
+    other = factory.enterprise(cast.org.yingkou, name="营口光阳耐火材料有限公司")
+    byq = factory.enterprise(cast.org.bayuquan, name="营口隆鑫果品有限公司")
+    make_visit(firm, [cast.officer], visit_type=VisitType.WORKSHOP, campaign_id=campaign_id())
+    make_visit(other, [cast.manager], when=datetime(2019, 10, 10, 2, 0, tzinfo=timezone.utc))
+    make_visit(byq, [cast.officer_byq])
+    auth.login("officer")
+
+    def names(query=""):
+        text = client.get("/visits/" + query).get_data(as_text=True)
+        return {n for n in (firm.name, other.name, byq.name) if n in text}
+
+    assert names() == {firm.name, other.name}
+    assert names("?q=gynh") == {other.name}
+    assert names("?type=workshop") == {firm.name}
+    assert names(f"?officer={cast.manager.id}") == {other.name}
+    assert names(f"?campaign={campaign_id()}") == {firm.name}
+    assert names("?from=2019-10-01&to=2019-10-10") == {other.name}
+    assert names("?to=2019-09-27") == {firm.name}
+    assert names("?from=bad&type=nonsense") == {firm.name, other.name}
+
+
+def test_list_queries_do_not_grow_with_the_data(app, client, auth, cast, firm, factory):
+    topics = db.session.scalars(sa.select(PolicyTopic)).all()
+    make_visit(firm, [cast.officer], topics=topics[:1])
+    auth.login("manager")
+    small = query_count(app, client, "/visits/")
+    for _n in range(60):
+        make_visit(factory.enterprise(cast.org.yingkou), [cast.officer, cast.manager], topics=topics[:2],
+                   campaign_id=campaign_id())
+    assert query_count(app, client, "/visits/") == small
+    assert query_count(app, client, "/visits/?page=2") == small
+
+
+def test_roster_shows_visits_and_coverage_without_more_queries(app, client, auth, cast, firm, factory):
+    from tracker.campaigns.models import Campaign
+
+    campaign = db.session.get(Campaign, campaign_id())
+    auth.login("manager")
+    before = query_count(app, client, f"/campaigns/{campaign.id}")
+    page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    assert 'data-visited="0" data-size="1"' in page
+    for n in range(30):
+        f = factory.enterprise(cast.org.yingkou)
+        db.session.add(DeclarationCount(enterprise=f, year=2019, declarations=100 + n))
+        if n % 3 == 0:
+            make_visit(f, [cast.officer], campaign_id=campaign.id)
+    make_visit(firm, [cast.officer], campaign_id=campaign.id, when=datetime(2019, 9, 27, 20, 0, tzinfo=timezone.utc))
+    make_visit(firm, [cast.officer], campaign_id=campaign.id)  # an earlier visit: the last one counts
+    screen(campaign)
+    db.session.commit()
+    assert query_count(app, client, f"/campaigns/{campaign.id}") == before
+    page = client.get(f"/campaigns/{campaign.id}?q={firm.name}").get_data(as_text=True)
+    assert 'data-visited="11" data-size="31"' in page
+    assert "2019-09-28" in page  # 20:00 UTC is the next morning in Shanghai
+
+
+def test_profile_shows_the_visits_timeline(app, client, auth, cast, firm):
+    make_visit(firm, [cast.officer], summary="首次走访")
+    make_visit(firm, [cast.officer, cast.manager], when=datetime(2019, 10, 12, 1, 0, tzinfo=timezone.utc),
+               summary="复访")
+    auth.login("officer")
+    text = client.get(f"/enterprises/{firm.id}").get_data(as_text=True)
+    assert text.index("2019-10-12 09:00") < text.index("2019-09-27 09:30")
+    assert "首次走访" in text and "复访" in text
+    assert query_count(app, client, f"/enterprises/{firm.id}") <= 16
+    auth.logout()
+    auth.login("yalisi")  # the firm sees when it was visited, not the officers' notes
+    text = client.get(f"/enterprises/{firm.id}").get_data(as_text=True)
+    assert "2019-09-27 09:30" in text and "首次走访" not in text
+
+
+def test_a_deactivated_officer_stays_on_the_visit_when_it_is_edited(client, auth, cast, firm, factory):
+    gone = factory.user("officer", cast.org.yingkou, username="retired", active=False)
+    visit = make_visit(firm, [cast.officer, gone])
+    auth.login("officer")
+    page = client.get(f"/visits/{visit.id}/edit")
+    data = {"csrf_token": csrf_from(page), "visited_at": "2019-09-27T09:30", "visit_type": "door_to_door",
+            "campaign_id": "0", "officers": [str(cast.officer.id), str(gone.id)], "summary": "补记",
+            "version": visit.updated_at.isoformat()}
+    assert client.post(f"/visits/{visit.id}/edit", data=data).status_code == 302
+    db.session.refresh(visit)
+    assert {o.username for o in visit.officers} == {"officer", "retired"} and visit.summary == "补记"
+
+
+def test_logging_a_visit_is_scoped_and_checked(client, auth, cast, firm):
+    auth.login("bayuquan-officer")
+    assert client.get(f"/visits/new?enterprise_id={firm.id}").status_code == 404
+    auth.logout()
+    auth.login("yalisi")
+    assert client.get(f"/visits/new?enterprise_id={firm.id}").status_code == 403
+    auth.logout()
+    auth.login("officer")
+    text = client.get("/visits/new?q=" + firm.name[:4]).get_data(as_text=True)
+    assert f"/visits/new?enterprise_id={firm.id}" in text
+    _, response = visit_form(client, firm, officers=[str(cast.officer.id)], follow_up_on="2019-09-01")
+    assert response.status_code == 200  # a follow-up before the visit is refused
+    assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0

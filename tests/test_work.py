@@ -1,0 +1,129 @@
+"""My work and notifications: open needs overdue first, deadline reminders made once, visits to follow up,
+and marking notices read."""
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from tests import test_needs
+from tests.test_needs import make_need, page
+from tracker.auth.models import Role
+from tracker.extensions import db
+from tracker.outreach import needs_services as services
+from tracker.outreach import notifications
+from tracker.outreach.models import Notification, NotificationKind, Visit, VisitType
+from tracker.workdays.services import add_working_days
+
+# The needs tests' fixtures: a 3-working-day category and the contact's firm assigned to the officer.
+category = test_needs.category
+firm = test_needs.firm
+
+
+def reminders(user_id: int) -> list[Notification]:
+    db.session.rollback()
+    return db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id,
+                                                           Notification.kind == NotificationKind.DEADLINE_NEAR)).all()
+
+
+def test_my_work_lists_my_open_needs_overdue_first(client, auth, cast, firm, category, factory):
+    today = services.local_today()
+    soon = make_need(firm, category, cast.officer, raised_on=today, content="即将到期")
+    late = make_need(firm, category, cast.officer, content="早已逾期")
+    closed = make_need(firm, category, cast.officer, content="已办结的需求")
+    services.accept(closed)
+    services.resolve(closed, "done")
+    make_need(firm, category, cast.manager, content="别人的需求")
+    db.session.commit()
+    auth.login("officer")
+    text = page(client, "/work/")
+    assert text.index("早已逾期") < text.index("即将到期")
+    assert "已办结的需求" not in text and "别人的需求" not in text
+    assert "1 overdue" in text and "Overdue" in text
+    assert soon.id and late.id
+
+
+def test_deadline_reminders_are_made_once(client, auth, cast, firm, category, runner):
+    today = services.local_today()
+    due = make_need(firm, category, cast.officer, raised_on=today - timedelta(days=30),
+                    deadline=add_working_days(today, 1), content="两个工作日内到期")
+    make_need(firm, category, cast.officer, raised_on=today, deadline=today + timedelta(days=60), content="远期")
+    make_need(firm, category, cast.officer, content="已逾期不再提醒")
+    auth.login("officer")
+    page(client, "/work/")
+    page(client, "/work/")
+    made = reminders(cast.officer.id)
+    assert [n.params["need_id"] for n in made] == [due.id]
+    assert "两个工作日内到期" not in page(client, "/work/notifications")  # notices name the need, not its text
+    assert f"#{due.id}" in page(client, "/work/notifications")
+    result = runner.invoke(args=["notify-deadlines"])
+    assert result.exit_code == 0 and "0 reminder" in result.output
+    assert len(reminders(cast.officer.id)) == 1
+
+
+def test_the_command_reminds_every_officer(app, cast, firm, category, runner, factory):
+    colleague = factory.user(Role.OFFICER, cast.org.yingkou, username="officer2")
+    db.session.commit()
+    make_need(firm, category, cast.officer, deadline=date(2019, 10, 8))
+    make_need(firm, category, colleague, deadline=date(2019, 10, 9))
+    make_need(firm, category, colleague, deadline=date(2019, 10, 10))  # three working days after 09-30
+    result = runner.invoke(args=["notify-deadlines", "--today", "2019-09-30"])
+    assert result.exit_code == 0, result.output
+    assert "2 reminder" in result.output
+    assert len(reminders(cast.officer.id)) == 1 and len(reminders(colleague.id)) == 1
+    assert "0 reminder" in runner.invoke(args=["notify-deadlines", "--today", "2019-09-30"]).output
+
+
+def test_an_extended_deadline_is_reminded_of_again(app, cast, firm, category):
+    need = make_need(firm, category, cast.officer, deadline=date(2019, 10, 8))
+    assert notifications.deadline_reminders(date(2019, 9, 30)) == 1
+    need.deadline = date(2019, 10, 9)
+    db.session.commit()
+    assert notifications.deadline_reminders(date(2019, 9, 30)) == 1
+    assert notifications.deadline_reminders(date(2019, 9, 30)) == 0
+
+
+def test_notify_is_idempotent_per_user_kind_and_key(app, cast):
+    first = notifications.notify(cast.officer, NotificationKind.PLAN_APPROVED, link="/", dedupe_key="plan:1",
+                                 params={"enterprise": "雅丽丝"})
+    again = notifications.notify(cast.officer, NotificationKind.PLAN_APPROVED, link="/", dedupe_key="plan:1")
+    other = notifications.notify(cast.manager, NotificationKind.PLAN_APPROVED, link="/", dedupe_key="plan:1")
+    db.session.commit()
+    assert first is not None and again is None and other is not None
+    assert "雅丽丝" in notifications.message(first)
+
+
+def test_notifications_are_marked_read(client, auth, cast, firm, category, factory):
+    need = make_need(firm, category, cast.officer, by=cast.manager)  # assigned by the manager: a notice
+    mine = db.session.scalar(sa.select(Notification).where(Notification.user_id == cast.officer.id))
+    theirs = notifications.notify(cast.manager, NotificationKind.PLAN_RETURNED, link="/", dedupe_key="plan:9")
+    db.session.commit()
+    auth.login("officer")
+    assert "assigned to you" in page(client, "/work/")
+    response = auth.post(f"/work/notifications/{mine.id}/read")
+    assert response.status_code == 302 and response.headers["Location"] == f"/needs/{need.id}"
+    db.session.rollback()
+    assert db.session.get(Notification, mine.id).read_at is not None
+    assert auth.post(f"/work/notifications/{theirs.id}/read").status_code == 404
+    db.session.rollback()
+    assert db.session.get(Notification, theirs.id).read_at is None
+    notifications.notify(cast.officer, NotificationKind.NEED_REOPENED, link="/", dedupe_key="x",
+                         params={"need_id": need.id})
+    db.session.commit()
+    assert auth.post("/work/notifications/read-all").status_code == 302
+    assert notifications.unread_count(cast.officer) == 0
+    assert notifications.unread_count(cast.manager) == 1
+
+
+def test_visits_with_a_follow_up_due(client, auth, cast, firm):
+    today = services.local_today()
+    due = Visit(enterprise=firm, visited_at=datetime(2019, 9, 20, 2, tzinfo=UTC),
+                visit_type=VisitType.DOOR_TO_DOOR, follow_up_on=today - timedelta(days=1), officers=[cast.officer])
+    later = Visit(enterprise=cast.contact_byq.enterprise, visited_at=datetime(2019, 9, 21, 2, tzinfo=UTC),
+                  visit_type=VisitType.WORKSHOP, follow_up_on=today + timedelta(days=40), officers=[cast.officer])
+    db.session.add_all([due, later])
+    db.session.commit()
+    auth.login("officer")
+    text = page(client, "/work/")
+    assert firm.name in text and cast.contact_byq.enterprise.name not in text
+    auth.logout()
+    auth.login("manager")
+    assert firm.name not in page(client, "/work/")  # not one of his visits

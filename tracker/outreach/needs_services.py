@@ -1,0 +1,356 @@
+"""The needs ledger (业务需求): creation with a working-day deadline, every status transition, extensions,
+follow-ups (回访) and close-off (销号), plus who may do what and the scoped query of needs.
+
+Status flow: 待受理 (pending) → 办理中 (in progress) → 已办结 (resolved) → 已销号 (closed), or from an open
+state to 无法解决（已说明）(unresolvable, with the explanation given to the firm). A dissatisfied follow-up
+or rating (不满意) sends a resolved need back to 办理中. Every function checks the current state first
+and raises OutreachError with a translated message; they flush, the view commits.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from tracker.auth.models import Role, User
+from tracker.enterprises.models import Enterprise
+from tracker.enterprises.services import scope_enterprises
+from tracker.extensions import db
+from tracker.i18n import LOCAL_TZ
+from tracker.offices.models import Department
+from tracker.outreach import notifications
+from tracker.outreach.models import (
+    OPEN_NEED_STATUSES,
+    DeadlineExtension,
+    ExtensionStatus,
+    FollowUp,
+    FollowUpChannel,
+    Need,
+    NeedCategory,
+    NeedEntry,
+    NeedEntryKind,
+    NeedSource,
+    NeedStatus,
+    NotificationKind,
+    OutreachError,
+    Satisfaction,
+)
+from tracker.permissions import can_see_enterprise
+from tracker.types import utcnow
+from tracker.workdays.services import add_working_days
+
+TEXT_MAX = 5000
+REASON_MAX = DeadlineExtension.__table__.c.reason.type.length
+
+
+def local_today() -> date:
+    """Today in Asia/Shanghai: what "overdue" is measured against."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+def overdue_condition(today: date | None = None):
+    """SQL for "open and past its deadline", the same rule as Need.is_overdue."""
+    return sa.and_(Need.status.in_(OPEN_NEED_STATUSES), Need.deadline < (today or local_today()))
+
+
+# Who may do what ---------------------------------------------------------------------------------
+def _in_subtree(user: User, enterprise: Enterprise) -> bool:
+    return user.role.is_staff and user.office.contains(enterprise.office)
+
+
+def can_create_need(user: User, enterprise: Enterprise) -> bool:
+    """Managers for any firm of their subtree; officers for the firms assigned to them there; admins all."""
+    if user.role is Role.ADMIN:
+        return True
+    if not _in_subtree(user, enterprise):
+        return False
+    return user.role is Role.MANAGER or enterprise.assigned_officer_id == user.id
+
+
+def can_edit_need(user: User, need: Need) -> bool:
+    """As can_create_need, and also the officer the need itself is assigned to."""
+    if can_create_need(user, need.enterprise):
+        return True
+    return user.role is Role.OFFICER and need.assigned_officer_id == user.id and _in_subtree(user, need.enterprise)
+
+
+def can_decide_extension(user: User, need: Need) -> bool:
+    """Approvals are for managers of the firm's office subtree (and admins)."""
+    return user.role is Role.ADMIN or (user.role is Role.MANAGER and _in_subtree(user, need.enterprise))
+
+
+def can_see_need(user: User, need: Need) -> bool:
+    return can_see_enterprise(user, need.enterprise)
+
+
+def can_rate(user: User, need: Need) -> bool:
+    """The firm's own contact confirms and rates a resolution."""
+    return user.role is Role.ENTERPRISE_CONTACT and user.enterprise_id == need.enterprise_id
+
+
+def scope_needs(stmt: sa.Select, user: User) -> sa.Select:
+    """Restrict a select that involves Need to the needs of the firms the user may see."""
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is Role.ENTERPRISE_CONTACT:
+        return stmt.where(Need.enterprise_id == user.enterprise_id)
+    return stmt.where(Need.enterprise_id.in_(scope_enterprises(sa.select(Enterprise.id), user)))
+
+
+def visible_entries(need: Need, user: User) -> list[NeedEntry]:
+    """A need's history as the user may read it: contacts never see internal notes."""
+    if user.role is Role.ENTERPRISE_CONTACT:
+        return [e for e in need.entries if e.kind is not NeedEntryKind.INTERNAL]
+    return list(need.entries)
+
+
+# Creation and edits --------------------------------------------------------------------------------
+@dataclass
+class NeedData:
+    """Validated fields of a need, from a form."""
+
+    source: NeedSource
+    category: NeedCategory
+    content: str
+    raised_on: date
+    department: Department | None = None
+    assigned_officer: User | None = None
+    deadline: date | None = None
+
+
+def _clean(text: str | None, what: str, limit: int = TEXT_MAX) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise OutreachError(_("%(what)s is required.", what=what))
+    if len(text) > limit:
+        raise OutreachError(_("%(what)s is longer than %(max)d characters.", what=what, max=limit))
+    return text
+
+
+def _notify_assignment(need: Need, by: User | None) -> None:
+    officer = need.assigned_officer
+    if officer is None or (by is not None and officer.id == by.id):
+        return
+    notifications.notify(
+        officer, NotificationKind.NEED_ASSIGNED, link=notifications.need_link(need),
+        dedupe_key=f"need:{need.id}", params={"need_id": need.id, "enterprise": need.enterprise.name},
+    )
+
+
+def default_deadline(raised_on: date, category: NeedCategory) -> date:
+    """The category's number of working days after the day the need was raised."""
+    return add_working_days(raised_on, category.deadline_days)
+
+
+def create_need(enterprise: Enterprise, data: NeedData, by: User | None = None) -> Need:
+    """Record a need; its deadline is the category's working days from raised_on unless one is given."""
+    content = _clean(data.content, _("The need"))
+    if not data.category.active:
+        raise OutreachError(_("The category %(name)s is no longer in use.", name=data.category.name))
+    deadline = data.deadline or default_deadline(data.raised_on, data.category)
+    if deadline < data.raised_on:
+        raise OutreachError(_("The deadline cannot be before the day the need was raised."))
+    need = Need(
+        enterprise=enterprise, source=data.source, category=data.category, content=content,
+        department=data.department, assigned_officer=data.assigned_officer, raised_on=data.raised_on,
+        deadline=deadline, status=NeedStatus.PENDING, created_by_id=by.id if by else None,
+    )
+    db.session.add(need)
+    db.session.flush()
+    _notify_assignment(need, by)
+    return need
+
+
+def update_need(need: Need, *, category: NeedCategory, content: str, department: Department | None,
+                assigned_officer: User | None, by: User | None = None) -> Need:
+    """Edit what the need is about and who handles it; the deadline moves only by an extension."""
+    if need.status not in OPEN_NEED_STATUSES:
+        raise OutreachError(_("Only an open need can be edited; this one is %(status)s.", status=need.status.label))
+    reassigned = (assigned_officer.id if assigned_officer else None) != need.assigned_officer_id
+    need.category = category
+    need.content = _clean(content, _("The need"))
+    need.department = department
+    need.assigned_officer = assigned_officer
+    db.session.flush()
+    if reassigned:
+        _notify_assignment(need, by)
+    return need
+
+
+# Transitions ---------------------------------------------------------------------------------------
+def _refuse(need: Need, action: str) -> OutreachError:
+    return OutreachError(_("A need that is %(status)s cannot be %(action)s.", status=need.status.label, action=action))
+
+
+def _entry(need: Need, kind: NeedEntryKind, text: str, by: User | None) -> NeedEntry:
+    entry = NeedEntry(need=need, kind=kind, text=text, author_id=by.id if by else None, created_at=utcnow())
+    db.session.add(entry)
+    return entry
+
+
+def accept(need: Need, by: User | None = None) -> None:
+    """待受理 → 办理中."""
+    if need.status is not NeedStatus.PENDING:
+        raise _refuse(need, _("accepted"))
+    need.status = NeedStatus.IN_PROGRESS
+    db.session.flush()
+
+
+def add_progress(need: Need, text: str, by: User | None = None) -> NeedEntry:
+    """A dated progress entry, which the firm sees."""
+    if not need.status.is_open:
+        raise OutreachError(_("Progress can be added only while the need is open; it is %(status)s.",
+                              status=need.status.label))
+    entry = _entry(need, NeedEntryKind.PROGRESS, _clean(text, _("The progress")), by)
+    db.session.flush()
+    return entry
+
+
+def add_internal_note(need: Need, text: str, by: User | None = None) -> NeedEntry:
+    """A note for customs staff only; contacts never see it (any state)."""
+    entry = _entry(need, NeedEntryKind.INTERNAL, _clean(text, _("The note")), by)
+    db.session.flush()
+    return entry
+
+
+def add_comment(need: Need, text: str, by: User) -> NeedEntry:
+    """The firm's own comment from the portal."""
+    entry = _entry(need, NeedEntryKind.COMMENT, _clean(text, _("The comment")), by)
+    db.session.flush()
+    return entry
+
+
+def resolve(need: Need, text: str, by: User | None = None) -> None:
+    """办理中 → 已办结, with a progress entry saying what was done."""
+    if need.status is not NeedStatus.IN_PROGRESS:
+        raise _refuse(need, _("resolved"))
+    _entry(need, NeedEntryKind.PROGRESS, _clean(text, _("What was done")), by)
+    need.status = NeedStatus.RESOLVED
+    need.resolved_at = utcnow()
+    db.session.flush()
+
+
+def mark_unresolvable(need: Need, explanation: str, by: User | None = None) -> None:
+    """待受理/办理中 → 无法解决（已说明）, with the explanation given to the firm."""
+    if not need.status.is_open:
+        raise _refuse(need, _("marked as impossible to resolve"))
+    need.explanation = _clean(explanation, _("The explanation given to the firm"))
+    need.status = NeedStatus.UNRESOLVABLE
+    need.closed_at = utcnow()
+    db.session.flush()
+
+
+def pending_extension(need: Need) -> DeadlineExtension | None:
+    return next((e for e in need.extensions if e.status is ExtensionStatus.REQUESTED), None)
+
+
+def request_extension(need: Need, new_deadline: date, reason: str, by: User | None = None) -> DeadlineExtension:
+    """Ask a manager to move the deadline of an open need to a later day."""
+    if not need.status.is_open:
+        raise OutreachError(_("Only an open need can have its deadline extended; this one is %(status)s.",
+                              status=need.status.label))
+    if pending_extension(need) is not None:
+        raise OutreachError(_("An extension is already waiting for a decision."))
+    if new_deadline <= need.deadline:
+        raise OutreachError(_("The new deadline must be after the current one (%(day)s).",
+                              day=need.deadline.isoformat()))
+    extension = DeadlineExtension(
+        need=need, old_deadline=need.deadline, new_deadline=new_deadline,
+        reason=_clean(reason, _("The reason"), REASON_MAX), requested_by_id=by.id if by else None,
+        status=ExtensionStatus.REQUESTED, requested_at=utcnow(),
+    )
+    db.session.add(extension)
+    db.session.flush()
+    return extension
+
+
+def decide_extension(extension: DeadlineExtension, approve: bool, by: User, note: str | None = None) -> None:
+    """A manager of the subtree approves (the deadline moves) or rejects a requested extension."""
+    need = extension.need
+    if not can_decide_extension(by, need):
+        raise OutreachError(_("Only a manager of the firm's office can decide on an extension."))
+    if extension.status is not ExtensionStatus.REQUESTED:
+        raise OutreachError(_("This extension has already been decided."))
+    if approve and not need.status.is_open:
+        raise OutreachError(_("The need is %(status)s; its deadline can no longer be extended.",
+                              status=need.status.label))
+    note = (note or "").strip() or None
+    if note and len(note) > REASON_MAX:
+        raise OutreachError(_("The note is longer than %(max)d characters.", max=REASON_MAX))
+    extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
+    extension.decided_by_id = by.id
+    extension.decided_at = utcnow()
+    extension.decision_note = note
+    if approve:
+        need.deadline = extension.new_deadline
+    db.session.flush()
+    if extension.requested_by_id and extension.requested_by_id != by.id:
+        notifications.notify(
+            extension.requested_by_id, NotificationKind.EXTENSION_DECIDED, link=notifications.need_link(need),
+            dedupe_key=f"extension:{extension.id}",
+            params={"need_id": need.id, "enterprise": need.enterprise.name, "approved": approve,
+                    "deadline": need.deadline.isoformat()},
+        )
+
+
+def _reopen(need: Need, follow_up: FollowUp) -> None:
+    need.status = NeedStatus.IN_PROGRESS
+    need.resolved_at = None
+    db.session.flush()
+    if need.assigned_officer_id:
+        notifications.notify(
+            need.assigned_officer_id, NotificationKind.NEED_REOPENED, link=notifications.need_link(need),
+            dedupe_key=f"follow-up:{follow_up.id}", params={"need_id": need.id, "enterprise": need.enterprise.name},
+        )
+
+
+def _follow_up(need: Need, channel: FollowUpChannel, held_on: date, satisfaction: Satisfaction,
+               note: str | None, by: User | None) -> FollowUp:
+    if need.status is not NeedStatus.RESOLVED:
+        raise OutreachError(_("Only a resolved need can be followed up or rated; this one is %(status)s.",
+                              status=need.status.label))
+    note = (note or "").strip() or None
+    if note and len(note) > TEXT_MAX:
+        raise OutreachError(_("The note is longer than %(max)d characters.", max=TEXT_MAX))
+    follow_up = FollowUp(need=need, channel=channel, held_on=held_on, satisfaction=satisfaction, note=note,
+                         by_id=by.id if by else None, created_at=utcnow())
+    db.session.add(follow_up)
+    db.session.flush()
+    if satisfaction is Satisfaction.DISSATISFIED:
+        _reopen(need, follow_up)
+    return follow_up
+
+
+def record_follow_up(need: Need, held_on: date, satisfaction: Satisfaction, note: str | None = None,
+                     by: User | None = None) -> FollowUp:
+    """An officer's follow-up call (回访); 不满意 sends the need back to 办理中."""
+    if held_on > local_today():
+        raise OutreachError(_("A follow-up cannot be dated in the future."))
+    return _follow_up(need, FollowUpChannel.CALL, held_on, satisfaction, note, by)
+
+
+def firm_confirm_and_rate(need: Need, satisfaction: Satisfaction, note: str | None, by: User) -> FollowUp:
+    """The firm's contact confirms the resolution and rates it in the portal; 不满意 reopens the need."""
+    if not can_rate(by, need):
+        raise OutreachError(_("Only the firm's own contact can confirm and rate a resolution."))
+    return _follow_up(need, FollowUpChannel.FIRM, local_today(), satisfaction, note, by)
+
+
+def confirmation_after_resolution(need: Need) -> FollowUp | None:
+    """A satisfied or basically satisfied follow-up or firm rating made since the need was last resolved."""
+    if need.resolved_at is None:
+        return None
+    return next((f for f in reversed(need.follow_ups)
+                 if f.satisfaction is not Satisfaction.DISSATISFIED and f.created_at >= need.resolved_at), None)
+
+
+def close_off(need: Need, by: User | None = None) -> None:
+    """已办结 → 已销号, only after a follow-up or the firm's confirmation that was not 不满意."""
+    if need.status is not NeedStatus.RESOLVED:
+        raise _refuse(need, _("closed off"))
+    if confirmation_after_resolution(need) is None:
+        raise OutreachError(_("A need can be closed off only after a follow-up call or the firm's own "
+                              "confirmation, rated satisfied or basically satisfied."))
+    need.status = NeedStatus.CLOSED
+    need.closed_at = utcnow()
+    db.session.flush()

@@ -1,0 +1,254 @@
+"""In-app notifications (a need assigned, a deadline within two working days, a plan approved or returned,
+an extension decided, a need reopened) and the officer's "My work" page at /work.
+
+Notices are made through notify(), which is idempotent per (user, kind, dedupe_key): calling it again for
+the same event does nothing. Deadline reminders are generated when My work is opened and by
+``flask --app tracker notify-deadlines`` (for a scheduler), so they appear even for an officer who never
+opens the page. The text is made in the reader's language from kind and params when shown.
+"""
+from datetime import date
+
+import click
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from tracker.auth.models import Role, User
+from tracker.extensions import db
+from tracker.outreach.models import (
+    OPEN_NEED_STATUSES,
+    DeadlineExtension,
+    ExtensionStatus,
+    Need,
+    Notification,
+    NotificationKind,
+    Visit,
+    visit_officers,
+)
+from tracker.permissions import STAFF, allow, require
+from tracker.types import utcnow
+
+bp = Blueprint("work", __name__, cli_group=None)
+
+# "A deadline within two working days".
+REMINDER_WORKING_DAYS = 2
+NOTIFICATIONS_PER_PAGE = 50
+
+
+# The service --------------------------------------------------------------------------------------
+def site_path(endpoint: str, **values) -> str:
+    """A path inside the site for a notice's link, also outside a request (the CLI command)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+_path = site_path  # the name plans_services uses
+
+
+def need_link(need: Need) -> str:
+    return site_path("needs.detail", need_id=need.id)
+
+
+def notify(user: User | int, kind: NotificationKind, *, link: str, dedupe_key: str,
+           params: dict | None = None) -> Notification | None:
+    """Add a notice for *user* unless one with the same kind and dedupe_key exists; returns the new one.
+
+    Plans call it too: notify(officer, NotificationKind.PLAN_APPROVED (or PLAN_RETURNED), link=...,
+    dedupe_key=f"plan:{plan.id}:{n}", params={"enterprise": firm name, "comment": return comment}).
+    """
+    user_id = user if isinstance(user, int) else user.id
+    exists = db.session.scalar(
+        sa.select(Notification.id).where(Notification.user_id == user_id, Notification.kind == kind,
+                                         Notification.dedupe_key == dedupe_key)
+    )
+    if exists is not None:
+        return None
+    notification = Notification(user_id=user_id, kind=kind, params=params or {}, link=link[:300],
+                                dedupe_key=dedupe_key[:100], created_at=utcnow())
+    try:
+        # A concurrent request may have made the same notice: the unique constraint decides.
+        with db.session.begin_nested():
+            db.session.add(notification)
+    except IntegrityError:
+        return None
+    return notification
+
+
+def deadline_reminders(today: date | None = None, user: User | None = None) -> int:
+    """Notify each assigned officer of his open needs due from today to two working days ahead.
+
+    Idempotent: the dedupe key holds the deadline, so an extended deadline is reminded of again.
+    Returns how many notices were made.
+    """
+    from tracker.outreach.needs_services import local_today
+    from tracker.workdays.services import add_working_days
+
+    today = today or local_today()
+    horizon = add_working_days(today, REMINDER_WORKING_DAYS)
+    stmt = (
+        sa.select(Need).options(joinedload(Need.enterprise))
+        .where(Need.status.in_(OPEN_NEED_STATUSES), Need.assigned_officer_id.is_not(None),
+               Need.deadline.between(today, horizon))
+    )
+    if user is not None:
+        stmt = stmt.where(Need.assigned_officer_id == user.id)
+    needs = db.session.scalars(stmt).all()
+    if not needs:
+        return 0
+    keys = {f"need:{n.id}:{n.deadline.isoformat()}" for n in needs}
+    existing = set(db.session.execute(
+        sa.select(Notification.user_id, Notification.dedupe_key)
+        .where(Notification.kind == NotificationKind.DEADLINE_NEAR, Notification.dedupe_key.in_(keys))
+    ).all())
+    made = 0
+    for need in needs:
+        key = f"need:{need.id}:{need.deadline.isoformat()}"
+        if (need.assigned_officer_id, key) in existing:
+            continue
+        if notify(need.assigned_officer_id, NotificationKind.DEADLINE_NEAR, link=need_link(need), dedupe_key=key,
+                  params={"need_id": need.id, "enterprise": need.enterprise.name,
+                          "deadline": need.deadline.isoformat()}):
+            made += 1
+    db.session.flush()
+    return made
+
+
+def message(notification: Notification) -> str:
+    """The notice's text in the reader's language."""
+    p = notification.params or {}
+    firm = p.get("enterprise", "")
+    kind = notification.kind
+    if kind is NotificationKind.NEED_ASSIGNED:
+        return _("Need #%(id)s of %(firm)s has been assigned to you.", id=p.get("need_id"), firm=firm)
+    if kind is NotificationKind.DEADLINE_NEAR:
+        return _("Need #%(id)s of %(firm)s is due on %(day)s.", id=p.get("need_id"), firm=firm, day=p.get("deadline"))
+    if kind is NotificationKind.EXTENSION_DECIDED:
+        if p.get("approved"):
+            return _("The extension for need #%(id)s of %(firm)s was approved: the deadline is now %(day)s.",
+                     id=p.get("need_id"), firm=firm, day=p.get("deadline"))
+        return _("The extension for need #%(id)s of %(firm)s was rejected.", id=p.get("need_id"), firm=firm)
+    if kind is NotificationKind.NEED_REOPENED:
+        return _("Need #%(id)s of %(firm)s was reopened: the firm is dissatisfied.", id=p.get("need_id"), firm=firm)
+    if kind is NotificationKind.PLAN_APPROVED:
+        return _("The assistance plan of %(firm)s was approved.", firm=firm)
+    if kind is NotificationKind.PLAN_RETURNED:
+        return _("The assistance plan of %(firm)s was returned for changes.", firm=firm)
+    return kind.value
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Notification.id)).where(Notification.user_id == user.id,
+                                                         Notification.read_at.is_(None))
+    ) or 0
+
+
+def mark_read(notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.flush()
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(
+        sa.update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+# My work and the notification list ----------------------------------------------------------------
+@bp.route("/")
+@allow(*STAFF)
+def index():
+    """The officer's open needs by deadline (overdue first), visits with a follow-up due, notices."""
+    from tracker.outreach.needs_services import local_today
+    from tracker.workdays.services import add_working_days
+
+    user = current_user
+    today = local_today()
+    if deadline_reminders(today, user):
+        db.session.commit()
+    needs = db.session.scalars(
+        sa.select(Need)
+        .options(joinedload(Need.enterprise), joinedload(Need.category), joinedload(Need.department))
+        .where(Need.assigned_officer_id == user.id, Need.status.in_(OPEN_NEED_STATUSES))
+        .order_by(Need.deadline, Need.id)
+    ).all()
+    # Overdue first; ordering by deadline already puts them there, but say so in the page too.
+    overdue = [n for n in needs if n.is_overdue(today)]
+    visits = db.session.scalars(
+        sa.select(Visit)
+        .join(visit_officers, visit_officers.c.visit_id == Visit.id)
+        .options(joinedload(Visit.enterprise))
+        .where(visit_officers.c.user_id == user.id, Visit.follow_up_on.is_not(None),
+               Visit.follow_up_on <= add_working_days(today, REMINDER_WORKING_DAYS))
+        .order_by(Visit.follow_up_on, Visit.id)
+    ).all()
+    extensions = []
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        from tracker.outreach.needs_services import scope_needs
+
+        extensions = db.session.scalars(
+            scope_needs(sa.select(DeadlineExtension).join(DeadlineExtension.need), user)
+            .options(joinedload(DeadlineExtension.need).joinedload(Need.enterprise),
+                     joinedload(DeadlineExtension.requested_by))
+            .where(DeadlineExtension.status == ExtensionStatus.REQUESTED)
+            .order_by(DeadlineExtension.requested_at)
+        ).all()
+    recent = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(10)
+    ).all()
+    return render_template("work/index.html", needs=needs, overdue=overdue, today=today, visits=visits,
+                           extensions=extensions, recent=recent, message=message, unread=unread_count(user))
+
+
+@bp.route("/notifications")
+@allow(*STAFF)
+def notifications():
+    page = request.args.get("page", 1, type=int)
+    stmt = (sa.select(Notification).where(Notification.user_id == current_user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc()))
+    pagination = db.paginate(stmt, page=page, per_page=NOTIFICATIONS_PER_PAGE, error_out=False)
+    return render_template("work/notifications.html", pagination=pagination, message=message)
+
+
+@bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
+@allow(*STAFF)
+def read(notification_id: int):
+    notification = db.session.get(Notification, notification_id)
+    require(notification is not None and notification.user_id == current_user.id,
+            f"notification {notification_id} is not the user's", 404)
+    mark_read(notification)
+    db.session.commit()
+    target = notification.link if notification.link.startswith("/") and not notification.link.startswith("//") \
+        else url_for("work.notifications")
+    return redirect(target)
+
+
+@bp.route("/notifications/read-all", methods=["POST"])
+@allow(*STAFF)
+def read_all():
+    mark_all_read(current_user)
+    db.session.commit()
+    flash(_("All notifications are marked as read."), "success")
+    return redirect(url_for("work.notifications"))
+
+
+@bp.cli.command("notify-deadlines")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Count from this day instead of today (Asia/Shanghai).")
+def notify_deadlines_command(today):
+    """Remind officers of open needs due within two working days (safe to run repeatedly)."""
+    from tracker.audit.listeners import cli_actor
+
+    token = cli_actor.set((None, "cli:notify-deadlines"))
+    try:
+        made = deadline_reminders(today.date() if today else None)
+        db.session.commit()
+    finally:
+        cli_actor.reset(token)
+    click.echo(f"{made} reminder(s) made.")

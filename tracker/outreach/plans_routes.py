@@ -1,0 +1,286 @@
+"""Assistance plans: the list, drafting a plan and its measures, review by a manager, progress and the print page."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker.auth.models import Role, User
+from tracker.campaigns.models import Campaign
+from tracker.enterprises.models import Enterprise
+from tracker.enterprises.search import search_condition
+from tracker.enterprises.services import scope_enterprises
+from tracker.extensions import db
+from tracker.outreach import plans_services as services
+from tracker.outreach.models import AssistancePlan, MeasureStatus, Need, OutreachError, PlanMeasure, PlanStatus
+from tracker.outreach.plans_forms import MEASURE_STATUS_LABELS, MeasureForm, PlanForm, ProgressForm, ReturnForm
+from tracker.types import utcnow
+from tracker.permissions import SIGNED_IN, STAFF, allow, can_see_enterprise, require, visible_office_ids
+
+bp = Blueprint("plans", __name__)
+
+PAGE_SIZE = 50
+
+
+def get_plan(plan_id: int) -> AssistancePlan:
+    plan = db.session.get(AssistancePlan, plan_id)
+    if plan is None:
+        abort(404)
+    require(services.can_see_plan(current_user, plan), f"plan {plan_id} outside scope", 404)
+    return plan
+
+
+def editable_plan(plan_id: int) -> AssistancePlan:
+    plan = get_plan(plan_id)
+    require(services.can_edit_plan(current_user, plan), f"cannot edit plan {plan_id}")
+    return plan
+
+
+def get_measure(plan: AssistancePlan, measure_id: int) -> PlanMeasure:
+    measure = db.session.get(PlanMeasure, measure_id)
+    if measure is None or measure.plan_id != plan.id:
+        abort(404)
+    return measure
+
+
+def _back(plan: AssistancePlan, anchor: str = ""):
+    return redirect(url_for("plans.detail", plan_id=plan.id) + anchor)
+
+
+@bp.route("/")
+@allow(*STAFF)
+def index():
+    status = request.args.get("status", "")
+    status = status if status in {s.value for s in PlanStatus} else ""
+    campaign = request.args.get("campaign", type=int)
+    stmt = (sa.select(AssistancePlan).options(sa.orm.joinedload(AssistancePlan.enterprise),
+                                              sa.orm.joinedload(AssistancePlan.campaign),
+                                              sa.orm.joinedload(AssistancePlan.approved_by),
+                                              sa.orm.selectinload(AssistancePlan.measures))
+            .order_by(AssistancePlan.updated_at.desc(), AssistancePlan.id.desc()))
+    stmt = services.scope_plans(stmt, current_user)
+    if status:
+        stmt = stmt.where(AssistancePlan.status == PlanStatus(status))
+    if campaign:
+        stmt = stmt.where(AssistancePlan.campaign_id == campaign)
+    pagination = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE, error_out=False)
+    campaigns = sa.select(Campaign).order_by(Campaign.declaration_year.desc(), Campaign.id.desc())
+    if not current_user.is_admin:
+        campaigns = campaigns.where(Campaign.office_id.in_(visible_office_ids(current_user)))
+    return render_template("plans/list.html", pagination=pagination, status=status, campaign=campaign,
+                           statuses=list(PlanStatus), campaigns=db.session.scalars(campaigns).all())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*STAFF)
+def new():
+    enterprise_id = request.args.get("enterprise_id", type=int)
+    if not enterprise_id:
+        q = request.args.get("q", "").strip()[:100]
+        firms = db.session.scalars(
+            scope_enterprises(sa.select(Enterprise), current_user)
+            .where(Enterprise.archived_at.is_(None), search_condition(q)).order_by(Enterprise.name_pinyin).limit(20)
+        ).all() if q else []
+        return render_template("visits/choose_firm.html", q=q, firms=firms, endpoint="plans.new",
+                               heading=_("New assistance plan"))
+    enterprise = db.session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        abort(404)
+    require(can_see_enterprise(current_user, enterprise), f"enterprise {enterprise_id} outside scope", 404)
+    require(services.can_edit_firm_plans(current_user, enterprise), f"cannot plan for enterprise {enterprise_id}")
+    form = PlanForm(enterprise)
+    if form.validate_on_submit():
+        campaign = db.session.get(Campaign, form.campaign_id.data)
+        try:
+            plan = services.create_plan(enterprise, campaign, form.objective.data, current_user)
+        except OutreachError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("The plan has been drafted. Add its measures, then submit it for approval."), "success")
+            return _back(plan)
+    return render_template("plans/form.html", form=form, enterprise=enterprise, plan=None)
+
+
+@bp.route("/<int:plan_id>")
+@allow(SIGNED_IN)
+def detail(plan_id: int):
+    plan = get_plan(plan_id)
+    editable = services.can_edit_plan(current_user, plan)
+    return render_template(
+        "plans/detail.html", plan=plan, editable=editable, approver=services.can_approve(current_user, plan),
+        blockers=services.completion_blockers(plan) if plan.status is PlanStatus.IN_PROGRESS else [],
+        measure_form=(MeasureForm(plan.enterprise, formdata=None)
+                      if editable and plan.status is PlanStatus.DRAFT else None),
+        return_form=ReturnForm(formdata=None), progress_form=ProgressForm, statuses=MEASURE_STATUS_LABELS)
+
+
+@bp.route("/<int:plan_id>/print")
+@allow(SIGNED_IN)
+def print_plan(plan_id: int):
+    plan = get_plan(plan_id)
+    return render_template("plans/print.html", plan=plan, statuses=MEASURE_STATUS_LABELS, printed_at=utcnow())
+
+
+@bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
+@allow(*STAFF)
+def edit(plan_id: int):
+    plan = editable_plan(plan_id)
+    form = PlanForm(plan.enterprise, obj=plan)
+    del form.campaign_id  # a plan stays in its campaign
+    if request.method == "GET":
+        form.version.data = plan.updated_at.isoformat()
+    if form.validate_on_submit():
+        if form.version.data != plan.updated_at.isoformat():
+            flash(_("Someone else changed this plan after you opened the form. Review the current values "
+                    "and make your change again."), "warning")
+            return redirect(url_for("plans.edit", plan_id=plan.id))
+        try:
+            services.update_objective(plan, form.objective.data)
+        except OutreachError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Your changes have been saved."), "success")
+        return _back(plan)
+    return render_template("plans/form.html", form=form, enterprise=plan.enterprise, plan=plan)
+
+
+def _measure_fields(form: MeasureForm, plan: AssistancePlan) -> dict:
+    owner = db.session.get(User, form.owner_id.data) if form.owner_id.data else None
+    needs = db.session.scalars(sa.select(Need).where(Need.id.in_(form.needs.data or []),
+                                                     Need.enterprise_id == plan.enterprise_id)).all()
+    return {"description": form.description.data, "owner": owner, "deadline": form.deadline.data, "needs": list(needs)}
+
+
+def _form_errors(form) -> str:
+    return "; ".join(f"{form[f].label.text}: {' '.join(map(str, e))}" for f, e in form.errors.items() if f in form)
+
+
+@bp.route("/<int:plan_id>/measures", methods=["POST"])
+@allow(*STAFF)
+def add_measure(plan_id: int):
+    plan = editable_plan(plan_id)
+    form = MeasureForm(plan.enterprise)
+    if not form.validate_on_submit():
+        flash(_("The measure was not added: %(errors)s", errors=_form_errors(form)), "danger")
+        return _back(plan, "#measures")
+    try:
+        services.add_measure(plan, **_measure_fields(form, plan))
+    except OutreachError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("The measure has been added."), "success")
+    return _back(plan, "#measures")
+
+
+@bp.route("/<int:plan_id>/measures/<int:measure_id>/edit", methods=["GET", "POST"])
+@allow(*STAFF)
+def edit_measure(plan_id: int, measure_id: int):
+    plan = editable_plan(plan_id)
+    measure = get_measure(plan, measure_id)
+    form = MeasureForm(plan.enterprise, obj=measure)
+    if request.method == "GET":
+        form.owner_id.data = measure.owner_id or 0
+        form.needs.data = [n.id for n in measure.needs]
+    if form.validate_on_submit():
+        try:
+            services.update_measure(measure, **_measure_fields(form, plan))
+        except OutreachError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Your changes have been saved."), "success")
+        return _back(plan, "#measures")
+    return render_template("plans/measure_form.html", form=form, plan=plan, measure=measure)
+
+
+@bp.route("/<int:plan_id>/measures/<int:measure_id>/delete", methods=["POST"])
+@allow(*STAFF)
+def delete_measure(plan_id: int, measure_id: int):
+    plan = editable_plan(plan_id)
+    measure = get_measure(plan, measure_id)
+    try:
+        services.remove_measure(measure)
+    except OutreachError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("The measure has been removed."), "success")
+    return _back(plan, "#measures")
+
+
+@bp.route("/<int:plan_id>/measures/<int:measure_id>/progress", methods=["POST"])
+@allow(*STAFF)
+def record_progress(plan_id: int, measure_id: int):
+    plan = editable_plan(plan_id)
+    measure = get_measure(plan, measure_id)
+    form = ProgressForm()
+    if not form.validate_on_submit():
+        flash(_("The progress was not recorded: %(errors)s", errors=_form_errors(form)), "danger")
+        return _back(plan, "#measures")
+    try:
+        services.record_progress(measure, status=MeasureStatus(form.status.data), result=form.result.data)
+    except OutreachError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("The progress has been recorded."), "success")
+    return _back(plan, "#measures")
+
+
+def _transition(plan: AssistancePlan, action, done_message: str, *args):
+    try:
+        action(plan, current_user, *args)
+    except OutreachError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(done_message, "success")
+    return _back(plan)
+
+
+@bp.route("/<int:plan_id>/submit", methods=["POST"])
+@allow(*STAFF)
+def submit(plan_id: int):
+    plan = editable_plan(plan_id)
+    return _transition(plan, services.submit, _("The plan has been submitted for approval."))
+
+
+@bp.route("/<int:plan_id>/approve", methods=["POST"])
+@allow(Role.MANAGER)
+def approve(plan_id: int):
+    plan = get_plan(plan_id)
+    require(services.can_approve(current_user, plan), f"cannot approve plan {plan_id}")
+    return _transition(plan, services.approve, _("The plan has been approved."))
+
+
+@bp.route("/<int:plan_id>/return", methods=["POST"])
+@allow(Role.MANAGER)
+def return_for_changes(plan_id: int):
+    plan = get_plan(plan_id)
+    require(services.can_approve(current_user, plan), f"cannot return plan {plan_id}")
+    form = ReturnForm()
+    comment = form.comment.data if form.validate_on_submit() else ""
+    return _transition(plan, services.return_for_changes, _("The plan has been returned for changes."), comment)
+
+
+@bp.route("/<int:plan_id>/start", methods=["POST"])
+@allow(*STAFF)
+def start(plan_id: int):
+    plan = editable_plan(plan_id)
+    return _transition(plan, services.start, _("The plan is now being carried out."))
+
+
+@bp.route("/<int:plan_id>/complete", methods=["POST"])
+@allow(*STAFF)
+def complete(plan_id: int):
+    plan = editable_plan(plan_id)
+    return _transition(plan, services.complete, _("The plan has been completed."))

@@ -1,0 +1,232 @@
+"""Assistance plans (帮扶方案): who may edit and approve them, their measures, and their life cycle.
+
+草拟 → 待审批 → 已批准 (or 退回修改 back to 草拟) → 实施中 → 已完成. Each transition checks the current
+state and raises OutreachError with a translated message when it is impossible.
+"""
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from tracker.audit.listeners import write_audit_rows
+from tracker.audit.models import AuditAction
+from tracker.auth.models import Role, User
+from tracker.campaigns.models import Campaign
+from tracker.enterprises.models import Enterprise
+from tracker.extensions import db
+from tracker.outreach import notifications
+from tracker.outreach.models import (
+    AssistancePlan, MeasureStatus, Need, NeedStatus, NotificationKind, OutreachError, PlanMeasure, PlanStatus,
+)
+from tracker.permissions import can_see_office, visible_office_ids
+from tracker.types import utcnow
+
+# A linked need counts as settled when it is closed off or explained as impossible.
+SETTLED_NEED_STATUSES = (NeedStatus.CLOSED, NeedStatus.UNRESOLVABLE)
+# What a firm's contact may read: the plan once a manager approved it.
+VISIBLE_TO_FIRM = (PlanStatus.APPROVED, PlanStatus.IN_PROGRESS, PlanStatus.COMPLETED)
+
+
+# Permissions ----------------------------------------------------------------------------------------
+def can_see_plan(user: User, plan: AssistancePlan) -> bool:
+    if user.role is Role.ENTERPRISE_CONTACT:
+        return user.enterprise_id == plan.enterprise_id and plan.status in VISIBLE_TO_FIRM
+    return can_see_office(user, plan.enterprise.office)
+
+
+def can_edit_firm_plans(user: User, enterprise: Enterprise) -> bool:
+    """Officers draft the plans of the firms assigned to them; managers any firm of their subtree."""
+    if user.role is Role.ADMIN:
+        return True
+    if user.role not in (Role.MANAGER, Role.OFFICER) or not user.office.contains(enterprise.office):
+        return False
+    return user.role is Role.MANAGER or enterprise.assigned_officer_id == user.id
+
+
+def can_edit_plan(user: User, plan: AssistancePlan) -> bool:
+    return can_edit_firm_plans(user, plan.enterprise)
+
+
+def can_approve(user: User, plan: AssistancePlan) -> bool:
+    """Approval (and returning for changes) belongs to the managers of the firm's office subtree."""
+    return user.role is Role.MANAGER and user.office.contains(plan.enterprise.office)
+
+
+def scope_plans(stmt: sa.Select, user: User) -> sa.Select:
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is Role.ENTERPRISE_CONTACT:
+        return stmt.where(AssistancePlan.enterprise_id == user.enterprise_id,
+                          AssistancePlan.status.in_(VISIBLE_TO_FIRM))
+    return stmt.where(AssistancePlan.enterprise_id.in_(
+        sa.select(Enterprise.id).where(Enterprise.office_id.in_(visible_office_ids(user)))))
+
+
+# Creating and editing -------------------------------------------------------------------------------
+def _require_status(plan: AssistancePlan, *allowed: PlanStatus, message: str | None = None) -> None:
+    if plan.status not in allowed:
+        raise OutreachError(message or _("This cannot be done while the plan is %(status)s.",
+                                         status=plan.status.label))
+
+
+def create_plan(enterprise: Enterprise, campaign: Campaign, objective: str, by: User) -> AssistancePlan:
+    """One firm, one plan: a second plan for the same firm and campaign is refused."""
+    if not campaign.office.contains(enterprise.office):
+        raise OutreachError(_("%(name)s is not in this campaign's area.", name=enterprise.name))
+    existing = db.session.scalar(sa.select(AssistancePlan.id).where(
+        AssistancePlan.enterprise_id == enterprise.id, AssistancePlan.campaign_id == campaign.id))
+    if existing is not None:
+        raise OutreachError(_("%(name)s already has a plan in this campaign.", name=enterprise.name))
+    plan = AssistancePlan(enterprise=enterprise, campaign=campaign, objective=(objective or "").strip(),
+                          status=PlanStatus.DRAFT, created_by=by)
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def update_objective(plan: AssistancePlan, objective: str) -> None:
+    _require_status(plan, PlanStatus.DRAFT, message=_("Only a draft plan can be changed."))
+    plan.objective = (objective or "").strip()
+    db.session.flush()
+
+
+def _check_measure(plan: AssistancePlan, description: str, owner: User | None, needs: list[Need]) -> None:
+    if not (description or "").strip():
+        raise OutreachError(_("Describe the measure."))
+    if owner is not None and (not owner.role.is_staff or not owner.active):
+        raise OutreachError(_("The owner must be an active officer."))
+    if any(n.enterprise_id != plan.enterprise_id for n in needs):
+        raise OutreachError(_("A measure can only answer needs of the plan's own firm."))
+
+
+def add_measure(plan: AssistancePlan, *, description: str, owner: User | None = None, deadline: date | None = None,
+                needs: list[Need] = ()) -> PlanMeasure:
+    _require_status(plan, PlanStatus.DRAFT, message=_("Measures can only be added to a draft plan."))
+    _check_measure(plan, description, owner, list(needs))
+    position = max((m.position for m in plan.measures), default=0) + 1
+    measure = PlanMeasure(plan=plan, position=position, description=description.strip(), owner=owner,
+                          deadline=deadline, needs=list(needs), status=MeasureStatus.OPEN)
+    db.session.add(measure)
+    db.session.flush()
+    _audit_needs(measure, [])
+    return measure
+
+
+def update_measure(measure: PlanMeasure, *, description: str, owner: User | None, deadline: date | None,
+                   needs: list[Need]) -> None:
+    """Change what a measure is; only while the plan is a draft."""
+    plan = measure.plan
+    _require_status(plan, PlanStatus.DRAFT, message=_("Only a draft plan's measures can be changed."))
+    _check_measure(plan, description, owner, needs)
+    measure.description, measure.owner, measure.deadline = description.strip(), owner, deadline
+    before = [n.id for n in measure.needs]
+    measure.needs = list(needs)
+    db.session.flush()
+    _audit_needs(measure, before)
+
+
+def _audit_needs(measure: PlanMeasure, before: list[int]) -> None:
+    """The linked needs are a many-to-many list, which the audit trail's flush listener cannot see."""
+    after = sorted(n.id for n in measure.needs)
+    if sorted(before) != after:
+        write_audit_rows(db.session, [("plan_measures", measure.id, AuditAction.UPDATE,
+                                       {"needs": [sorted(before) or None, after]})])
+
+
+def record_progress(measure: PlanMeasure, *, status: MeasureStatus, result: str | None) -> None:
+    """Mark how a measure is going; only while the plan is being carried out."""
+    _require_status(measure.plan, PlanStatus.IN_PROGRESS,
+                    message=_("Progress can only be recorded while the plan is in progress."))
+    if status is MeasureStatus.DONE and not (result or "").strip():
+        raise OutreachError(_("Say what the measure achieved before marking it done."))
+    measure.status = status
+    measure.result = (result or "").strip() or None
+    db.session.flush()
+
+
+def remove_measure(measure: PlanMeasure) -> None:
+    _require_status(measure.plan, PlanStatus.DRAFT, message=_("Only a draft plan's measures can be removed."))
+    measure.plan.measures.remove(measure)
+    db.session.flush()
+
+
+# Transitions ----------------------------------------------------------------------------------------
+def submit(plan: AssistancePlan, by: User) -> None:
+    """草拟 → 待审批: the plan needs an objective and at least one measure."""
+    _require_status(plan, PlanStatus.DRAFT, message=_("Only a draft plan can be submitted."))
+    if not plan.objective.strip():
+        raise OutreachError(_("Give the plan an objective before submitting it."))
+    if not plan.measures:
+        raise OutreachError(_("Add at least one measure before submitting the plan."))
+    plan.status = PlanStatus.SUBMITTED
+    plan.submitted_at = utcnow()
+    plan.return_comment = None
+    db.session.flush()
+
+
+def _require_approver(plan: AssistancePlan, by: User) -> None:
+    if not can_approve(by, plan):
+        raise OutreachError(_("Only a manager of the firm's customs office can decide on its plan."))
+
+
+def _notify_decision(plan: AssistancePlan, kind: NotificationKind, by: User) -> None:
+    """Tell the plan's author and the firm's officer what the manager decided (once per submission)."""
+    recipients = {u.id for u in (plan.created_by, plan.enterprise.assigned_officer) if u is not None} - {by.id}
+    stamp = plan.submitted_at.isoformat() if plan.submitted_at else "-"
+    for user_id in sorted(recipients):
+        notifications.notify(user_id, kind, link=notifications._path("plans.detail", plan_id=plan.id),
+                             dedupe_key=f"plan:{plan.id}:{stamp}",
+                             params={"plan_id": plan.id, "enterprise": plan.enterprise.name,
+                                     "comment": plan.return_comment or ""})
+
+
+def approve(plan: AssistancePlan, by: User) -> None:
+    """待审批 → 已批准, by a manager of the firm's office subtree."""
+    _require_approver(plan, by)
+    _require_status(plan, PlanStatus.SUBMITTED, message=_("Only a plan awaiting approval can be approved."))
+    plan.status = PlanStatus.APPROVED
+    plan.approved_by = by
+    plan.approved_at = utcnow()
+    db.session.flush()
+    _notify_decision(plan, NotificationKind.PLAN_APPROVED, by)
+
+
+def return_for_changes(plan: AssistancePlan, by: User, comment: str) -> None:
+    """待审批 → 草拟 (退回修改) with the manager's comment."""
+    _require_approver(plan, by)
+    _require_status(plan, PlanStatus.SUBMITTED, message=_("Only a plan awaiting approval can be returned."))
+    if not (comment or "").strip():
+        raise OutreachError(_("Say what should change when returning a plan."))
+    plan.status = PlanStatus.DRAFT
+    plan.return_comment = comment.strip()
+    db.session.flush()
+    _notify_decision(plan, NotificationKind.PLAN_RETURNED, by)
+
+
+def start(plan: AssistancePlan, by: User) -> None:
+    """已批准 → 实施中."""
+    _require_status(plan, PlanStatus.APPROVED, message=_("Only an approved plan can be started."))
+    plan.status = PlanStatus.IN_PROGRESS
+    db.session.flush()
+
+
+def completion_blockers(plan: AssistancePlan) -> list[str]:
+    """Why the plan cannot be completed yet (empty when it can)."""
+    problems = []
+    undone = [m for m in plan.measures if m.status is not MeasureStatus.DONE]
+    if undone:
+        problems.append(_("%(n)d measures are not done.", n=len(undone)))
+    unsettled = {n.id for m in plan.measures for n in m.needs if n.status not in SETTLED_NEED_STATUSES}
+    if unsettled:
+        problems.append(_("%(n)d linked needs are not closed off.", n=len(unsettled)))
+    return problems
+
+
+def complete(plan: AssistancePlan, by: User) -> None:
+    """实施中 → 已完成, only when every measure is done and every linked need is closed off or explained."""
+    _require_status(plan, PlanStatus.IN_PROGRESS, message=_("Only a plan in progress can be completed."))
+    problems = completion_blockers(plan)
+    if problems:
+        raise OutreachError(_("The plan cannot be completed yet:") + " " + " ".join(problems))
+    plan.status = PlanStatus.COMPLETED
+    db.session.flush()

@@ -1,0 +1,219 @@
+"""Visits: the filtered list, logging a visit (with the needs raised at it), its page and its edits."""
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker.auth.models import Role, User
+from tracker.campaigns.models import Campaign
+from tracker.enterprises.models import Enterprise
+from tracker.enterprises.search import search_condition
+from tracker.enterprises.services import scope_enterprises
+from tracker.extensions import db
+from tracker.i18n import LOCAL_TZ
+from tracker.offices.models import Department
+from tracker.outreach import visits_services as services
+from tracker.outreach.models import NeedCategory, OutreachError, PolicyTopic, Visit, VisitType
+from tracker.outreach.visits_forms import VisitForm
+from tracker.permissions import STAFF, allow, require, visible_office_ids
+
+bp = Blueprint("visits", __name__)
+
+PAGE_SIZE = 50
+
+
+def get_visit(visit_id: int) -> Visit:
+    visit = db.session.get(Visit, visit_id)
+    if visit is None:
+        abort(404)
+    require(services.can_see_visit(current_user, visit), f"visit {visit_id} outside scope", 404)
+    return visit
+
+
+@bp.app_template_global("enterprise_visits")
+def enterprise_visits(enterprise: Enterprise) -> list[Visit]:
+    """The visits timeline of a firm's profile."""
+    return services.visits_of_enterprise(current_user, enterprise)
+
+
+class VisitFilters:
+    """The list's query-string filters."""
+
+    def __init__(self, args):
+        self.q = args.get("q", "").strip()[:100]
+        self.type = args.get("type", "") if args.get("type") in {t.value for t in VisitType} else ""
+        self.officer = args.get("officer", type=int)
+        self.campaign = args.get("campaign", type=int)
+        self.date_from = _date(args.get("from"))
+        self.date_to = _date(args.get("to"))
+
+    def select(self, user: User) -> sa.Select:
+        stmt = (
+            sa.select(Visit).join(Enterprise, Enterprise.id == Visit.enterprise_id)
+            .options(sa.orm.contains_eager(Visit.enterprise), sa.orm.joinedload(Visit.campaign),
+                     sa.orm.selectinload(Visit.officers), sa.orm.selectinload(Visit.topics))
+            .order_by(Visit.visited_at.desc(), Visit.id.desc())
+        )
+        stmt = services.scope_visits(stmt, user)
+        if self.q:
+            stmt = stmt.where(search_condition(self.q))
+        if self.type:
+            stmt = stmt.where(Visit.visit_type == VisitType(self.type))
+        if self.officer:
+            from tracker.outreach.models import visit_officers
+
+            stmt = stmt.where(Visit.id.in_(
+                sa.select(visit_officers.c.visit_id).where(visit_officers.c.user_id == self.officer)))
+        if self.campaign:
+            stmt = stmt.where(Visit.campaign_id == self.campaign)
+        if self.date_from:
+            stmt = stmt.where(Visit.visited_at >= datetime.combine(self.date_from, time(), LOCAL_TZ))
+        if self.date_to:
+            stmt = stmt.where(Visit.visited_at < datetime.combine(self.date_to + timedelta(days=1), time(), LOCAL_TZ))
+        return stmt
+
+
+def _date(value):
+    try:
+        return datetime.strptime(value or "", "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+def _filter_choices(user: User) -> dict:
+    offices = visible_office_ids(user) if not user.is_admin else None
+    officers = sa.select(User).where(User.role.in_([Role.OFFICER, Role.MANAGER])).order_by(User.username)
+    campaigns = sa.select(Campaign).order_by(Campaign.declaration_year.desc(), Campaign.id.desc())
+    if offices is not None:
+        officers = officers.where(User.office_id.in_(offices))
+        campaigns = campaigns.where(Campaign.office_id.in_(offices))
+    return {"officers": db.session.scalars(officers).all(), "campaigns": db.session.scalars(campaigns).all(),
+            "types": list(VisitType)}
+
+
+@bp.route("/")
+@allow(*STAFF)
+def index():
+    filters = VisitFilters(request.args)
+    pagination = db.paginate(filters.select(current_user), page=request.args.get("page", 1, type=int),
+                             per_page=PAGE_SIZE, error_out=False)
+    return render_template("visits/list.html", pagination=pagination, filters=filters,
+                           choices=_filter_choices(current_user))
+
+
+def _firm_for_new_visit() -> Enterprise | None:
+    enterprise_id = request.args.get("enterprise_id", type=int)
+    if not enterprise_id:
+        return None
+    enterprise = db.session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        abort(404)
+    require(services.can_log_visit(current_user, enterprise), f"enterprise {enterprise_id} outside scope", 404)
+    return enterprise
+
+
+def _visit_data(form: VisitForm, enterprise: Enterprise) -> services.VisitData:
+    officers = db.session.scalars(sa.select(User).where(User.id.in_(form.officers.data or []))).all()
+    topics = db.session.scalars(sa.select(PolicyTopic).where(PolicyTopic.id.in_(form.topics.data or []))).all()
+    contacts = {c.id: c for c in enterprise.contacts}
+    attendees = [services.Attendee(name=contacts[cid].name, title=contacts[cid].title, contact_id=cid)
+                 for cid in form.contacts.data or [] if cid in contacts]
+    attendees += [services.Attendee(name=n, title=t) for n, t in form.typed_attendees()]
+    return services.VisitData(
+        visited_at=form.visited_at.data, visit_type=VisitType(form.visit_type.data), officers=list(officers),
+        campaign=db.session.get(Campaign, form.campaign_id.data) if form.campaign_id.data else None,
+        topics=list(topics), attendees=attendees, summary=form.summary.data, findings=form.findings.data,
+        follow_up_on=form.follow_up_on.data)
+
+
+def _raised_needs(form: VisitForm) -> list[services.RaisedNeed]:
+    rows = []
+    for row in form.needs:
+        content = (row.content.data or "").strip()
+        if not content:
+            continue
+        rows.append(services.RaisedNeed(
+            category=db.session.get(NeedCategory, row.category_id.data), content=content,
+            department=db.session.get(Department, row.department_id.data) if row.department_id.data else None))
+    return rows
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*STAFF)
+def new():
+    enterprise = _firm_for_new_visit()
+    if enterprise is None:
+        # First choose the firm.
+        q = request.args.get("q", "").strip()[:100]
+        firms = db.session.scalars(
+            scope_enterprises(sa.select(Enterprise), current_user)
+            .where(Enterprise.archived_at.is_(None), search_condition(q)).order_by(Enterprise.name_pinyin).limit(20)
+        ).all() if q else []
+        return render_template("visits/choose_firm.html", q=q, firms=firms)
+    form = VisitForm(current_user, enterprise)
+    if request.method == "GET":
+        now = datetime.now(LOCAL_TZ).replace(second=0, microsecond=0, tzinfo=None)
+        form.visited_at.data = now
+        form.officers.data = [current_user.id]
+        campaign = services.default_campaign(enterprise)
+        form.campaign_id.data = campaign.id if campaign else 0
+    if form.validate_on_submit():
+        try:
+            visit = services.create_visit(enterprise, _visit_data(form, enterprise), current_user, _raised_needs(form))
+        except OutreachError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            n = len(visit.needs)
+            db.session.commit()
+            flash(_("The visit has been logged.") + (" " + _("%(n)d needs recorded.", n=n) if n else ""), "success")
+            return redirect(url_for("visits.detail", visit_id=visit.id))
+    return render_template("visits/form.html", form=form, enterprise=enterprise, visit=None)
+
+
+@bp.route("/<int:visit_id>")
+@allow(*STAFF)
+def detail(visit_id: int):
+    visit = get_visit(visit_id)
+    return render_template("visits/detail.html", visit=visit,
+                           editable=services.can_edit_visit(current_user, visit))
+
+
+@bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
+@allow(*STAFF)
+def edit(visit_id: int):
+    visit = get_visit(visit_id)
+    require(services.can_edit_visit(current_user, visit), f"cannot edit visit {visit_id}")
+    enterprise = visit.enterprise
+    form = VisitForm(current_user, enterprise, with_needs=False, current_officers=list(visit.officers))
+    if request.method == "GET":
+        form.visited_at.data = visit.visited_at.astimezone(LOCAL_TZ).replace(tzinfo=None)
+        form.visit_type.data = visit.visit_type.value
+        form.campaign_id.data = visit.campaign_id or 0
+        form.officers.data = [o.id for o in visit.officers]
+        form.contacts.data = [a.contact_id for a in visit.attendees if a.contact_id]
+        form.other_attendees.data = "\n".join(
+            f"{a.name}, {a.title}" if a.title else a.name for a in visit.attendees if not a.contact_id)
+        form.topics.data = [t.id for t in visit.topics]
+        form.summary.data = visit.summary
+        form.findings.data = visit.findings
+        form.follow_up_on.data = visit.follow_up_on
+        form.version.data = visit.updated_at.isoformat()
+    if form.validate_on_submit():
+        if form.version.data != visit.updated_at.isoformat():
+            flash(_("Someone else changed this visit after you opened the form. Review the current values "
+                    "and make your change again."), "warning")
+            return redirect(url_for("visits.edit", visit_id=visit.id))
+        try:
+            services.update_visit(visit, _visit_data(form, enterprise), current_user)
+        except OutreachError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Your changes have been saved."), "success")
+            return redirect(url_for("visits.detail", visit_id=visit.id))
+    return render_template("visits/form.html", form=form, enterprise=enterprise, visit=visit)
+

@@ -1,0 +1,189 @@
+"""Visits (走访): who may log and edit them, scoped queries, and logging a visit with the needs it raised."""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from tracker.audit.listeners import write_audit_rows
+from tracker.audit.models import AuditAction
+from tracker.auth.models import Role, User
+from tracker.campaigns.models import Campaign, RosterEntry
+from tracker.enterprises.models import Enterprise
+from tracker.extensions import db
+from tracker.i18n import LOCAL_TZ
+from tracker.offices.models import Department
+from tracker.outreach.models import (
+    Need, NeedCategory, NeedSource, NeedStatus, OutreachError, PolicyTopic, Visit, VisitAttendee, VisitType,
+)
+from tracker.permissions import can_see_office, visible_office_ids
+from tracker.workdays.services import add_working_days
+
+
+def local_to_utc(value: datetime) -> datetime:
+    """A wall-clock time typed in Asia/Shanghai, as the aware UTC time the database keeps."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=LOCAL_TZ)
+    return value.astimezone(timezone.utc)
+
+
+def local_date(value: datetime) -> date:
+    """The office's calendar day of a stored UTC time."""
+    return value.astimezone(LOCAL_TZ).date()
+
+
+# Permissions ----------------------------------------------------------------------------------------
+def can_see_visit(user: User, visit: Visit) -> bool:
+    return user.role.is_staff and can_see_office(user, visit.enterprise.office)
+
+
+def can_log_visit(user: User, enterprise: Enterprise) -> bool:
+    """Staff log visits to the firms of their office's subtree."""
+    return user.role.is_staff and can_see_office(user, enterprise.office)
+
+
+def can_edit_visit(user: User, visit: Visit) -> bool:
+    """Admins and the managers of the firm's office subtree edit any visit; officers the ones they made."""
+    if user.role is Role.ADMIN:
+        return True
+    if not user.role.is_staff or not user.office.contains(visit.enterprise.office):
+        return False
+    return user.role is Role.MANAGER or any(o.id == user.id for o in visit.officers)
+
+
+def scope_visits(stmt: sa.Select, user: User) -> sa.Select:
+    """Restrict a select of Visit to the firms the user's office subtree covers."""
+    if user.role is Role.ADMIN:
+        return stmt
+    if not user.role.is_staff:
+        return stmt.where(sa.false())
+    return stmt.where(Visit.enterprise_id.in_(
+        sa.select(Enterprise.id).where(Enterprise.office_id.in_(visible_office_ids(user)))))
+
+
+def default_campaign(enterprise: Enterprise) -> Campaign | None:
+    """The newest campaign whose roster holds the firm: a visit counts toward its coverage."""
+    return db.session.scalar(
+        sa.select(Campaign).join(RosterEntry, RosterEntry.campaign_id == Campaign.id)
+        .where(RosterEntry.enterprise_id == enterprise.id)
+        .order_by(Campaign.declaration_year.desc(), Campaign.id.desc()).limit(1))
+
+
+# Logging visits -------------------------------------------------------------------------------------
+@dataclass
+class Attendee:
+    name: str
+    title: str | None = None
+    contact_id: int | None = None
+
+
+@dataclass
+class VisitData:
+    """Validated fields of a visit."""
+
+    visited_at: datetime  # aware
+    visit_type: VisitType
+    officers: list[User]
+    campaign: Campaign | None = None
+    topics: list[PolicyTopic] = field(default_factory=list)
+    attendees: list[Attendee] = field(default_factory=list)
+    summary: str = ""
+    findings: str | None = None
+    follow_up_on: date | None = None
+
+
+@dataclass
+class RaisedNeed:
+    """A need the firm raised during the visit, entered in the visit form."""
+
+    category: NeedCategory
+    content: str
+    department: Department | None = None
+
+
+def check(enterprise: Enterprise, data: VisitData, by: User) -> None:
+    if not data.officers:
+        raise OutreachError(_("Name at least one officer who made the visit."))
+    if by.role is Role.OFFICER and all(o.id != by.id for o in data.officers):
+        raise OutreachError(_("You can only log visits you took part in: keep yourself among the officers."))
+    if data.campaign is not None and not data.campaign.office.contains(enterprise.office):
+        raise OutreachError(_("%(name)s is not in this campaign's area.", name=enterprise.name))
+    if data.follow_up_on is not None and data.follow_up_on < local_date(data.visited_at):
+        raise OutreachError(_("The follow-up date cannot be before the visit."))
+
+
+def _apply(visit: Visit, data: VisitData) -> dict[str, list]:
+    """Set the fields; returns the changes of the many-to-many lists, which the flush listener cannot see."""
+    before = {"officers": sorted(o.username for o in visit.officers), "topics": sorted(t.name for t in visit.topics)}
+    visit.visited_at = local_to_utc(data.visited_at)
+    visit.visit_type = data.visit_type
+    visit.campaign = data.campaign
+    visit.officers = list(data.officers)
+    visit.topics = list(data.topics)
+    visit.summary = (data.summary or "").strip()
+    visit.findings = (data.findings or "").strip() or None
+    visit.follow_up_on = data.follow_up_on
+    wanted = [(a.contact_id, a.name.strip(), (a.title or "").strip() or None) for a in data.attendees if a.name.strip()]
+    if [(a.contact_id, a.name, a.title) for a in visit.attendees] != wanted:
+        visit.attendees = [VisitAttendee(contact_id=c, name=n, title=t) for c, n, t in wanted]
+    after = {"officers": sorted(o.username for o in visit.officers), "topics": sorted(t.name for t in visit.topics)}
+    return {k: [before[k] or None, after[k]] for k in before if before[k] != after[k]}
+
+
+def _audit_lists(visit: Visit, changes: dict[str, list]) -> None:
+    if changes:
+        write_audit_rows(db.session, [("visits", visit.id, AuditAction.UPDATE, changes)])
+
+
+def create_visit(enterprise: Enterprise, data: VisitData, by: User, needs: list[RaisedNeed] = ()) -> Visit:
+    """Log a visit and, in the same transaction, the needs the firm raised at it."""
+    check(enterprise, data, by)
+    visit = Visit(enterprise=enterprise, created_by_id=by.id)
+    changes = _apply(visit, data)
+    db.session.add(visit)
+    db.session.flush()
+    _audit_lists(visit, changes)
+    raise_needs_at_visit(visit, needs, by)
+    return visit
+
+
+def update_visit(visit: Visit, data: VisitData, by: User) -> None:
+    check(visit.enterprise, data, by)
+    changes = _apply(visit, data)
+    db.session.flush()
+    _audit_lists(visit, changes)
+
+
+def raise_needs_at_visit(visit: Visit, needs: list[RaisedNeed], by: User) -> list[Need]:
+    """Record the needs raised at a visit: pending, with the category's deadline in working days.
+
+    A local helper until the needs ledger's service (tracker/outreach/needs_services.py) offers one.
+    """
+    raised_on = local_date(visit.visited_at)
+    created = []
+    for row in needs:
+        if row.department is not None and not row.department.office.contains(visit.enterprise.office) \
+                and not visit.enterprise.office.contains(row.department.office):
+            raise OutreachError(_("Choose a department of the firm's customs office."))
+        need = Need(
+            enterprise_id=visit.enterprise_id, campaign_id=visit.campaign_id, visit_id=visit.id,
+            source=NeedSource.VISIT, category_id=row.category.id, content=row.content.strip(),
+            department_id=row.department.id if row.department else None,
+            assigned_officer_id=visit.enterprise.assigned_officer_id or by.id,
+            raised_on=raised_on, deadline=add_working_days(raised_on, row.category.deadline_days),
+            status=NeedStatus.PENDING, created_by_id=by.id,
+        )
+        db.session.add(need)
+        created.append(need)
+    db.session.flush()
+    return created
+
+
+def visits_of_enterprise(user: User, enterprise: Enterprise, limit: int = 50) -> list[Visit]:
+    """The firm's visits, newest first, for its profile's timeline (officers and topics loaded at once)."""
+    if not (user.role.is_staff or user.enterprise_id == enterprise.id):
+        return []
+    return list(db.session.scalars(
+        sa.select(Visit).where(Visit.enterprise_id == enterprise.id)
+        .options(sa.orm.selectinload(Visit.officers), sa.orm.selectinload(Visit.topics))
+        .order_by(Visit.visited_at.desc()).limit(limit)))

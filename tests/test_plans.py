@@ -57,10 +57,10 @@ def test_a_campaign_must_cover_the_firm(setting, cast, factory):
 
 def test_submit_needs_an_objective_and_a_measure(setting, cast):
     plan = draft(setting, cast, measures=0, objective="")
-    with pytest.raises(OutreachError, match="objective"):
+    with pytest.raises(OutreachError, match="帮扶目标"):
         plans.submit(plan, cast.officer)
     plans.update_objective(plan, "提升通关效率")
-    with pytest.raises(OutreachError, match="measure"):
+    with pytest.raises(OutreachError, match="帮扶措施"):
         plans.submit(plan, cast.officer)
     plans.add_measure(plan, description="培训")
     plans.submit(plan, cast.officer)

@@ -41,6 +41,5 @@ def search_condition(query: str):
         conditions.append(Enterprise.name_initials.like(_like(letters), escape="\\"))
         if len(letters) >= 3:
             conditions.append(Enterprise.name_pinyin.like(_like(letters), escape="\\"))
-        if Enterprise.name_en is not None:
-            conditions.append(sa.func.lower(Enterprise.name_en).like(_like(q.lower()), escape="\\"))
+        conditions.append(sa.func.lower(Enterprise.name_en).like(_like(q.lower()), escape="\\"))
     return sa.or_(*conditions)

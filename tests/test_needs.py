@@ -93,6 +93,19 @@ def test_an_admin_closure_moves_the_default_deadline(app, cast, category):
     assert services.default_deadline(date(2019, 9, 27), category) == date(2019, 10, 9)
 
 
+def test_a_department_of_another_customs_house_is_refused(app, cast, firm, category):
+    """A need goes to a department of the firm's office or of a house above it, never a sibling's."""
+    sibling = Department(office=cast.org.bayuquan, name="鲅鱼圈综合业务科")
+    above = Department(office=cast.org.dalian, name="大连关税处")
+    db.session.add_all([sibling, above])
+    db.session.commit()
+    with pytest.raises(services.OutreachError, match="请选择企业所属海关的科室"):
+        make_need(firm, category, department=sibling)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Need)) == 0
+    assert make_need(firm, category, department=above).department_id == above.id
+
+
 def test_officer_records_a_need_through_the_page(client, auth, cast, firm, category, factory):
     colleague = factory.user(Role.OFFICER, cast.org.yingkou, username="officer2")
     department = db.session.scalar(sa.select(Department))

@@ -256,3 +256,29 @@ def test_logging_a_visit_is_scoped_and_checked(client, auth, cast, firm):
     _, response = visit_form(client, firm, officers=[str(cast.officer.id)], follow_up_on="2019-09-01")
     assert response.status_code == 200  # a follow-up before the visit is refused
     assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0
+
+
+def test_needs_raised_at_a_visit_go_through_the_ledger(client, auth, cast, firm, factory):
+    """A manager logs the visit: the needs go to the firm's officer, who is told of them."""
+    from tracker.outreach.models import Notification, NotificationKind
+
+    firm.assigned_officer = cast.officer
+    db.session.commit()
+    category = db.session.scalar(sa.select(NeedCategory).order_by(NeedCategory.id))
+    auth.login("manager")
+    _, response = visit_form(client, firm, officers=[str(cast.manager.id)],
+                             **{"needs-0-category_id": str(category.id), "needs-0-content": "申请AEO认证辅导"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    need = db.session.scalar(sa.select(Need))
+    assert need.assigned_officer_id == cast.officer.id and need.visit_id is not None
+    notices = db.session.scalars(sa.select(Notification)).all()
+    assert [(n.user_id, n.kind) for n in notices] == [(cast.officer.id, NotificationKind.NEED_ASSIGNED)]
+    auth.logout()
+    auth.login("officer")
+    assert firm.name in client.get("/work/notifications").get_data(as_text=True)
+    # The officer logs a visit himself: no notice to himself.
+    _, response = visit_form(client, firm, officers=[str(cast.officer.id)],
+                             **{"needs-0-category_id": str(category.id),
+                                              "needs-0-content": "原产地证咨询"})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 1

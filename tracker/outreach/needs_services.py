@@ -34,6 +34,7 @@ from tracker.outreach.models import (
     NotificationKind,
     OutreachError,
     Satisfaction,
+    Visit,
 )
 from tracker.permissions import can_see_enterprise
 from tracker.types import utcnow
@@ -116,6 +117,7 @@ class NeedData:
     department: Department | None = None
     assigned_officer: User | None = None
     deadline: date | None = None
+    visit: "Visit | None" = None  # the visit it was raised at; the need joins the visit's campaign
 
 
 def _clean(text: str | None, what: str, limit: int = TEXT_MAX) -> str:
@@ -150,10 +152,13 @@ def create_need(enterprise: Enterprise, data: NeedData, by: User | None = None) 
     deadline = data.deadline or default_deadline(data.raised_on, data.category)
     if deadline < data.raised_on:
         raise OutreachError(_("The deadline cannot be before the day the need was raised."))
+    if data.department is not None and not data.department.office.contains(enterprise.office):
+        raise OutreachError(_("Choose a department of the firm's customs office."))
     need = Need(
         enterprise=enterprise, source=data.source, category=data.category, content=content,
         department=data.department, assigned_officer=data.assigned_officer, raised_on=data.raised_on,
         deadline=deadline, status=NeedStatus.PENDING, created_by_id=by.id if by else None,
+        visit=data.visit, campaign_id=data.visit.campaign_id if data.visit is not None else None,
     )
     db.session.add(need)
     db.session.flush()

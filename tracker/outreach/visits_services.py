@@ -14,10 +14,10 @@ from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Department
 from tracker.outreach.models import (
-    Need, NeedCategory, NeedSource, NeedStatus, OutreachError, PolicyTopic, Visit, VisitAttendee, VisitType,
+    Need, NeedCategory, NeedSource, OutreachError, PolicyTopic, Visit, VisitAttendee, VisitType,
 )
+from tracker.outreach import needs_services
 from tracker.permissions import can_see_office, visible_office_ids
-from tracker.workdays.services import add_working_days
 
 
 def local_to_utc(value: datetime) -> datetime:
@@ -155,28 +155,19 @@ def update_visit(visit: Visit, data: VisitData, by: User) -> None:
 
 
 def raise_needs_at_visit(visit: Visit, needs: list[RaisedNeed], by: User) -> list[Need]:
-    """Record the needs raised at a visit: pending, with the category's deadline in working days.
-
-    A local helper until the needs ledger's service (tracker/outreach/needs_services.py) offers one.
-    """
-    raised_on = local_date(visit.visited_at)
-    created = []
-    for row in needs:
-        if row.department is not None and not row.department.office.contains(visit.enterprise.office) \
-                and not visit.enterprise.office.contains(row.department.office):
-            raise OutreachError(_("Choose a department of the firm's customs office."))
-        need = Need(
-            enterprise_id=visit.enterprise_id, campaign_id=visit.campaign_id, visit_id=visit.id,
-            source=NeedSource.VISIT, category_id=row.category.id, content=row.content.strip(),
-            department_id=row.department.id if row.department else None,
-            assigned_officer_id=visit.enterprise.assigned_officer_id or by.id,
-            raised_on=raised_on, deadline=add_working_days(raised_on, row.category.deadline_days),
-            status=NeedStatus.PENDING, created_by_id=by.id,
-        )
-        db.session.add(need)
-        created.append(need)
-    db.session.flush()
-    return created
+    """Record the needs raised at a visit through the ledger's create_need: pending, with the category's
+    deadline in working days from the visit's day, assigned to the firm's officer (or the one logging
+    the visit), who is notified when it is someone else."""
+    enterprise = visit.enterprise
+    officer = enterprise.assigned_officer or by
+    return [
+        needs_services.create_need(enterprise, needs_services.NeedData(
+            source=NeedSource.VISIT, category=row.category, content=row.content,
+            raised_on=local_date(visit.visited_at), department=row.department,
+            assigned_officer=officer, visit=visit,
+        ), by=by)
+        for row in needs
+    ]
 
 
 def visits_of_enterprise(user: User, enterprise: Enterprise, limit: int = 50) -> list[Visit]:

@@ -44,9 +44,6 @@ def site_path(endpoint: str, **values) -> str:
     return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
-_path = site_path  # the name plans_services uses
-
-
 def need_link(need: Need) -> str:
     return site_path("needs.detail", need_id=need.id)
 

@@ -174,7 +174,7 @@ def _notify_decision(plan: AssistancePlan, kind: NotificationKind, by: User) -> 
     recipients = {u.id for u in (plan.created_by, plan.enterprise.assigned_officer) if u is not None} - {by.id}
     stamp = plan.submitted_at.isoformat() if plan.submitted_at else "-"
     for user_id in sorted(recipients):
-        notifications.notify(user_id, kind, link=notifications._path("plans.detail", plan_id=plan.id),
+        notifications.notify(user_id, kind, link=notifications.site_path("plans.detail", plan_id=plan.id),
                              dedupe_key=f"plan:{plan.id}:{stamp}",
                              params={"plan_id": plan.id, "enterprise": plan.enterprise.name,
                                      "comment": plan.return_comment or ""})

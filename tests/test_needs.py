@@ -399,6 +399,45 @@ def test_the_contact_comments_and_rates(client, auth, cast, firm, category):
     assert reload(need).status is NeedStatus.CLOSED
 
 
+def test_a_rating_must_be_chosen_and_the_typed_note_is_kept(client, auth, cast, firm, category):
+    """The form preselects no answer; sent without one, it comes back with the error and the note."""
+    need = make_need(firm, category, cast.officer)
+    services.accept(need)
+    services.resolve(need, "已开通预约")
+    db.session.commit()
+    auth.login("yalisi")
+    form = page(client, f"/portal/needs/{need.id}")
+    assert '<option value="">— choose —</option>' in form and "<option selected" not in form
+    response = auth.post(f"/portal/needs/{need.id}/rate", {"satisfaction": "", "note": "窗口排队仍然很长"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Choose how satisfied you are." in text and "窗口排队仍然很长</textarea>" in text
+    assert reload(need).status is NeedStatus.RESOLVED and reload(need).follow_ups == []
+    response = auth.post(f"/portal/needs/{need.id}/comments", {"text": "  "})
+    assert response.status_code == 400 and "Write a comment first." in response.get_data(as_text=True)
+    # Rated with a note: the contact reads his own note back; an officer's call note stays on the staff side.
+    auth.post(f"/portal/needs/{need.id}/rate", {"satisfaction": "dissatisfied", "note": "窗口排队仍然很长"})
+    services.resolve(reload(need), "已设立专窗")
+    services.record_follow_up(db.session.get(Need, need.id), date(2019, 10, 20), Satisfaction.SATISFIED,
+                              "企业负责人语气勉强", by=cast.officer)
+    db.session.commit()
+    detail = page(client, f"/portal/needs/{need.id}")
+    assert "窗口排队仍然很长" in detail and "企业负责人语气勉强" not in detail
+
+
+def test_a_follow_up_without_a_satisfaction_is_refused(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    services.accept(need)
+    services.resolve(need, "已开通预约")
+    db.session.commit()
+    auth.login("officer")
+    assert '<option value="">— choose —</option>' in page(client, f"/needs/{need.id}")
+    text = auth.post(f"/needs/{need.id}/follow-ups", {"held_on": "2019-10-09", "satisfaction": ""},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "Choose how satisfied the firm is." in text
+    assert reload(need).follow_ups == [] and reload(need).status is NeedStatus.RESOLVED
+
+
 def test_the_contact_cannot_touch_another_firms_need(client, auth, cast, firm, category):
     other = make_need(cast.contact_byq.enterprise, category)
     auth.login("yalisi")

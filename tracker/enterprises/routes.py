@@ -14,6 +14,7 @@ from tracker.enterprises.reference import CREDIT_LEVEL_LABELS, ECONOMIC_TYPES, C
 from tracker.enterprises.search import search_condition
 from tracker.exports import csv_response, xlsx_response
 from tracker.extensions import db
+from tracker.forms import error_summary
 from tracker.offices.models import Office
 from tracker.pagination import paginate_rows
 from tracker.permissions import SIGNED_IN, STAFF, allow, can_see_enterprise, require, scope_offices
@@ -250,7 +251,7 @@ def add_contact(enterprise_id: int):
         flash(_("The contact has been added."), "success")
     else:
         flash(_("The contact was not added: %(errors)s",
-                errors="; ".join(f"{form[f].label.text}: {' '.join(e)}" for f, e in form.errors.items())), "danger")
+                errors=error_summary(form)), "danger")
     return redirect(url_for("enterprises.profile", enterprise_id=enterprise.id) + "#contacts")
 
 
@@ -284,5 +285,5 @@ def add_credit_rating(enterprise_id: int):
             flash(_("The credit level has been recorded."), "success")
     else:
         flash(_("The credit level was not recorded: %(errors)s",
-                errors="; ".join(f"{form[f].label.text}: {' '.join(e)}" for f, e in form.errors.items())), "danger")
+                errors=error_summary(form)), "danger")
     return redirect(url_for("enterprises.profile", enterprise_id=enterprise.id) + "#credit")

@@ -83,12 +83,14 @@ class DecisionForm(FlaskForm):
 
 
 def _satisfaction_choices():
-    return select_choices((s.value, label) for s, label in SATISFACTION_LABELS.items())
+    """No answer is preselected: a rating has to be chosen, never taken by default."""
+    return select_choices([("", _l("— choose —"))] + [(s.value, label) for s, label in SATISFACTION_LABELS.items()])
 
 
 class FollowUpForm(FlaskForm):
     held_on = DateField(_l("Date of the follow-up"), validators=[DataRequired()])
-    satisfaction = SelectField(_l("Satisfaction"), choices=_satisfaction_choices())
+    satisfaction = SelectField(_l("Satisfaction"), choices=_satisfaction_choices(),
+                               validators=[DataRequired(message=_l("Choose how satisfied the firm is."))])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=TEXT_MAX)])
     submit = SubmitField(_l("Record follow-up"))
 
@@ -96,11 +98,13 @@ class FollowUpForm(FlaskForm):
 class RateForm(FlaskForm):
     """The firm's confirmation of a resolution, with its rating."""
 
-    satisfaction = SelectField(_l("Satisfaction"), choices=_satisfaction_choices())
-    note = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=TEXT_MAX)])
+    satisfaction = SelectField(_l("Satisfaction"), choices=_satisfaction_choices(),
+                               validators=[DataRequired(message=_l("Choose how satisfied you are."))])
+    note = TextAreaField(_l("A word on your rating (optional)"), validators=[Optional(), Length(max=TEXT_MAX)])
     submit = SubmitField(_l("Confirm and rate"))
 
 
 class CommentForm(FlaskForm):
-    text = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=TEXT_MAX)])
+    text = TextAreaField(_l("Comment"), validators=[DataRequired(message=_l("Write a comment first.")),
+                                                    Length(max=TEXT_MAX)])
     submit = SubmitField(_l("Send comment"))

@@ -9,6 +9,7 @@ from tracker.auth.models import Role, User
 from tracker.enterprises.models import Enterprise
 from tracker.enterprises.search import search_condition
 from tracker.extensions import db
+from tracker.forms import EmptyForm, error_summary
 from tracker.offices.models import Department, Office
 from tracker.outreach import needs_services as services
 from tracker.outreach.models import (
@@ -59,14 +60,10 @@ def _back(need: Need, anchor: str = ""):
     return redirect(url_for("needs.detail", need_id=need.id) + anchor)
 
 
-def _form_errors(form) -> str:
-    return "; ".join(f"{form[f].label.text}: {' '.join(e)}" for f, e in form.errors.items())
-
-
 def _run(need: Need, form, action, success: str, anchor: str = ""):
     """Validate a transition's form, call the service, commit and flash; refuse with the service's message."""
     if not form.validate_on_submit():
-        flash(_("Nothing was changed: %(errors)s", errors=_form_errors(form)), "danger")
+        flash(_("Nothing was changed: %(errors)s", errors=error_summary(form)), "danger")
         return _back(need, anchor)
     try:
         action()
@@ -249,8 +246,6 @@ def detail(need_id: int):
 @allow(*STAFF)
 def accept(need_id: int):
     need = editable_need(need_id)
-    from tracker.forms import EmptyForm
-
     return _run(need, EmptyForm(), lambda: services.accept(need, by=current_user), _("The need has been accepted."))
 
 
@@ -332,8 +327,6 @@ def follow_up(need_id: int):
 @allow(*STAFF)
 def close(need_id: int):
     need = editable_need(need_id)
-    from tracker.forms import EmptyForm
-
     return _run(need, EmptyForm(), lambda: services.close_off(need, by=current_user),
                 _("The need is closed off."))
 

@@ -10,6 +10,7 @@ from tracker.enterprises.models import Enterprise
 from tracker.enterprises.search import search_condition
 from tracker.enterprises.services import scope_enterprises
 from tracker.extensions import db
+from tracker.forms import error_summary
 from tracker.outreach import plans_services as services
 from tracker.outreach.models import AssistancePlan, MeasureStatus, Need, OutreachError, PlanMeasure, PlanStatus
 from tracker.outreach.plans_forms import MEASURE_STATUS_LABELS, MeasureForm, PlanForm, ProgressForm, ReturnForm
@@ -154,9 +155,6 @@ def _measure_fields(form: MeasureForm, plan: AssistancePlan) -> dict:
     return {"description": form.description.data, "owner": owner, "deadline": form.deadline.data, "needs": list(needs)}
 
 
-def _form_errors(form) -> str:
-    return "; ".join(f"{form[f].label.text}: {' '.join(map(str, e))}" for f, e in form.errors.items() if f in form)
-
 
 @bp.route("/<int:plan_id>/measures", methods=["POST"])
 @allow(*STAFF)
@@ -164,7 +162,7 @@ def add_measure(plan_id: int):
     plan = editable_plan(plan_id)
     form = MeasureForm(plan.enterprise)
     if not form.validate_on_submit():
-        flash(_("The measure was not added: %(errors)s", errors=_form_errors(form)), "danger")
+        flash(_("The measure was not added: %(errors)s", errors=error_summary(form)), "danger")
         return _back(plan, "#measures")
     try:
         services.add_measure(plan, **_measure_fields(form, plan))
@@ -222,7 +220,7 @@ def record_progress(plan_id: int, measure_id: int):
     measure = get_measure(plan, measure_id)
     form = ProgressForm()
     if not form.validate_on_submit():
-        flash(_("The progress was not recorded: %(errors)s", errors=_form_errors(form)), "danger")
+        flash(_("The progress was not recorded: %(errors)s", errors=error_summary(form)), "danger")
         return _back(plan, "#measures")
     try:
         services.record_progress(measure, status=MeasureStatus(form.status.data), result=form.result.data)

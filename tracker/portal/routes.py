@@ -46,10 +46,15 @@ def own_need(need_id: int) -> Need:
 @bp.route("/needs/<int:need_id>")
 @allow(Role.ENTERPRISE_CONTACT)
 def need(need_id: int):
-    item = own_need(need_id)
+    return _need_page(own_need(need_id))
+
+
+def _need_page(item: Need, rate_form: RateForm | None = None, comment_form: CommentForm | None = None,
+               status: int = 200):
+    """The need's page; a refused form comes back with its errors and what the contact typed."""
     return render_template("portal/need.html", need=item, entries=needs.visible_entries(item, current_user),
-                           today=needs.local_today(), rate_form=RateForm(formdata=None),
-                           comment_form=CommentForm(formdata=None))
+                           today=needs.local_today(), rate_form=rate_form or RateForm(formdata=None),
+                           comment_form=comment_form or CommentForm(formdata=None)), status
 
 
 def _back(item: Need):
@@ -61,12 +66,11 @@ def _back(item: Need):
 def comment(need_id: int):
     item = own_need(need_id)
     form = CommentForm()
-    if form.validate_on_submit():
-        needs.add_comment(item, form.text.data, by=current_user)
-        db.session.commit()
-        flash(_("Your comment has been sent."), "success")
-    else:
-        flash(_("Write a comment first."), "danger")
+    if not form.validate_on_submit():
+        return _need_page(item, comment_form=form, status=400)
+    needs.add_comment(item, form.text.data, by=current_user)
+    db.session.commit()
+    flash(_("Your comment has been sent."), "success")
     return _back(item)
 
 
@@ -76,8 +80,7 @@ def rate(need_id: int):
     item = own_need(need_id)
     form = RateForm()
     if not form.validate_on_submit():
-        flash(_("Choose how satisfied you are."), "danger")
-        return _back(item)
+        return _need_page(item, rate_form=form, status=400)
     satisfaction = Satisfaction(form.satisfaction.data)
     try:
         needs.firm_confirm_and_rate(item, satisfaction, form.note.data, by=current_user)

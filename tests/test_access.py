@@ -33,6 +33,9 @@ ACCESS_TABLE = {
     "admin.reset_password": "admin",
     "admin.offices": "admin",
     "admin.audit": "admin",
+    "admin.reference": "admin",
+    "admin.add_reference": "admin",
+    "admin.edit_reference": "admin",
     "workdays.calendar": "admin",
     "workdays.add_override": "admin",
     "workdays.add_schedule": "admin",
@@ -157,7 +160,17 @@ def url_values(cast):
             "campaign_id": campaign.id, "contact_id": contact.id, "decision_id": decision.id,
             "import_id": record.id, "fmt": "csv", "override_id": closure.id, "need_id": need.id,
             "extension_id": extension.id, "notification_id": notification.id,
-            "visit_id": visit.id, "plan_id": plan.id, "measure_id": measure.id}
+            "visit_id": visit.id, "plan_id": plan.id, "measure_id": measure.id, "kind": "categories",
+            "row_id": _first_category_id()}
+
+
+def _first_category_id() -> int:
+    import sqlalchemy as sa
+
+    from tracker.extensions import db
+    from tracker.outreach.models import NeedCategory
+
+    return db.session.scalar(sa.select(sa.func.min(NeedCategory.id)))
 
 
 def _visit_plan_values(cast, firm, campaign):

@@ -1,0 +1,140 @@
+"""Admin pages of the reference lists the survey works with: need categories (with the default deadline in
+working days that new needs get) and the policy topics introduced at visits.
+
+Rows are never deleted (needs and visits point at them); an admin retires one instead, and retired rows
+stay on the records that use them but leave the forms. A changed deadline applies to needs recorded from
+then on; the deadlines of existing needs stay as they were given.
+"""
+import hashlib
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from tracker.admin.routes import bp
+from tracker.auth.models import Role
+from tracker.extensions import db
+from tracker.outreach.models import Need, NeedCategory, PolicyTopic, visit_topics
+from tracker.permissions import allow
+
+DEADLINE_MIN, DEADLINE_MAX = 1, 365  # as the table's check constraint
+
+
+# Forms --------------------------------------------------------------------------------------------
+class TopicForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name_en = StringField(_l("English name"), validators=[Optional(), Length(max=200)])
+    active = BooleanField(_l("In use (offered in the forms)"), default=True)
+    # The row's values when the form was opened: a change by someone else meanwhile makes the form stale.
+    version = HiddenField()
+    submit = SubmitField(_l("Save"))
+
+    model = PolicyTopic
+
+    def __init__(self, *args, row=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row = row
+
+    def validate_name(self, field):
+        field.data = field.data.strip()
+        stmt = sa.select(self.model.id).where(self.model.name == field.data)
+        if self.row is not None:
+            stmt = stmt.where(self.model.id != self.row.id)
+        if db.session.scalar(stmt):
+            raise ValidationError(_l("This name is already in the list."))
+
+
+class CategoryForm(TopicForm):
+    deadline_days = IntegerField(
+        _l("Deadline in working days"),
+        validators=[InputRequired(message=_l("Give the number of working days.")),
+                    NumberRange(DEADLINE_MIN, DEADLINE_MAX,
+                                message=_l("Between %(min)d and %(max)d working days.", min=DEADLINE_MIN,
+                                           max=DEADLINE_MAX))],
+    )
+
+    model = NeedCategory
+
+
+def version_of(row) -> str:
+    values = [row.name, row.name_en or "", str(getattr(row, "deadline_days", "")), str(row.active)]
+    return hashlib.sha256("\x1f".join(values).encode()).hexdigest()[:16]
+
+
+# Views --------------------------------------------------------------------------------------------
+KINDS = {"categories": (NeedCategory, CategoryForm), "topics": (PolicyTopic, TopicForm)}
+FORM_ARGUMENT = {"categories": "category_form", "topics": "topic_form"}
+
+
+def _kind(kind: str):
+    return KINDS.get(kind) or abort(404)
+
+
+def _usage() -> tuple[dict[int, int], dict[int, int]]:
+    """How many needs use each category and how many visits each topic (two grouped queries)."""
+    needs = dict(db.session.execute(sa.select(Need.category_id, sa.func.count()).group_by(Need.category_id)).all())
+    visits = dict(db.session.execute(
+        sa.select(visit_topics.c.topic_id, sa.func.count()).group_by(visit_topics.c.topic_id)).all())
+    return needs, visits
+
+
+def _render_lists(category_form=None, topic_form=None, status=200):
+    categories = db.session.scalars(sa.select(NeedCategory).order_by(NeedCategory.id)).all()
+    topics = db.session.scalars(sa.select(PolicyTopic).order_by(PolicyTopic.id)).all()
+    needs, visits = _usage()
+    return render_template(
+        "admin/reference.html", categories=categories, topics=topics, needs_per_category=needs,
+        visits_per_topic=visits, category_form=category_form or CategoryForm(prefix="categories"),
+        topic_form=topic_form or TopicForm(prefix="topics"),
+    ), status
+
+
+@bp.route("/reference")
+@allow(Role.ADMIN)
+def reference():
+    return _render_lists()
+
+
+@bp.route("/reference/<kind>/new", methods=["POST"])
+@allow(Role.ADMIN)
+def add_reference(kind: str):
+    model, form_class = _kind(kind)
+    form = form_class(prefix=kind)
+    if not form.validate_on_submit():
+        return _render_lists(**{FORM_ARGUMENT[kind]: form}, status=400)
+    row = model(name=form.name.data, name_en=(form.name_en.data or "").strip() or None, active=form.active.data)
+    if model is NeedCategory:
+        row.deadline_days = form.deadline_days.data
+    db.session.add(row)
+    db.session.commit()
+    flash(_("%(name)s has been added.", name=row.name), "success")
+    return redirect(url_for("admin.reference"))
+
+
+@bp.route("/reference/<kind>/<int:row_id>", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def edit_reference(kind: str, row_id: int):
+    model, form_class = _kind(kind)
+    row = db.session.get(model, row_id) or abort(404)
+    form = form_class(obj=row, row=row)
+    if request.method == "GET":
+        form.version.data = version_of(row)
+    elif form.validate_on_submit():
+        if form.version.data != version_of(row):
+            flash(_("Someone else changed this entry after you opened the form. Review the current values and "
+                    "make your change again."), "warning")
+            return redirect(url_for("admin.edit_reference", kind=kind, row_id=row.id))
+        row.name = form.name.data
+        row.name_en = (form.name_en.data or "").strip() or None
+        row.active = form.active.data
+        if model is NeedCategory:
+            row.deadline_days = form.deadline_days.data
+        db.session.commit()
+        flash(_("Your changes have been saved."), "success")
+        return redirect(url_for("admin.reference"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/reference_edit.html", form=form, row=row, kind=kind), status

@@ -249,6 +249,36 @@ def test_who_may_see_and_edit_a_plan(client, auth, cast, setting, factory):
     assert officer2.id
 
 
+def test_the_portal_shows_the_approved_plan_and_the_visits_without_working_notes(client, auth, cast, setting):
+    from datetime import datetime, timezone
+
+    from tracker.outreach.models import PolicyTopic, Visit, VisitType
+
+    firm, campaign = setting
+    plan = draft(setting, cast, measures=2, objective="提升通关效率")
+    topic = db.session.scalar(sa.select(PolicyTopic).order_by(PolicyTopic.id))
+    db.session.add(Visit(enterprise=firm, visited_at=datetime(2019, 4, 2, 2, 0, tzinfo=timezone.utc),
+                         visit_type=VisitType.WORKSHOP, summary="走访摘要", findings="企业内控薄弱（内部）",
+                         officers=[cast.officer], topics=[topic]))
+    db.session.commit()
+    auth.login("yalisi")
+    portal = client.get("/portal/").get_data(as_text=True)
+    assert "提升通关效率" not in portal and "海关审批后" in portal  # a draft stays with customs
+    assert "2019-04-02" in portal and topic.name in portal
+    assert "企业内控薄弱" not in portal and "走访摘要" not in portal
+    plans.submit(db.session.get(AssistancePlan, plan.id), cast.officer)
+    plans.approve(db.session.get(AssistancePlan, plan.id), cast.manager)
+    db.session.commit()
+    portal = client.get("/portal/").get_data(as_text=True)
+    assert "提升通关效率" in portal and "已完成 0 / 2 项措施" in portal
+    assert f"/plans/{plan.id}/print" in portal
+    assert client.get(f"/plans/{plan.id}").status_code == 200
+    auth.logout()
+    auth.login("longxin")  # another firm's contact sees neither
+    portal = client.get("/portal/").get_data(as_text=True)
+    assert "提升通关效率" not in portal and "2019-04-02" not in portal
+
+
 def test_a_refused_transition_is_flashed_not_an_error(client, auth, cast, setting):
     plan = draft(setting, cast, measures=0)
     auth.login("officer")

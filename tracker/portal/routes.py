@@ -8,11 +8,13 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.auth.models import Role
 from tracker.extensions import db
 from tracker.outreach import needs_services as needs
-from tracker.outreach.models import FollowUp, Need, NeedEntry, OutreachError, Satisfaction
+from tracker.outreach import plans_services as plans
+from tracker.outreach.models import AssistancePlan, FollowUp, Need, NeedEntry, OutreachError, Satisfaction, Visit
 from tracker.outreach.needs_forms import CommentForm, RateForm
 from tracker.permissions import allow, require
 
 bp = Blueprint("portal", __name__)
+PORTAL_VISITS = 10
 
 
 @bp.route("/")
@@ -25,8 +27,19 @@ def index():
         .order_by(sa.case((Need.status.in_(needs.OPEN_NEED_STATUSES), 0), else_=1), Need.raised_on.desc(),
                   Need.id.desc())
     ).all()
+    # Plans once a manager has approved them; drafts and returned versions stay with customs.
+    firm_plans = db.session.scalars(
+        plans.scope_plans(sa.select(AssistancePlan), current_user)
+        .options(joinedload(AssistancePlan.campaign), selectinload(AssistancePlan.measures))
+        .order_by(AssistancePlan.id.desc())
+    ).all()
+    # Visits: when and what was introduced; the officers' summary and findings are their working notes.
+    firm_visits = db.session.scalars(
+        sa.select(Visit).where(Visit.enterprise_id == current_user.enterprise_id)
+        .options(selectinload(Visit.topics)).order_by(Visit.visited_at.desc()).limit(PORTAL_VISITS)
+    ).all()
     return render_template("portal/index.html", enterprise=current_user.enterprise, needs=firm_needs,
-                           today=needs.local_today())
+                           plans=firm_plans, visits=firm_visits, today=needs.local_today())
 
 
 def own_need(need_id: int) -> Need:

@@ -34,6 +34,7 @@ ACCESS_TABLE = {
     "admin.offices": "admin",
     "admin.audit": "admin",
     "admin.reference": "admin",
+    "needs.export": "admin,manager,officer",
     "admin.add_reference": "admin",
     "admin.edit_reference": "admin",
     "workdays.calendar": "admin",

@@ -520,3 +520,45 @@ def test_the_api_lists_a_firms_needs_and_hides_internal_notes(client, cast, firm
     assert officer.get(f"/needs/{other.id}").status_code == 404  # 鲅鱼圈 is not his subtree
     assert officer.get(f"/enterprises/{firm.id}/needs", status="closed").get_json()["total"] == 0
     assert officer.get(f"/enterprises/{firm.id}/needs", status="bogus").status_code == 400
+
+
+def test_the_ledger_exports_the_filtered_needs_without_internal_notes(app, client, auth, cast, firm, category):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    late = make_need(firm, category, cast.officer, content="=HYPERLINK(\"http://x\")逾期")
+    services.add_internal_note(late, "内部备注不外传", by=cast.officer)
+    services.accept(late)
+    services.resolve(late, "已处理")
+    services.record_follow_up(late, date(2019, 10, 20), Satisfaction.DISSATISFIED, "仍不满意", by=cast.officer)
+    make_need(firm, category, cast.officer, raised_on=services.local_today(), content="未到期")
+    make_need(cast.contact_byq.enterprise, category, content="鲅鱼圈的需求")
+    db.session.commit()
+    auth.login("manager")
+    assert 'href="/needs/export.xlsx?overdue=1"' in page(client, "/needs/?overdue=1")
+    response = client.get("/needs/export.csv?overdue=1")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0][:3] == ["No.", "Enterprise name", "Unified social credit code"]
+    assert len(rows) == 2  # only the overdue one, of this subtree
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Need"] == "'=HYPERLINK(\"http://x\")逾期"  # formulas are defused
+    assert row["Status"] == "In progress" and row["Overdue"] == "yes"
+    assert row["Latest satisfaction"] == "Dissatisfied" and row["Assigned officer"] == cast.officer.display_name
+    assert "内部备注" not in text and "鲅鱼圈" not in text
+    sheet = load_workbook(io.BytesIO(client.get("/needs/export.xlsx").data), read_only=True).active
+    contents = sorted(r[5] for r in sheet.iter_rows(min_row=2, values_only=True))
+    assert contents == sorted(["'=HYPERLINK(\"http://x\")逾期", "未到期"])
+    auth.logout()
+    auth.login("yalisi")
+    assert client.get("/needs/export.csv").status_code == 403
+    # The query count does not depend on the number of rows.
+    auth.logout()
+    auth.login("manager")
+    few = query_count(app, client, "/needs/export.csv")
+    for n in range(5):
+        make_need(firm, category, cast.officer, content=f"更多{n}")
+    assert query_count(app, client, "/needs/export.csv") == few

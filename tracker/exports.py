@@ -8,6 +8,7 @@ from typing import Iterable, Sequence
 from urllib.parse import quote
 
 from flask import Response, send_file, stream_with_context
+from flask_babel import LazyString
 
 # A cell starting with one of these is a formula (or becomes one) in Excel and LibreOffice.
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -15,6 +16,8 @@ DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 def safe_cell(value):
     """Text that a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(value, LazyString):  # a translated label
+        value = str(value)
     if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
         return "'" + value
     if isinstance(value, datetime):

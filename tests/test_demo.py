@@ -1,4 +1,5 @@
-"""Demo data: the firms of the articles, ~300 generated firms, three years of counts and the 2019 campaign."""
+"""Demo data: the firms of the articles, ~300 generated firms, three years of counts, the 2019 campaign and its
+visits, needs and assistance plans."""
 import hashlib
 import os
 import re
@@ -10,17 +11,27 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tracker.audit.models import AuditRecord
 from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign, RosterDecisionKind, RosterEntry, RosterSource
 from tracker.campaigns.services import decide
 from tracker.declarations.models import DeclarationCount
-from tracker.demo import NAMED_FIRMS, generate_firms, make_uscc
+from tracker.demo import NAMED_FIRMS, demo_firms, generate_firms, make_uscc
 from tracker.demo_names import BRANDS, DISTRICTS
+from tracker.demo_outreach import PLANS, VISITS
 from tracker.enterprises.identifiers import validate_uscc
 from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseContact
 from tracker.enterprises.reference import ECONOMIC_ZONES, CreditRegime
 from tracker.extensions import db
-from tracker.offices.models import Office
+from tracker.i18n import LOCAL_TZ
+from tracker.offices.models import Department, Office
+from tracker.outreach.models import (
+    AssistancePlan, DeadlineExtension, ExtensionStatus, FollowUp, MeasureStatus, Need, NeedEntry, NeedEntryKind,
+    NeedSource, NeedStatus, Notification, PlanMeasure, PlanStatus, Satisfaction, Visit, VisitType,
+)
+from tracker.outreach.needs_services import confirmation_after_resolution, default_deadline
+from tracker.outreach.plans_services import SETTLED_NEED_STATUSES, completion_blockers
+from tracker.workdays.services import is_working_day
 
 DEMO_PASSWORD = "demo password 2019"
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,15 +196,19 @@ def test_three_years_of_counts_and_a_roster_of_the_firms_at_80(runner):
 def test_the_summary_reports_what_was_created_and_a_second_run_adds_nothing(runner):
     output = seed(runner)
     reported = {kind: int(n) for n, kind in re.findall(r"(\d+) ([a-z ]+?)[,.]", output)}
-    models = {"offices": Office, "users": User, "enterprises": Enterprise, "contacts": EnterpriseContact,
-              "credit ratings": CreditRating, "declaration counts": DeclarationCount, "campaigns": Campaign,
-              "roster entries": RosterEntry}
+    models = {"offices": Office, "departments": Department, "users": User, "enterprises": Enterprise,
+              "contacts": EnterpriseContact, "credit ratings": CreditRating, "declaration counts": DeclarationCount,
+              "campaigns": Campaign, "roster entries": RosterEntry, "visits": Visit, "needs": Need,
+              "assistance plans": AssistancePlan}
     assert {kind: reported[kind] for kind in models} == {kind: count(model) for kind, model in models.items()}
-    before = {m: count(m) for m in models.values()}
+    assert set(reported) == set(models)
+    # What hangs off them is not re-created either, and a second run writes nothing at all.
+    others = [NeedEntry, FollowUp, DeadlineExtension, PlanMeasure, Notification, AuditRecord]
+    before = {m: count(m) for m in [*models.values(), *others]}
     screened_at = campaign_2019().screened_at
 
     assert "nothing added" in seed(runner)
-    assert {m: count(m) for m in models.values()} == before
+    assert {m: count(m) for m in [*models.values(), *others]} == before
     assert campaign_2019().screened_at == screened_at
 
     # The roster is not screened again, so an officer's removal survives a later seed.
@@ -241,3 +256,153 @@ def test_generated_counts_include_the_boundary_cases():
     values = [dict(f.declarations)[2019] for f in firms]
     assert values.count(79) >= 2 and values.count(80) >= 2
     assert all(len(f.declarations) in (2, 3) for f in firms)
+
+
+# Outreach: the campaign's visits, needs and plans ------------------------------------------------------
+SPRING_2019 = (date(2019, 3, 1), date(2019, 6, 30))
+EVERY_VISIT_TYPE = set(VisitType)
+
+
+def local_day(value) -> date:
+    return value.astimezone(LOCAL_TZ).date()
+
+
+def test_26_key_firms_of_the_roster_are_visited_in_spring_2019_by_pairs_of_officers(runner):
+    seed(runner)
+    campaign = campaign_2019()
+    visits = list(db.session.scalars(sa.select(Visit).order_by(Visit.visited_at)))
+    assert len(visits) == 26
+    firms = {v.enterprise for v in visits}
+    assert len(firms) == 26  # one visit to each of the 26 firms of the article
+    assert SCREENED_NAMED <= {f.name for f in firms}  # 雅丽丝, 五矿中板, 光阳耐火, 宏群胜精密电子
+    roster = set(db.session.scalars(sa.select(RosterEntry.enterprise_id).where(RosterEntry.campaign_id == campaign.id)))
+    assert all(f.is_key and f.id in roster and f.office.code == "0930" for f in firms)
+
+    pairs = set()
+    for visit in visits:
+        day = local_day(visit.visited_at)
+        assert visit.campaign_id == campaign.id
+        assert SPRING_2019[0] <= day <= SPRING_2019[1] and is_working_day(day), visit.visited_at
+        assert 8 <= visit.visited_at.astimezone(LOCAL_TZ).hour < 17
+        officers = {o.username for o in visit.officers}
+        assert len(officers) >= 2 and all(o.role.is_staff and o.office.contains(visit.enterprise.office)
+                                          for o in visit.officers)
+        assert visit.created_by_id in {o.id for o in visit.officers}
+        pairs.add(frozenset(officers))
+        assert visit.topics and visit.summary and visit.findings
+        assert re.search(r"[\u4e00-\u9fff]", visit.summary) and re.search(r"[\u4e00-\u9fff]", visit.findings)
+        # The firm's recorded contacts attended; anyone else is typed in with a title.
+        contacts = {c.id: c.name for c in visit.enterprise.contacts}
+        linked = [a for a in visit.attendees if a.contact_id is not None]
+        assert linked and all(contacts[a.contact_id] == a.name for a in linked)
+        assert all(a.title for a in visit.attendees)
+        # Dated in the story, not on the day the demo was seeded.
+        assert local_day(visit.created_at) == day and visit.updated_at == visit.created_at
+        assert visit.follow_up_on is None or visit.follow_up_on >= day
+    assert len(pairs) >= 3  # the pairs vary
+    assert {v.visit_type for v in visits} == EVERY_VISIT_TYPE
+    assert any(a.name == "包海明" for v in visits for a in v.attendees)  # 雅丽丝's deputy general manager
+
+
+def test_the_outreach_data_names_generated_key_firms_of_the_roster():
+    """The generated firms are named in tracker/demo_outreach.py: they must stay what generate_firms makes."""
+    specs = {f.name: f for f in demo_firms()}
+    for name in {v.firm for v in VISITS} | {p.firm for p in PLANS}:
+        firm = specs[name]
+        assert firm.office_code == "0930" and firm.is_key and dict(firm.declarations)[2019] >= 80, name
+
+
+def test_14_needs_in_every_state_with_working_day_deadlines(runner):
+    seed(runner)
+    campaign = campaign_2019()
+    needs = list(db.session.scalars(sa.select(Need).order_by(Need.id)))
+    assert len(needs) == 14
+    by_status = {s: [n for n in needs if n.status is s] for s in NeedStatus}
+    assert all(by_status.values()), {s: len(v) for s, v in by_status.items()}  # every state is there
+
+    for need in needs:
+        visit = need.visit
+        assert visit is not None and visit.enterprise_id == need.enterprise_id and need.campaign_id == campaign.id
+        assert need.source is NeedSource.VISIT and need.raised_on == local_day(visit.visited_at)
+        assert need.department is not None and need.department.office.code == "0930"
+        assert need.assigned_officer in visit.officers
+        # The deadline is the category's working days, moved only by an approved extension.
+        approved = [e for e in need.extensions if e.status is ExtensionStatus.APPROVED]
+        working_days = default_deadline(need.raised_on, need.category)
+        assert need.deadline == (approved[-1].new_deadline if approved else working_days)
+        if approved:
+            assert approved[0].old_deadline == working_days
+            assert approved[0].decided_by.username == "manager" and approved[0].requested_at < approved[0].decided_at
+        # The history is dated in 2019 and in order.
+        times = [need.created_at, *(e.created_at for e in need.entries), *(f.created_at for f in need.follow_ups)]
+        assert all(t.year == 2019 for t in times) and local_day(need.created_at) == need.raised_on
+        assert [e.created_at for e in need.entries] == sorted(e.created_at for e in need.entries)
+
+    for need in by_status[NeedStatus.IN_PROGRESS]:
+        assert any(e.kind is NeedEntryKind.PROGRESS for e in need.entries)
+    for need in by_status[NeedStatus.RESOLVED]:  # waiting for the firm's confirmation or a follow-up call
+        assert need.resolved_at and confirmation_after_resolution(need) is None and not need.follow_ups
+    for need in by_status[NeedStatus.CLOSED]:
+        confirmation = confirmation_after_resolution(need)
+        assert confirmation is not None and confirmation.satisfaction is Satisfaction.SATISFIED
+        assert need.resolved_at <= confirmation.created_at <= need.closed_at
+    for need in by_status[NeedStatus.UNRESOLVABLE]:
+        assert need.explanation and need.closed_at
+    # 不满意 sent one back to 办理中, and work went on after it.
+    reopened = [n for n in needs if any(f.satisfaction is Satisfaction.DISSATISFIED for f in n.follow_ups)]
+    assert len(reopened) == 1 and reopened[0].status is NeedStatus.IN_PROGRESS and reopened[0].resolved_at is None
+    assert reopened[0].entries[-1].created_at > reopened[0].follow_ups[-1].created_at
+    # One went past its deadline without an extension while still open; one had its deadline extended.
+    assert any(n.status.is_open and not n.extensions and n.deadline < SPRING_2019[1] for n in needs)
+    assert any(e.status is ExtensionStatus.APPROVED for n in needs for e in n.extensions)
+    assert any(e.kind is NeedEntryKind.INTERNAL for n in needs for e in n.entries)
+    # The firm's own contact rated one resolution in the portal.
+    assert any(f.by.username == "yalisi" for n in needs for f in n.follow_ups)
+    named = {n.enterprise.name for n in needs}
+    assert SCREENED_NAMED <= named
+
+
+def test_plans_in_every_state_and_a_completed_one_that_meets_the_rules(runner):
+    seed(runner)
+    campaign = campaign_2019()
+    plans = list(db.session.scalars(sa.select(AssistancePlan).order_by(AssistancePlan.id)))
+    assert {p.status for p in plans} == set(PlanStatus)
+    visited = set(db.session.scalars(sa.select(Visit.enterprise_id)))
+    for plan in plans:
+        assert plan.campaign_id == campaign.id and plan.enterprise_id in visited
+        assert plan.objective and plan.measures and plan.created_at.year == 2019
+        assert plan.created_by.id == plan.enterprise.assigned_officer_id
+        assert all(n.enterprise_id == plan.enterprise_id for m in plan.measures for n in m.needs)
+        if plan.status in (PlanStatus.APPROVED, PlanStatus.IN_PROGRESS, PlanStatus.COMPLETED):
+            assert plan.approved_by.username == "manager" and plan.submitted_at < plan.approved_at
+    # The browser test drafts 光阳耐火's plan itself: one firm, one plan.
+    assert "营口光阳耐火材料有限公司" not in {p.enterprise.name for p in plans}
+
+    linked = {n.id for p in plans for m in p.measures for n in m.needs}
+    assert len(linked) >= 10
+    returned = [p for p in plans if p.status is PlanStatus.DRAFT and p.return_comment]
+    assert returned and all(p.submitted_at is not None for p in returned)
+    assert any(p.status is PlanStatus.DRAFT and p.submitted_at is None for p in plans)
+
+    completed = [p for p in plans if p.status is PlanStatus.COMPLETED]
+    assert len(completed) == 1 and completed[0].enterprise.name == "营口雅丽丝服装有限公司"
+    plan = completed[0]
+    assert completion_blockers(plan) == []
+    assert all(m.status is MeasureStatus.DONE and m.result for m in plan.measures)
+    assert all(n.status in SETTLED_NEED_STATUSES for m in plan.measures for n in m.needs)
+    for plan in plans:
+        if plan.status is PlanStatus.IN_PROGRESS:
+            assert {m.status for m in plan.measures} >= {MeasureStatus.DONE}
+            assert completion_blockers(plan)  # not finished yet, so not completed
+
+
+def test_outreach_missing_from_an_older_demo_database_is_added_alone(runner):
+    seed(runner)
+    for model in (AssistancePlan, Need, Visit, Notification):
+        for row in db.session.scalars(sa.select(model)):
+            db.session.delete(row)
+    db.session.commit()
+
+    output = seed(runner)
+    assert output.startswith("Demo data added: 26 visits, 14 needs, 7 assistance plans.")
+    assert (count(Visit), count(Need), count(AssistancePlan)) == (26, 14, 7)

@@ -1,5 +1,6 @@
-"""Demo data from the Yingkou Customs article: offices, departments, users, firms, declaration counts
-and the 2019 百企大调研 campaign with its screened roster.
+"""Demo data from the Yingkou Customs article: offices, departments, users, firms, declaration counts,
+the 2019 百企大调研 campaign with its screened roster, and the campaign's visits, needs and assistance
+plans (tracker/demo_outreach.py).
 
 Idempotent: every record is found by its natural key (code, username, USCC, firm and year, campaign name
 and office) before it is created, so a second run adds nothing. The generated firms come from a fixed
@@ -22,6 +23,7 @@ from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.services import create_campaign, screen
 from tracker.declarations.models import DeclarationCount
+from tracker.demo_outreach import seed_outreach
 from tracker.enterprises.identifiers import USCC_ALPHABET, uscc_check_character
 from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseContact, TradeMode
 from tracker.enterprises.reference import CreditRegime
@@ -337,7 +339,9 @@ def seed_demo(password: str | None = None) -> SeedResult:
     _seed_contacts(plan, firms, result)
     _seed_credit_ratings(plan, firms, result)
     _seed_declarations(plan, firms, result)
-    _seed_campaign(offices, result)
+    campaign = _seed_campaign(offices, result)
+    # Visits, needs and plans of the campaign (tracker/demo_outreach.py).
+    seed_outreach({spec.name: firms[spec.uscc] for spec in plan}, campaign, result)
     db.session.flush()
     return result
 
@@ -469,20 +473,21 @@ def _seed_declarations(plan: list[DemoFirm], firms: dict[str, Enterprise], resul
     result.count("declaration counts", added)
 
 
-def _seed_campaign(offices: dict[str, Office], result: SeedResult) -> None:
+def _seed_campaign(offices: dict[str, Office], result: SeedResult) -> Campaign:
     """Created and screened once; later runs leave it (and officers' roster decisions) alone."""
     office = offices[CAMPAIGN["office_code"]]
     campaign = db.session.scalar(
         sa.select(Campaign).where(Campaign.name == CAMPAIGN["name"], Campaign.office_id == office.id)
     )
     if campaign is not None:
-        return
+        return campaign
     campaign = create_campaign(
         name=CAMPAIGN["name"], office=office, year=CAMPAIGN["year"], threshold=CAMPAIGN["threshold"],
         starts_on=CAMPAIGN["starts_on"], ends_on=CAMPAIGN["ends_on"], by=services.find_user(CAMPAIGN["created_by"]),
     )
     result.count("campaigns")
     result.count("roster entries", screen(campaign).total)
+    return campaign
 
 
 def _generate_password() -> str:

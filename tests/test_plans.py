@@ -309,3 +309,20 @@ def test_list_filters_and_constant_queries(app, client, auth, cast, setting, fac
     other = create_campaign(name="2020年调研", office=cast.org.yingkou, year=2020)
     db.session.commit()
     assert "方案企业1有限公司" not in client.get(f"/plans/?campaign={other.id}").get_data(as_text=True)
+
+
+def test_linked_needs_show_their_status_and_overdue_flag_with_a_link_for_each_reader(client, auth, cast, setting):
+    firm, _ = setting
+    plan = draft(setting, cast)
+    late = make_need(firm)  # deadline 2019-10-16, long past
+    plans.update_measure(plan.measures[0], description="措施1", owner=cast.officer, deadline=None, needs=[late])
+    plans.submit(plan, cast.officer)
+    plans.approve(plan, cast.manager)
+    db.session.commit()
+    auth.login("officer")
+    text = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert f'href="/needs/{late.id}"' in text and "overdue-badge" in text
+    auth.logout()
+    auth.login("yalisi")
+    text = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert f'href="/portal/needs/{late.id}"' in text and f'href="/needs/{late.id}"' not in text

@@ -271,6 +271,8 @@ def test_needs_raised_at_a_visit_go_through_the_ledger(client, auth, cast, firm,
     assert response.status_code == 302, response.get_data(as_text=True)
     need = db.session.scalar(sa.select(Need))
     assert need.assigned_officer_id == cast.officer.id and need.visit_id is not None
+    detail = client.get(f"/visits/{need.visit_id}").get_data(as_text=True)
+    assert f'href="/needs/{need.id}"' in detail and "overdue-badge" in detail  # its 2019 deadline has passed
     notices = db.session.scalars(sa.select(Notification)).all()
     assert [(n.user_id, n.kind) for n in notices] == [(cast.officer.id, NotificationKind.NEED_ASSIGNED)]
     auth.logout()

@@ -12,6 +12,7 @@ from tracker.enterprises.services import scope_enterprises
 from tracker.extensions import db
 from tracker.forms import error_summary
 from tracker.outreach import plans_services as services
+from tracker.outreach.needs_services import local_today
 from tracker.outreach.models import AssistancePlan, MeasureStatus, Need, OutreachError, PlanMeasure, PlanStatus
 from tracker.outreach.plans_forms import MEASURE_STATUS_LABELS, MeasureForm, PlanForm, ProgressForm, ReturnForm
 from tracker.types import utcnow
@@ -113,7 +114,8 @@ def detail(plan_id: int):
         blockers=services.completion_blockers(plan) if plan.status is PlanStatus.IN_PROGRESS else [],
         measure_form=(MeasureForm(plan.enterprise, formdata=None)
                       if editable and plan.status is PlanStatus.DRAFT else None),
-        return_form=ReturnForm(formdata=None), progress_form=ProgressForm, statuses=MEASURE_STATUS_LABELS)
+        return_form=ReturnForm(formdata=None), progress_form=ProgressForm, statuses=MEASURE_STATUS_LABELS,
+        today=local_today())
 
 
 @bp.route("/<int:plan_id>/print")

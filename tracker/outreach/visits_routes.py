@@ -15,6 +15,7 @@ from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Department
 from tracker.outreach import visits_services as services
+from tracker.outreach.needs_services import local_today
 from tracker.outreach.models import NeedCategory, OutreachError, PolicyTopic, Visit, VisitType
 from tracker.outreach.visits_forms import VisitForm
 from tracker.permissions import STAFF, allow, require, visible_office_ids
@@ -177,7 +178,7 @@ def new():
 @allow(*STAFF)
 def detail(visit_id: int):
     visit = get_visit(visit_id)
-    return render_template("visits/detail.html", visit=visit,
+    return render_template("visits/detail.html", visit=visit, today=local_today(),
                            editable=services.can_edit_visit(current_user, visit))
 
 

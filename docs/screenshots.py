@@ -36,6 +36,17 @@ def serve():
     return f"http://127.0.0.1:{server.server_port}"
 
 
+def phone_signed_in(browser, base: str, username: str, landing: str):
+    """A phone-sized page signed in as *username*, once it has landed on *landing*."""
+    phone = browser.new_page(base_url=base, viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone.goto("/login")
+    phone.get_by_label("用户名").fill(username)
+    phone.get_by_label("密码").fill(PASSWORD)
+    phone.get_by_role("button", name="登录").click()
+    phone.wait_for_url(base + landing)
+    return phone
+
+
 def main():
     base = serve()
     out = ROOT / "docs" / "screenshots"
@@ -63,19 +74,9 @@ def main():
         page.goto("/plans/")
         page.get_by_role("link", name="营口雅丽丝服装有限公司").first.click()
         page.screenshot(path=out / "plan.png", full_page=True)
-        phone = browser.new_page(base_url=base, viewport={"width": 390, "height": 844}, is_mobile=True)
-        phone.goto("/login")
-        phone.get_by_label("用户名").fill("yalisi")
-        phone.get_by_label("密码").fill(PASSWORD)
-        phone.get_by_role("button", name="登录").click()
-        phone.wait_for_url(base + "/portal/")
+        phone = phone_signed_in(browser, base, "yalisi", "/portal/")
         phone.screenshot(path=out / "portal-phone.png", full_page=True)
-        officer = browser.new_page(base_url=base, viewport={"width": 390, "height": 844}, is_mobile=True)
-        officer.goto("/login")
-        officer.get_by_label("用户名").fill("officer")
-        officer.get_by_label("密码").fill(PASSWORD)
-        officer.get_by_role("button", name="登录").click()
-        officer.wait_for_url(base + "/")
+        officer = phone_signed_in(browser, base, "officer", "/")
         officer.goto("/work/")
         officer.screenshot(path=out / "my-work-phone.png")
         browser.close()

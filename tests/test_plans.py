@@ -326,3 +326,18 @@ def test_linked_needs_show_their_status_and_overdue_flag_with_a_link_for_each_re
     auth.login("yalisi")
     text = client.get(f"/plans/{plan.id}").get_data(as_text=True)
     assert f'href="/portal/needs/{late.id}"' in text and f'href="/needs/{late.id}"' not in text
+
+
+def test_plan_pages_do_not_query_more_with_more_measures(app, client, auth, cast, setting):
+    firm, _ = setting
+    plan = draft(setting, cast, measures=1)
+    db.session.commit()
+    auth.login("officer")
+    few = {url: query_count(app, client, url) for url in (f"/plans/{plan.id}", f"/plans/{plan.id}/print")}
+    plan = db.session.get(AssistancePlan, plan.id)
+    for n in range(4):
+        need = make_need(firm)
+        plans.add_measure(plan, description=f"更多措施{n}", owner=cast.officer, deadline=date(2019, 12, 31),
+                          needs=[need])
+    db.session.commit()
+    assert {url: query_count(app, client, url) for url in few} == few

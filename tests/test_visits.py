@@ -284,3 +284,20 @@ def test_needs_raised_at_a_visit_go_through_the_ledger(client, auth, cast, firm,
                                               "needs-0-content": "原产地证咨询"})
     assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 1
+
+
+def test_the_visit_page_does_not_query_more_with_more_needs(app, client, auth, cast, firm, factory):
+    categories = db.session.scalars(sa.select(NeedCategory).order_by(NeedCategory.id)).all()
+    auth.login("officer")
+    _, response = visit_form(client, firm, officers=[str(cast.officer.id)],
+                             **{"needs-0-category_id": str(categories[0].id), "needs-0-content": "第一条"})
+    visit_id = db.session.scalar(sa.select(Visit.id))
+    few = query_count(app, client, f"/visits/{visit_id}")
+    visit = db.session.get(Visit, visit_id)
+    officer2 = factory.user("officer", cast.org.yingkou, username="officer2")
+    visit.officers.append(officer2)
+    for n, category in enumerate(categories[1:5]):
+        db.session.add(Need(enterprise_id=firm.id, visit_id=visit_id, source=NeedSource.VISIT, category=category,
+                            content=f"更多{n}", raised_on=date(2019, 9, 27), deadline=date(2019, 10, 16)))
+    db.session.commit()
+    assert query_count(app, client, f"/visits/{visit_id}") == few

@@ -23,8 +23,17 @@ bp = Blueprint("plans", __name__)
 PAGE_SIZE = 50
 
 
+# What the plan's pages show, loaded in a fixed number of queries however many measures and needs it has.
+PLAN_PAGE_LOAD = (
+    sa.orm.joinedload(AssistancePlan.enterprise), sa.orm.joinedload(AssistancePlan.campaign),
+    sa.orm.joinedload(AssistancePlan.approved_by),
+    sa.orm.selectinload(AssistancePlan.measures).joinedload(PlanMeasure.owner),
+    sa.orm.selectinload(AssistancePlan.measures).selectinload(PlanMeasure.needs),
+)
+
+
 def get_plan(plan_id: int) -> AssistancePlan:
-    plan = db.session.get(AssistancePlan, plan_id)
+    plan = db.session.get(AssistancePlan, plan_id, options=PLAN_PAGE_LOAD)
     if plan is None:
         abort(404)
     require(services.can_see_plan(current_user, plan), f"plan {plan_id} outside scope", 404)

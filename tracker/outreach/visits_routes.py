@@ -16,7 +16,7 @@ from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Department
 from tracker.outreach import visits_services as services
 from tracker.outreach.needs_services import local_today
-from tracker.outreach.models import NeedCategory, OutreachError, PolicyTopic, Visit, VisitType
+from tracker.outreach.models import Need, NeedCategory, OutreachError, PolicyTopic, Visit, VisitType
 from tracker.outreach.visits_forms import VisitForm
 from tracker.permissions import STAFF, allow, require, visible_office_ids
 
@@ -26,7 +26,10 @@ PAGE_SIZE = 50
 
 
 def get_visit(visit_id: int) -> Visit:
-    visit = db.session.get(Visit, visit_id)
+    # What the visit's page shows, in a fixed number of queries however many officers, attendees and needs.
+    visit = db.session.get(Visit, visit_id, options=[
+        sa.orm.joinedload(Visit.enterprise), sa.orm.selectinload(Visit.officers), sa.orm.selectinload(Visit.topics),
+        sa.orm.selectinload(Visit.attendees), sa.orm.selectinload(Visit.needs).joinedload(Need.category)])
     if visit is None:
         abort(404)
     require(services.can_see_visit(current_user, visit), f"visit {visit_id} outside scope", 404)

@@ -127,3 +127,34 @@ def test_visits_with_a_follow_up_due(client, auth, cast, firm):
     auth.logout()
     auth.login("manager")
     assert firm.name not in page(client, "/work/")  # not one of his visits
+
+
+def test_a_follow_up_called_back_leaves_my_work(client, auth, cast, firm, factory):
+    from tracker.audit.models import AuditRecord
+
+    today = services.local_today()
+    due = Visit(enterprise=firm, visited_at=datetime(2019, 9, 20, 2, tzinfo=UTC),
+                visit_type=VisitType.DOOR_TO_DOOR, follow_up_on=today - timedelta(days=1), officers=[cast.officer])
+    db.session.add(due)
+    factory.user(Role.OFFICER, cast.org.yingkou, username="officer2")
+    db.session.commit()
+    # Another officer of the office, not on the visit, may not clear it.
+    auth.login("officer2")
+    assert auth.post(f"/visits/{due.id}/follow-up-done").status_code == 403
+    auth.logout()
+    auth.login("officer")
+    text = page(client, "/work/")
+    assert f'action="/visits/{due.id}/follow-up-done?next=work"' in text
+    response = auth.post(f"/visits/{due.id}/follow-up-done?next=work", follow_redirects=True)
+    assert response.request.path == "/work/"
+    text = response.get_data(as_text=True)
+    assert "is done" in text and "No follow-up is due." in text
+    db.session.rollback()
+    assert db.session.get(Visit, due.id).follow_up_on is None
+    audit = db.session.scalar(sa.select(AuditRecord).where(AuditRecord.entity_type == "visits",
+                                                         AuditRecord.action == "update"))
+    assert audit.actor_name == "officer" and audit.changes["follow_up_on"][1] is None
+    # Twice is refused with a message, not an error; without a token it is refused too.
+    text = auth.post(f"/visits/{due.id}/follow-up-done", follow_redirects=True).get_data(as_text=True)
+    assert "No follow-up is due for this visit." in text
+    assert client.post(f"/visits/{due.id}/follow-up-done").status_code == 400

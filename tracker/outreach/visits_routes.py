@@ -185,6 +185,23 @@ def detail(visit_id: int):
                            editable=services.can_edit_visit(current_user, visit))
 
 
+@bp.route("/<int:visit_id>/follow-up-done", methods=["POST"])
+@allow(*STAFF)
+def follow_up_done(visit_id: int):
+    visit = get_visit(visit_id)
+    require(services.can_edit_visit(current_user, visit), f"cannot edit visit {visit_id}")
+    try:
+        services.follow_up_done(visit, current_user)
+    except OutreachError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("The follow-up of the visit to %(name)s is done.", name=visit.enterprise.name), "success")
+    target = request.args.get("next", "")
+    return redirect(url_for("work.index") if target == "work" else url_for("visits.detail", visit_id=visit.id))
+
+
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
 @allow(*STAFF)
 def edit(visit_id: int):

@@ -154,6 +154,16 @@ def update_visit(visit: Visit, data: VisitData, by: User) -> None:
     _audit_lists(visit, changes)
 
 
+def follow_up_done(visit: Visit, by: User) -> None:
+    """The firm has been called back about this visit: its follow-up date is cleared (the audit keeps it)."""
+    if not can_edit_visit(by, visit):
+        raise OutreachError(_("Only the officers of the visit and their managers can do this."))
+    if visit.follow_up_on is None:
+        raise OutreachError(_("No follow-up is due for this visit."))
+    visit.follow_up_on = None
+    db.session.flush()
+
+
 def raise_needs_at_visit(visit: Visit, needs: list[RaisedNeed], by: User) -> list[Need]:
     """Record the needs raised at a visit through the ledger's create_need: pending, with the category's
     deadline in working days from the visit's day, assigned to the firm's officer (or the one logging

@@ -17,6 +17,7 @@ from sqlalchemy import event
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 FIRM_LINK_RE = re.compile(r'href="/enterprises/(\d+)"')
+NEED_LINK_RE = re.compile(r'href="/needs/(\d+)"')
 TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
 
 
@@ -124,7 +125,8 @@ class PageResult:
 
 
 def measure_page(client, log: StatementLog, name: str, url: str, target_ms: float, warmup: int,
-                 timed: int) -> PageResult:
+                 timed: int, row_re: re.Pattern = FIRM_LINK_RE) -> PageResult:
+    """p50/p95 of timed requests after warmup ones; firms_on_page counts the distinct row_re matches."""
     result = PageResult(name, url, target_ms)
     for _ in range(warmup):
         response = client.get(url)
@@ -147,7 +149,7 @@ def measure_page(client, log: StatementLog, name: str, url: str, target_ms: floa
             per_statement[statement].append(seconds * 1000)
         result.status = response.status_code
         result.bytes = len(body)
-        result.firms_on_page = len(set(FIRM_LINK_RE.findall(body.decode("utf-8", "replace"))))
+        result.firms_on_page = len(set(row_re.findall(body.decode("utf-8", "replace"))))
         if not result.sample_params:
             result.sample_params = {s: p for s, p, _ in records}
     result.foreign_cores = window.stop()

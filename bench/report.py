@@ -75,16 +75,36 @@ def text_table(run: dict) -> str:
                 p = imp["prototype"]
                 lines.append(f"   proposed write path: {p['import']['seconds']} s, peak {p['import']['peak_rss_mb']} MB, "
                              f"same rows as the app's: {p['same_as_app']}")
-        lines.append(f"== {kind}: verdicts")
-        for v in result["verdicts"]:
-            lines.append(f"  {_mark(v['passed'])}  {v['check']}{' (extra)' if v['extra'] else ''}: {v['detail']}")
+        if "verdicts" in result:
+            lines.append(f"== {kind}: verdicts")
+            for v in result["verdicts"]:
+                lines.append(f"  {_mark(v['passed'])}  {v['check']}{' (extra)' if v['extra'] else ''}: {v['detail']}")
+        large, small = result.get("outreach_large"), result.get("outreach_small")
+        if large:
+            small_pages = {p["name"]: p for p in small["pages"]} if small else {}
+            s = large["setup"]
+            lines.append(f"== {kind}: outreach pages at {large['firms']:,} firms, {s['outreach_totals']['visits']:,} visits, "
+                         f"{s['outreach_totals']['needs']:,} needs, {s['outreach_totals']['assistance_plans']:,} plans "
+                         f"({large['pages'][0]['requests']} timed requests each; queries also at {small['firms']:,} firms)")
+            lines.append(f"{'page':<20}{'user':<11}{'p50 ms':>9}{'p95 ms':>9}{'target':>8}{'q small':>9}{'q large':>9}"
+                         f"{'rows':>6}{'cpu p50':>9}{'others':>8}  verdict")
+            for page in large["pages"]:
+                other = small_pages.get(page["name"], {})
+                lines.append(f"{page['name']:<20}{page.get('user', ''):<11}{page['p50_ms']:>9.1f}{page['p95_ms']:>9.1f}"
+                             f"{page['target_ms']:>8.0f}{str(other.get('query_counts_seen', '')):>9}"
+                             f"{str(page['query_counts_seen']):>9}{page['firms_on_page']:>6}"
+                             f"{page.get('cpu_p50_ms', 0):>9.1f}{page.get('foreign_cores', 0):>8.2f}  {_mark(page['passed'])}")
+            lines.append(f"== {kind}: outreach verdicts ({result.get('outreach_elapsed_s')} s for both sizes)")
+            for v in result["outreach_verdicts"]:
+                lines.append(f"  {_mark(v['passed'])}  {v['check']}{' (extra)' if v['extra'] else ''}: {v['detail']}")
         lines.append("")
     return "\n".join(lines)
 
 
 def write_profiles(run: dict, folder: Path, stamp: str) -> None:
     for kind, result in run["databases"].items():
-        for page in (result.get("large") or {}).get("pages", []):
+        for page in ((result.get("large") or {}).get("pages", [])
+                     + (result.get("outreach_large") or {}).get("pages", [])):
             inv = page.get("investigation")
             if not inv:
                 continue
@@ -245,3 +265,120 @@ def refresh_experiments(readme: Path, folder: Path) -> None:
         head, rest = text.split(EXP_START, 1)
         _, tail = rest.split(EXP_END, 1)
         readme.write_text(head + experiments_block(folder) + tail)
+
+
+# Outreach (issue 4) ----------------------------------------------------------------------------------
+OUTREACH_START, OUTREACH_END = "<!-- bench:outreach:start -->", "<!-- bench:outreach:end -->"
+# Pages the issue names; work_manager and profile_hot_officer are measured as well.
+OUTREACH_ISSUE_PAGES = ("work_officer", "needs_list", "needs_page2", "needs_deep", "needs_open", "needs_in_progress",
+                        "needs_overdue", "needs_category", "needs_department", "needs_officer", "needs_search",
+                        "needs_firm", "needs_combined", "profile_hot")
+OUTREACH_LABELS = {
+    "work_officer": "My work `/work/` of the busy officer (`officer`)",
+    "work_manager": "My work of `manager` (extension requests) (extra)",
+    "needs_list": "needs `/needs/`",
+    "needs_page2": "needs, page 2",
+    "needs_deep": "needs, a quarter deep",
+    "needs_open": "needs `?status=open`",
+    "needs_in_progress": "needs `?status=in_progress`",
+    "needs_overdue": "needs `?overdue=1`",
+    "needs_category": "needs `?category=` (a middling one)",
+    "needs_department": "needs `?department=` (the busiest)",
+    "needs_officer": "needs `?officer=` (the busy officer)",
+    "needs_search": "needs `?q=鸿运` (firm search)",
+    "needs_firm": "needs `?enterprise=` (the hot firm)",
+    "needs_combined": "needs `?status=open&category=&department=` (the pair with the most open needs)",
+    "needs_list_officer": "needs `/needs/` as `officer` (营口 only: 80 % of the firms) (extra)",
+    "needs_overdue_officer": "needs `?overdue=1` as `officer` (extra)",
+    "profile_hot": "profile + timeline of the hot firm",
+    "profile_hot_officer": "the same, as `officer` (extra)",
+}
+
+
+def outreach_verdicts(result: dict) -> list[dict]:
+    out = []
+    large, small = result.get("outreach_large"), result.get("outreach_small")
+    if not large:
+        return out
+    small_pages = {p["name"]: p for p in small["pages"]} if small else {}
+    for page in large["pages"]:
+        extra = page["name"] not in OUTREACH_ISSUE_PAGES
+        out.append({"check": f"{page['name']} p95 ≤ {page['target_ms']:.0f} ms at {large['firms']:,} firms",
+                    "passed": page["passed"], "extra": extra,
+                    "detail": f"p95 {page['p95_ms']} ms (p50 {page['p50_ms']} ms)"})
+        other = small_pages.get(page["name"])
+        if other:
+            same = other["query_counts_seen"] == page["query_counts_seen"] and len(page["query_counts_seen"]) == 1
+            out.append({"check": f"{page['name']} queries the same at {small['firms']:,} and {large['firms']:,} firms",
+                        "passed": same, "extra": extra,
+                        "detail": f"{other['query_counts_seen']} vs {page['query_counts_seen']}"})
+    return out
+
+
+def _outreach_table(result: dict, kind: str) -> list[str]:
+    large, small = result["outreach_large"], result["outreach_small"]
+    small_pages = {p["name"]: p for p in small["pages"]}
+    rows = [f"| page | p50 ms | p95 ms | target | queries at {small['firms']:,} firms | queries at {large['firms']:,} "
+            f"| p50 / p95 ms at {small['firms']:,} | rows on page | CPU p50 ms | server CPU ms | others' cores | |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for page in large["pages"]:
+        other = small_pages.get(page["name"], {})
+        same = other.get("query_counts_seen") == page["query_counts_seen"] and len(page["query_counts_seen"]) == 1
+        verdict = _mark(page["passed"]) + ("" if same else ", queries differ")
+        rows.append(f"| {OUTREACH_LABELS.get(page['name'], page['name'])} | {page['p50_ms']:.1f} | {page['p95_ms']:.1f} | "
+                    f"≤ {page['target_ms']:.0f} | {'/'.join(map(str, other.get('query_counts_seen', [])))} | "
+                    f"{'/'.join(map(str, page['query_counts_seen']))} | "
+                    f"{other.get('p50_ms', '')} / {other.get('p95_ms', '')} | {page['firms_on_page']} | "
+                    f"{page.get('cpu_p50_ms', '')} | {page.get('server_cpu_ms', '') if kind == 'postgresql' else '—'} | "
+                    f"{page.get('foreign_cores', '')} | {verdict} |")
+    s = large["setup"]
+    t, info = s["outreach_totals"], s["outreach_info"]
+    rows += ["", f"{large['pages'][0]['requests']} timed requests per page after 3 warm-up requests ({small['pages'][0]['requests']} "
+             f"at {small['firms']:,} firms). Rows on page: links to needs and visits. Database: {large['firms']:,} firms, "
+             + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in t.items())
+             + f"; {s['database_mb']} MB. Needs by status: "
+             + ", ".join(f"{k} {v:,}" for k, v in sorted(s["needs_by_status"].items())) + ". "
+             f"`officer` owns {info['busy_officer_needs']:,} needs ({info['busy_officer_open']:,} open, "
+             f"{info['busy_officer_overdue']:,} overdue), has {info['busy_officer_follow_ups_due']} visits with a follow-up "
+             f"due and {info['busy_officer_unread']} unread notifications; the hot firm has {info['hot_firm_visits']} visits "
+             f"and {info['hot_firm_needs']} needs; {info['pending_extensions']} extension requests await a manager. "
+             + (f"Generating the rows took {s['outreach_generate_s']} s (once for both databases), writing them "
+                if s.get("outreach_generate_s") else "Writing the rows (generated once for both databases) took ")
+             + f"{s['outreach_write_s']} s, ANALYZE {s['outreach_analyze_s']} s (the firms: {s['insert_s']} s). "
+             f"Load average before/after: {' '.join(f'{x:.2f}' for x in large['loadavg_before'])} / "
+             f"{' '.join(f'{x:.2f}' for x in large['loadavg_after'])}."]
+    return rows
+
+
+def outreach_block(folder: Path) -> str:
+    lines = [OUTREACH_START, ""]
+    for kind in ("sqlite", "postgresql"):
+        path = folder / f"latest-outreach-{kind}.json"
+        if not path.exists():
+            lines += [f"### {kind}", "", "Not measured yet.", ""]
+            continue
+        run = json.loads(path.read_text())
+        result = run["databases"][kind]
+        title = "SQLite" if kind == "sqlite" else "PostgreSQL"
+        lines += [f"### {title} (run of {run['started_at']}, {result.get('outreach_elapsed_s')} s for both sizes)", ""]
+        lines += _machine(run) + [""]
+        lines += _outreach_table(result, kind) + [""]
+        failed = [v for v in result["outreach_verdicts"] if not v["passed"] and not v["extra"]]
+        met = [v for v in result["outreach_verdicts"] if v["passed"] and not v["extra"]]
+        lines.append(f"Targets: {len(met)} met, {len(failed)} missed" +
+                     (": " + "; ".join(f"{v['check']} ({v['detail']})" for v in failed) if failed else "."))
+        lines.append("")
+    lines.append(OUTREACH_END)
+    return "\n".join(lines)
+
+
+def refresh_outreach_readme(readme: Path, folder: Path) -> None:
+    block = outreach_block(folder)
+    text = readme.read_text()
+    if OUTREACH_START in text and OUTREACH_END in text:
+        head, rest = text.split(OUTREACH_START, 1)
+        _, tail = rest.split(OUTREACH_END, 1)
+        text = head + block + tail
+    else:
+        text += "\n## Outreach figures (issue 4)\n\n" + block + "\n"
+    readme.write_text(text)

@@ -4,6 +4,8 @@ as CSV and as XLSX (wall time and peak memory), on SQLite and on PostgreSQL.
 
     .venv/bin/python bench/run.py                       # both databases, 100,000 firms (make bench)
     .venv/bin/python bench/run.py --db sqlite --quick   # smoke run: 1,000 firms, few requests
+    .venv/bin/python bench/run.py --only outreach       # issue 4: visits, needs and plans on those firms
+    .venv/bin/python bench/run.py --only outreach --quick   # its smoke run: 1,000 firms, 10,000 needs
 
 Prints a table, writes JSON to bench/results/ and, after a full run, refreshes the figures in
 bench/README.md. Not part of the test suite.
@@ -14,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -134,8 +137,11 @@ def migrated_app(url: str):
     return app, timings
 
 
-def load_firms(app, firmset: datagen.FirmSet, n: int) -> dict:
-    """Bulk-load n generated firms with five years of counts; returns ids the pages need and timings."""
+def load_firms(app, firmset: datagen.FirmSet, n: int, adjust=None) -> dict:
+    """Bulk-load n generated firms with five years of counts; returns ids the pages need and timings.
+
+    adjust(firms), when given, may change the generated firm rows before they are written (the outreach
+    benchmark shares the firms among more officers and keeps the rows)."""
     from tracker.auth.models import User
     from tracker.declarations.models import DeclarationCount
     from tracker.demo import NAMED_FIRMS
@@ -156,6 +162,8 @@ def load_firms(app, firmset: datagen.FirmSet, n: int) -> dict:
             conn.rollback()
         started = time.perf_counter()
         firms, links, counts = firmset.rows(n, start_id, offices, officers, modes, taken)
+        if adjust is not None:
+            adjust(firms)
         generate_s = time.perf_counter() - started
         started = time.perf_counter()
         datagen.bulk_insert(engine, Enterprise.__table__, firms)
@@ -214,27 +222,159 @@ def measure_size(target: Target, firmset: datagen.FirmSet, n: int, warmup: int, 
     statement_log = measure.StatementLog(engine)
     client = app.test_client()
     measure.sign_in(client, MANAGER, PASSWORD)
-    pages = []
     load_before = os.getloadavg()
-    for name, url_path, target_ms in pages_for(n, ids):
+    pages = measure_pages(target, engine, statement_log, {MANAGER: client},
+                          [(name, url, ms, MANAGER) for name, url, ms in pages_for(n, ids)],
+                          n, warmup, timed, investigate)
+    engine.dispose()
+    return {"firms": n, "setup": ids, "pages": pages, "loadavg_before": load_before, "loadavg_after": os.getloadavg()}
+
+
+def measure_pages(target: Target, engine, statement_log, clients: dict, page_list, n: int, warmup: int, timed: int,
+                  investigate: bool, row_re=measure.FIRM_LINK_RE) -> list[dict]:
+    """Measure each (name, url, target ms, username) with that user's signed-in client."""
+    pages = []
+    for name, url_path, target_ms, who in page_list:
+        client = clients[who]
         for attempt in range(1, RETRIES + 2):
             waited = measure.wait_for_quiet(QUIET_CORES, max_wait_s=WAIT["max_s"], say=log)
-            result = measure.measure_page(client, statement_log, name, url_path, target_ms, warmup, timed)
+            result = measure.measure_page(client, statement_log, name, url_path, target_ms, warmup, timed,
+                                          row_re=row_re)
             result.attempts = attempt
             if result.foreign_cores <= DISTURBED_CORES:
                 break
             log(f"{target.kind} {name}: other processes used {result.foreign_cores} cores meanwhile; measuring again")
         page = result.as_dict()
         page["waited_for_quiet_s"] = waited
+        page["user"] = who
         if investigate and not result.passed:
             page["investigation"] = investigate_page(engine, client, result, target.kind)
         pages.append(page)
-        log(f"{target.kind} {n:>7,} {name:<14} p50 {result.p50:7.1f} ms  p95 {result.p95:7.1f} ms  "
-            f"{result.queries:2d} queries  {result.firms_on_page:2d} firms on page  "
+        log(f"{target.kind} {n:>7,} {name:<18} p50 {result.p50:7.1f} ms  p95 {result.p95:7.1f} ms  "
+            f"{result.queries:2d} queries  {result.firms_on_page:2d} rows on page  "
             f"{'PASS' if result.passed else 'FAIL'} (≤ {target_ms:.0f} ms)  [cpu p50 {page['cpu_p50_ms']} ms, "
             f"others {result.foreign_cores} cores]")
+    return pages
+
+
+# Outreach (issue 4) -------------------------------------------------------------------------------------
+OUTREACH_ROW_RE = re.compile(r'href="/(?:needs|visits)/(\d+)["#]')
+_OUTREACH_CACHE: dict = {}  # the generated rows, shared by both databases (same reference ids, same rows)
+
+
+def outreach_pages(info: dict, needs_total: int) -> list[tuple[str, str, float, str]]:
+    """(name, url, target ms, user). The deep page is a quarter of the way through the needs list, as the
+    registry's page 500 of 2,000."""
+    ms = TARGETS["page_ms"]
+    deep = max(2, needs_total // 50 // 4)
+    cat, dept = info["category_id"], info["department_id"]
+    return [
+        ("work_officer", "/work/", ms, "officer"),
+        ("work_manager", "/work/", ms, "manager"),
+        ("needs_list", "/needs/", ms, MANAGER),
+        ("needs_page2", "/needs/?page=2", ms, MANAGER),
+        ("needs_deep", f"/needs/?page={deep}", ms, MANAGER),
+        ("needs_open", "/needs/?status=open", ms, MANAGER),
+        ("needs_in_progress", "/needs/?status=in_progress", ms, MANAGER),
+        ("needs_overdue", "/needs/?overdue=1", ms, MANAGER),
+        ("needs_category", f"/needs/?category={cat}", ms, MANAGER),
+        ("needs_department", f"/needs/?department={dept}", ms, MANAGER),
+        ("needs_officer", f"/needs/?officer={info['busy_officer_id']}", ms, MANAGER),
+        ("needs_search", f"/needs/?q={info['search_term']}", ms, MANAGER),
+        ("needs_firm", f"/needs/?enterprise={info['hot_firm_id']}", ms, MANAGER),
+        ("needs_combined", "/needs/?status=open&category={}&department={}".format(*info["combined"]), ms, MANAGER),
+        # An officer of 营口 sees 80 % of the firms: the scope cannot be left out of the counts.
+        ("needs_list_officer", "/needs/", ms, "officer"),
+        ("needs_overdue_officer", "/needs/?overdue=1", ms, "officer"),
+        ("profile_hot", f"/enterprises/{info['hot_firm_id']}", ms, MANAGER),
+        ("profile_hot_officer", f"/enterprises/{info['hot_firm_id']}", ms, "officer"),
+    ]
+
+
+def measure_outreach_size(target: Target, firmset: datagen.FirmSet, n: int, warmup: int, timed: int,
+                          investigate: bool) -> dict:
+    """A database with n firms and their outreach data (5 visits, 10 needs, 1 plan a firm), and its pages."""
+    from tracker.extensions import db
+
+    app, setup = build_outreach_database(target, firmset, n)
+    info = setup["outreach_info"]
+    with app.app_context():
+        engine = db.engine
+    statement_log = measure.StatementLog(engine)
+    clients = {}
+    for who in (MANAGER, "manager", "officer"):
+        clients[who] = app.test_client()
+        measure.sign_in(clients[who], who, PASSWORD)
+    load_before = os.getloadavg()
+    pages = measure_pages(target, engine, statement_log, clients,
+                          outreach_pages(info, setup["outreach_totals"]["needs"]), n, warmup, timed,
+                          investigate, row_re=OUTREACH_ROW_RE)
     engine.dispose()
-    return {"firms": n, "setup": ids, "pages": pages, "loadavg_before": load_before, "loadavg_after": os.getloadavg()}
+    return {"firms": n, "setup": setup, "pages": pages, "loadavg_before": load_before,
+            "loadavg_after": os.getloadavg()}
+
+
+def build_outreach_database(target: Target, firmset: datagen.FirmSet, n: int):
+    """A fresh database with n firms and their outreach rows; returns the app on it and what was done."""
+    import outreach
+    from tracker.extensions import db
+    from tracker.outreach.models import Need, Visit
+    from tracker.workdays.services import add_working_days
+
+    log(f"{target.kind}: building an outreach database with {n:,} firms")
+    url = target.fresh(f"outreach-{n}")
+    app, timings = migrated_app(url)
+    with app.app_context():
+        engine = db.engine
+        started = time.perf_counter()
+        outreach.add_officers(engine, PASSWORD)
+        refs = outreach.read_refs(engine)
+        outreach.add_campaigns(engine, refs)
+        timings["officers_campaigns_s"] = round(time.perf_counter() - started, 2)
+        today = outreach.local_today()
+        horizon = add_working_days(today, 2)
+        db.session.remove()
+    kept = {}
+
+    def adjust(firms):
+        outreach.assign_firms(firms, refs)
+        kept["firms"] = firms
+
+    setup = load_firms(app, firmset, n, adjust=adjust)
+    setup.update(timings)
+    key = (n, refs.key, kept["firms"][0]["id"], today)
+    if key not in _OUTREACH_CACHE:
+        for other in [k for k in _OUTREACH_CACHE if k[0] == n]:
+            del _OUTREACH_CACHE[other]
+        started = time.perf_counter()
+        _OUTREACH_CACHE[key] = outreach.generate(kept["firms"], refs, horizon, today)
+        setup["outreach_generate_s"] = round(time.perf_counter() - started, 2)
+        log(f"generated the outreach rows in {setup['outreach_generate_s']} s: {_OUTREACH_CACHE[key].counts()}")
+    else:
+        setup["outreach_generate_s"] = None  # generated for the other database
+    data = _OUTREACH_CACHE[key]
+    kept.clear()
+    with app.app_context():
+        engine = db.engine
+        started = time.perf_counter()
+        setup["outreach_write_s_by_table"] = outreach.write(engine, data, say=log)
+        setup["outreach_write_s"] = round(time.perf_counter() - started, 2)
+        started = time.perf_counter()
+        datagen.analyze(engine)
+        setup["outreach_analyze_s"] = round(time.perf_counter() - started, 2)
+        with engine.connect() as conn:
+            setup["outreach_totals"] = {name: conn.execute(sa.text(f"SELECT count(*) FROM {name}")).scalar()
+                                        for name, _c, _r in data.tables}
+            setup["needs_by_status"] = dict(conn.execute(
+                sa.select(Need.__table__.c.status, sa.func.count()).group_by(Need.__table__.c.status)).all())
+            setup["max_visits_of_a_firm"] = conn.execute(sa.select(sa.func.count()).select_from(Visit).group_by(
+                Visit.enterprise_id).order_by(sa.func.count().desc()).limit(1)).scalar()
+            conn.rollback()
+    setup["outreach_info"] = data.info
+    setup["database_mb"] = target.size_mb()
+    log(f"{target.kind}: outreach rows written in {setup['outreach_write_s']} s, analyze "
+        f"{setup['outreach_analyze_s']} s, {setup['database_mb']} MB; {data.info}")
+    return app, setup
 
 
 def investigate_page(engine, client, result: measure.PageResult, kind: str) -> dict:
@@ -425,6 +565,9 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 1,000 firms, few requests, 1,000-row imports")
     parser.add_argument("--requests", type=int, default=40, help="timed requests per page (at least 30 for the figures)")
     parser.add_argument("--import-rows", type=int, default=None, help="rows in the import files (default 100,000)")
+    parser.add_argument("--only", choices=("registry", "outreach"), default=None,
+                        help="registry: the firm pages and the imports; outreach: issue 4's visits, needs and "
+                             "plans pages (default: both)")
     parser.add_argument("--skip-imports", action="store_true")
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument("--no-prototype", action="store_true",
@@ -445,14 +588,21 @@ def main(argv=None) -> int:
     warmup, timed = (1, 5) if args.quick else (3, max(30, args.requests))
     import_rows = args.import_rows or (1_000 if args.quick else 100_000)
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    full = not args.quick and firms == FULL_FIRMS and import_rows == 100_000 and timed >= 30
+    registry = args.only in (None, "registry")
+    do_outreach = args.only in (None, "outreach") and not args.skip_pages
+    if not registry:
+        args.skip_imports = True
+    full = registry and not args.quick and firms == FULL_FIRMS and import_rows == 100_000 and timed >= 30
+    full_outreach = do_outreach and not args.quick and firms == FULL_FIRMS and timed >= 30
 
     started = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
     os.environ["TRACKER_INSTANCE_PATH"] = str(workdir / "instance")
     run = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "firms": firms,
            "small_firms": small, "warmup": warmup, "timed_requests": timed, "import_rows": import_rows,
-           "full": full, "code": provenance(), "machine": machine_info(kinds), "databases": {}}
+           "full": full, "full_outreach": full_outreach, "parts": [p for p, on in (("registry", registry),
+                                                                                 ("outreach", do_outreach)) if on],
+           "code": provenance(), "machine": machine_info(kinds), "databases": {}}
     import tracker
 
     run["code"]["tracker_path"] = str(Path(tracker.__file__).parent)
@@ -460,7 +610,7 @@ def main(argv=None) -> int:
     log(f"machine: {run['machine']}")
     try:
         firmset = None
-        if not args.skip_pages:
+        if not args.skip_pages or do_outreach:
             log(f"generating {firms:,} firm names and their pinyin keys")
             t = time.perf_counter()
             firmset = datagen.FirmSet(firms)
@@ -476,12 +626,21 @@ def main(argv=None) -> int:
         for kind in kinds:
             target = Target(kind, workdir)
             result = {}
-            if not args.skip_pages:
+            if registry and not args.skip_pages:
                 result["small"] = measure_size(target, firmset, small, warmup, min(timed, 10), investigate=False)
                 result["large"] = measure_size(target, firmset, firms, warmup, timed, investigate=True)
             if not args.skip_imports:
                 result["imports"] = measure_imports(target, files, import_rows, workdir, not args.no_prototype)
-            result["verdicts"] = report.verdicts(result, TARGETS)
+            if registry:
+                result["verdicts"] = report.verdicts(result, TARGETS)
+            if do_outreach:
+                part = time.perf_counter()
+                result["outreach_small"] = measure_outreach_size(target, firmset, small, warmup, min(timed, 10),
+                                                                 investigate=False)
+                result["outreach_large"] = measure_outreach_size(target, firmset, firms, warmup, timed,
+                                                                 investigate=True)
+                result["outreach_verdicts"] = report.outreach_verdicts(result)
+                result["outreach_elapsed_s"] = round(time.perf_counter() - part, 1)
             run["databases"][kind] = result
             target.cleanup()
     finally:
@@ -490,13 +649,20 @@ def main(argv=None) -> int:
 
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = RESULTS / f"{stamp}-{'-'.join(kinds)}{'-quick' if args.quick else ''}.json"
+    out = RESULTS / f"{stamp}-{'-'.join(kinds)}{'-' + args.only if args.only else ''}{'-quick' if args.quick else ''}.json"
     out.write_text(json.dumps(run, ensure_ascii=False, indent=1))
     report.write_profiles(run, RESULTS, stamp)
     if full:
         for kind in kinds:
             (RESULTS / f"latest-{kind}.json").write_text(json.dumps(
-                {**{k: v for k, v in run.items() if k != "databases"}, "databases": {kind: run["databases"][kind]}},
+                {**{k: v for k, v in run.items() if k != "databases"},
+                 "databases": {kind: {k: v for k, v in run["databases"][kind].items() if not k.startswith("outreach")}}},
+                ensure_ascii=False, indent=1))
+    if full_outreach:
+        for kind in kinds:
+            (RESULTS / f"latest-outreach-{kind}.json").write_text(json.dumps(
+                {**{k: v for k, v in run.items() if k != "databases"},
+                 "databases": {kind: {k: v for k, v in run["databases"][kind].items() if k.startswith("outreach")}}},
                 ensure_ascii=False, indent=1))
     print()
     print(report.text_table(run))
@@ -504,7 +670,11 @@ def main(argv=None) -> int:
     if full and not args.no_readme:
         report.refresh_readme(HOME / "bench" / "README.md", RESULTS, TARGETS)
         print("bench/README.md refreshed.")
-    failed = [v for db in run["databases"].values() for v in db["verdicts"] if not v["passed"]]
+    if full_outreach and not args.no_readme:
+        report.refresh_outreach_readme(HOME / "bench" / "README.md", RESULTS)
+        print("bench/README.md refreshed (outreach).")
+    failed = [v for db in run["databases"].values() for v in db.get("verdicts", []) + db.get("outreach_verdicts", [])
+              if not v["passed"]]
     return 1 if failed else 0
 
 

@@ -1,5 +1,6 @@
 """The needs ledger through its pages, the portal and the API: deadlines in working days, every transition
 allowed and refused, extensions, follow-ups, close-off, scoping and the audit trail."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -562,3 +563,83 @@ def test_the_ledger_exports_the_filtered_needs_without_internal_notes(app, clien
     for n in range(5):
         make_need(firm, category, cast.officer, content=f"更多{n}")
     assert query_count(app, client, "/needs/export.csv") == few
+
+
+def _listed_ids(client, url: str) -> list[int]:
+    """The needs of a list page in the table's order."""
+    seen = []
+    for need_id in re.findall(r'<td><a href="/needs/(\d+)">', page(client, url)):
+        if int(need_id) not in seen:
+            seen.append(int(need_id))
+    return seen
+
+
+def test_pages_cut_the_ledger_order_overdue_first_then_by_deadline(app, client, auth, cast, firm, category,
+                                                                    factory, monkeypatch):
+    """The list reads a page in parts (overdue needs, then the others, each by deadline and id): page after
+    page it lists exactly what NeedFilters.select() orders, for every scope and filter."""
+    from werkzeug.datastructures import MultiDict
+
+    from tracker.outreach import needs_routes
+
+    monkeypatch.setattr(needs_routes, "PER_PAGE", 4)
+    today = services.local_today()
+    other_category = db.session.scalar(sa.select(NeedCategory).where(NeedCategory.id != category.id))
+    byq_firm = cast.contact_byq.enterprise
+    for n in range(22):
+        raised = today - timedelta(days=40 - 3 * n)
+        need = make_need(byq_firm if n % 5 == 0 else firm, other_category if n % 3 else category,
+                         cast.officer, raised_on=raised, deadline=raised + timedelta(days=10 + (n % 4) * 3),
+                         content=f"需求{n}")
+        if n % 7 == 2:
+            services.accept(need)
+            services.resolve(need, "已办结")
+        elif n % 4 == 1:
+            services.accept(need)
+        db.session.commit()
+    make_need(firm, category, cast.officer, raised_on=today - timedelta(days=20), deadline=today - timedelta(days=2))
+    make_need(firm, category, cast.officer, raised_on=today - timedelta(days=20), deadline=today - timedelta(days=2))
+    for _n in range(3):
+        factory.enterprise(cast.org.yingkou)  # 营口's firms outnumber the others: "all but those outside"
+    db.session.commit()
+    modes = {}
+    for username in ("manager", "manager-dl", "officer", "bayuquan-officer", "admin"):
+        auth.login(username)
+        user = db.session.scalar(sa.select(needs_routes.User).where(needs_routes.User.username == username))
+        outside, none_outside = needs_routes._firms_outside_scope(user)
+        modes[username] = "scope_needs" if outside is None else "none outside" if none_outside else "all but outside"
+        for query in ("", "status=open", "status=resolved", "overdue=1", f"category={category.id}", "q=雅丽丝"):
+            expected = [n.id for n in db.session.scalars(
+                needs_routes.NeedFilters(MultiDict([q.split("=") for q in query.split("&") if q]))
+                .select(user, today)).unique()]
+            listed = []
+            for number in range(1, len(expected) // 4 + 3):
+                listed += _listed_ids(client, f"/needs/?{query}&page={number}")
+            assert listed == expected, (username, query)
+            assert f"{len(expected)} in all" in page(client, f"/needs/?{query}"), (username, query)
+        auth.logout()
+    assert modes == {"manager": "all but outside", "manager-dl": "none outside", "officer": "all but outside",
+                     "bayuquan-officer": "scope_needs", "admin": "scope_needs"}
+
+
+def test_filtered_and_deeper_pages_do_not_cost_more_queries_with_more_data(app, client, auth, cast, firm, category,
+                                                                          factory):
+    department = db.session.scalar(sa.select(Department))
+    for n in range(3):
+        make_need(firm, category, cast.officer, department=department, content=f"少{n}")
+    urls = ["/needs/?status=open", "/needs/?overdue=1", f"/needs/?category={category.id}",
+            f"/needs/?department={department.id}", f"/needs/?officer={cast.officer.id}", f"/needs/?q={firm.name[:4]}"]
+    before = {}
+    for username in ("manager", "officer"):
+        auth.login(username)
+        before[username] = [query_count(app, client, url) for url in urls]
+        auth.logout()
+    for n in range(120):
+        other = factory.enterprise(cast.org.yingkou) if n % 2 else firm
+        make_need(other, category, cast.officer, department=department, content=f"多{n}",
+                  raised_on=services.local_today() if n % 3 else date(2019, 9, 27))
+    for username in ("manager", "officer"):
+        auth.login(username)
+        assert [query_count(app, client, url) for url in urls] == before[username], username
+        assert query_count(app, client, "/needs/?page=3") == before[username][0], username
+        auth.logout()

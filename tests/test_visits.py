@@ -301,3 +301,20 @@ def test_the_visit_page_does_not_query_more_with_more_needs(app, client, auth, c
                             content=f"更多{n}", raised_on=date(2019, 9, 27), deadline=date(2019, 10, 16)))
     db.session.commit()
     assert query_count(app, client, f"/visits/{visit_id}") == few
+
+
+def test_the_timeline_costs_the_same_queries_with_many_visits(app, client, auth, cast, firm):
+    topics = db.session.scalars(sa.select(PolicyTopic)).all()
+    make_visit(firm, [cast.officer], topics=topics[:1])
+    counts = {}
+    for username in ("officer", "manager-dl", "yalisi"):
+        auth.login(username)
+        counts[username] = query_count(app, client, f"/enterprises/{firm.id}")
+        auth.logout()
+    for n in range(80):  # more than the 50 the timeline shows
+        make_visit(firm, [cast.officer, cast.manager], topics=topics[:2], summary=f"第{n}次走访",
+                   when=datetime(2019, 10, 1 + n % 28, 1, n % 60, tzinfo=timezone.utc))
+    for username in ("officer", "manager-dl", "yalisi"):
+        auth.login(username)
+        assert query_count(app, client, f"/enterprises/{firm.id}") == counts[username], username
+        auth.logout()

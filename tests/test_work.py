@@ -158,3 +158,36 @@ def test_a_follow_up_called_back_leaves_my_work(client, auth, cast, firm, factor
     text = auth.post(f"/visits/{due.id}/follow-up-done", follow_redirects=True).get_data(as_text=True)
     assert "No follow-up is due for this visit." in text
     assert client.post(f"/visits/{due.id}/follow-up-done").status_code == 400
+
+
+def test_my_work_queries_do_not_grow_with_the_data(app, client, auth, cast, firm, category, factory):
+    from tests.test_enterprises import query_count
+
+    today = services.local_today()
+
+    def add(n: int) -> None:
+        for k in range(n):
+            other = factory.enterprise(cast.org.yingkou) if k % 2 else firm
+            make_need(other, category, cast.officer, content=f"逾期{k}")  # overdue
+            due = make_need(other, category, cast.officer, raised_on=today - timedelta(days=30),
+                            deadline=add_working_days(today, 1), content=f"将到期{k}")  # reminded
+            services.request_extension(due, add_working_days(today, 10), "企业需补充材料", by=cast.officer)
+            db.session.add(Visit(enterprise=other, visited_at=datetime(2019, 9, 20, 2, tzinfo=UTC),
+                                 visit_type=VisitType.DOOR_TO_DOOR, follow_up_on=today - timedelta(days=1),
+                                 officers=[cast.officer]))
+            notifications.notify(cast.officer, NotificationKind.PLAN_RETURNED, link="/", dedupe_key=f"plan:{k}:{n}")
+        db.session.commit()
+
+    def counts() -> list[int]:
+        numbers = []
+        for username in ("officer", "manager"):
+            auth.login(username)
+            page(client, "/work/")  # makes the deadline reminders once
+            numbers.append(query_count(app, client, "/work/"))
+            auth.logout()
+        return numbers
+
+    add(1)
+    few = counts()
+    add(40)
+    assert counts() == few

@@ -178,6 +178,12 @@ class Need(db.Model):
         sa.Index("ix_needs_status_deadline", "status", "deadline"),
         sa.Index("ix_needs_officer_status", "assigned_officer_id", "status", "deadline"),
         sa.Index("ix_needs_enterprise_status", "enterprise_id", "status"),
+        # The needs list reads its pages in (deadline, id) order, whole or by category or department
+        # (tracker/outreach/needs_routes.py, NeedPagination); status and enterprise_id make the first one
+        # cover the overdue test and the scope (migration 3fb2f71a7537).
+        sa.Index("ix_needs_deadline", "deadline", "id", "status", "enterprise_id"),
+        sa.Index("ix_needs_category_deadline", "category_id", "deadline", "id"),
+        sa.Index("ix_needs_department_deadline", "department_id", "deadline", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -185,9 +191,9 @@ class Need(db.Model):
     campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
     visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visits.id", ondelete="SET NULL"), index=True)
     source: Mapped[NeedSource] = mapped_column(enum_column(NeedSource, "source"))
-    category_id: Mapped[int] = mapped_column(sa.ForeignKey("need_categories.id", ondelete="RESTRICT"), index=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("need_categories.id", ondelete="RESTRICT"))
     content: Mapped[str] = mapped_column(sa.Text)
-    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id", ondelete="RESTRICT"), index=True)
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id", ondelete="RESTRICT"))
     assigned_officer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     raised_on: Mapped[date]
     # 办理时限: the last day, counted in working days from raised_on; moved only by an approved extension.
@@ -253,6 +259,8 @@ class DeadlineExtension(db.Model):
     """A request to move a need's deadline, with a reason; a manager decides."""
 
     __tablename__ = "deadline_extensions"
+    # My work lists a manager's requests awaiting a decision, oldest first (migration 3fb2f71a7537).
+    __table_args__ = (sa.Index("ix_deadline_extensions_status", "status", "requested_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True)

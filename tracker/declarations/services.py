@@ -415,6 +415,9 @@ def run_analysis(import_id: int) -> None:
     except ImportFileError as exc:
         failure = exc
     db.session.rollback()  # end the read snapshot before writing the result
+    # The result is written in a transaction that takes SQLite's write lock at BEGIN: a deferred one that
+    # reads and then writes fails at once ("database is locked") if another writer committed meanwhile.
+    write_lock_outside_requests.set(True)
     record = db.session.get(DeclarationImport, import_id)
     _finish_analysis(record, plan, failure)
     db.session.commit()
@@ -435,6 +438,7 @@ def start_analysis(app: Flask, import_id: int) -> None:
             except Exception:
                 log.exception("analysis of import %s failed", import_id)
                 db.session.rollback()
+                write_lock_outside_requests.set(True)
                 record = db.session.get(DeclarationImport, import_id)
                 record.status = ImportStatus.FAILED
                 record.errors = [{"row": None, "column": None, "code": "internal", "params": {}}]

@@ -53,7 +53,7 @@ def timed(fn, repeat: int) -> float:
 
 def shapes(args: dict, user):
     """(current items, current count, lean count, deferred-join items, one-scan items) for one page."""
-    from tracker.declarations.models import DeclarationCount
+    from tracker.imports.models import DeclarationCount
     from tracker.enterprises.models import Enterprise
     from tracker.enterprises.routes import SORTS, ListFilters
 
@@ -96,7 +96,7 @@ def exists_trade_mode(args: dict, user):
 def ids_first(args: dict, user):
     """One pass over the matching firms for their ids and sort keys (no ORDER BY/LIMIT, so no index walk);
     the total is the number of ids, the page is sorted in Python, then its 50 firms are loaded by id."""
-    from tracker.declarations.models import DeclarationCount
+    from tracker.imports.models import DeclarationCount
     from tracker.enterprises.models import Enterprise
     from tracker.enterprises.routes import ListFilters
     from tracker.extensions import db

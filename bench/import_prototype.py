@@ -46,8 +46,8 @@ def pinyin_keys_one_pass(name: str) -> tuple[str, str]:
 def apply_plan_proposed(plan, office, import_id=None) -> None:
     from tracker.audit.listeners import write_audit_rows
     from tracker.audit.models import AuditAction
-    from tracker.declarations.models import DeclarationCount
-    from tracker.declarations.services import _chunks
+    from tracker.imports.models import DeclarationCount
+    from tracker.imports.services import _chunks
     from tracker.enterprises.models import Enterprise, enterprise_trade_modes
     from tracker.extensions import db
     from tracker.types import utcnow
@@ -106,8 +106,8 @@ def main(argv=None) -> int:
 
     from tracker import create_app
     from tracker.audit.listeners import cli_actor
-    from tracker.declarations.reader import detect_format
-    from tracker.declarations.services import analyse
+    from tracker.imports.reader import detect_format
+    from tracker.imports.services import analyse
     from tracker.extensions import db
     from tracker.offices.models import Office
 

@@ -112,7 +112,8 @@ class Refs:
 def read_refs(engine: sa.Engine) -> Refs:
     from tracker.auth.models import User
     from tracker.offices.models import Department, Office
-    from tracker.outreach.models import NeedCategory, PolicyTopic
+    from tracker.needs.models import NeedCategory
+    from tracker.visits.models import PolicyTopic
 
     with engine.connect() as conn:
         offices = dict(conn.execute(sa.select(Office.code, Office.id)).all())

@@ -143,7 +143,7 @@ def load_firms(app, firmset: datagen.FirmSet, n: int, adjust=None) -> dict:
     adjust(firms), when given, may change the generated firm rows before they are written (the outreach
     benchmark shares the firms among more officers and keeps the rows)."""
     from tracker.auth.models import User
-    from tracker.declarations.models import DeclarationCount
+    from tracker.imports.models import DeclarationCount
     from tracker.demo import NAMED_FIRMS
     from tracker.enterprises.models import Enterprise, TradeMode, enterprise_trade_modes
     from tracker.extensions import db
@@ -318,7 +318,8 @@ def build_outreach_database(target: Target, firmset: datagen.FirmSet, n: int):
     """A fresh database with n firms and their outreach rows; returns the app on it and what was done."""
     import outreach
     from tracker.extensions import db
-    from tracker.outreach.models import Need, Visit
+    from tracker.needs.models import Need
+    from tracker.visits.models import Visit
     from tracker.workdays.services import add_working_days
 
     log(f"{target.kind}: building an outreach database with {n:,} firms")
@@ -440,7 +441,7 @@ def run_import(url: str, path: Path, instance: Path, prototype: bool = False) ->
 
 def _import_totals(app) -> dict:
     from tracker.audit.models import AuditRecord
-    from tracker.declarations.models import DeclarationCount
+    from tracker.imports.models import DeclarationCount
     from tracker.enterprises.models import Enterprise
     from tracker.extensions import db
 

@@ -78,10 +78,10 @@ ACCESS_TABLE = {
     "needs.decide_extension": "admin,manager",
     "needs.follow_up": "admin,manager,officer",
     "needs.close": "admin,manager,officer",
-    "work.index": "admin,manager,officer",
-    "work.notifications": "admin,manager,officer",
-    "work.read": "admin,manager,officer",
-    "work.read_all": "admin,manager,officer",
+    "notifications.index": "admin,manager,officer",
+    "notifications.notifications": "admin,manager,officer",
+    "notifications.read": "admin,manager,officer",
+    "notifications.read_all": "admin,manager,officer",
     "portal.need": "enterprise_contact",
     "portal.comment": "enterprise_contact",
     "portal.rate": "enterprise_contact",
@@ -142,7 +142,7 @@ def url_values(cast):
 
     from tracker.campaigns.models import RosterDecision, RosterDecisionKind
     from tracker.campaigns.services import create_campaign
-    from tracker.declarations.models import DeclarationImport, ImportStatus
+    from tracker.imports.models import DeclarationImport, ImportStatus
     from tracker.enterprises.services import add_contact
     from tracker.extensions import db
     from tracker.workdays.models import CalendarOverride, OverrideKind
@@ -170,7 +170,7 @@ def _first_category_id() -> int:
     import sqlalchemy as sa
 
     from tracker.extensions import db
-    from tracker.outreach.models import NeedCategory
+    from tracker.needs.models import NeedCategory
 
     return db.session.scalar(sa.select(sa.func.min(NeedCategory.id)))
 
@@ -178,7 +178,8 @@ def _first_category_id() -> int:
 def _visit_plan_values(cast, firm, campaign):
     """A visit the officer made to the firm, and a draft plan with one measure (the firm is his)."""
     from tracker.extensions import db
-    from tracker.outreach.models import AssistancePlan, PlanMeasure, Visit, VisitType
+    from tracker.plans.models import AssistancePlan, PlanMeasure
+    from tracker.visits.models import Visit, VisitType
     from tracker.types import utcnow
 
     firm.assigned_officer = cast.officer
@@ -196,14 +197,8 @@ def _need_values(cast, firm):
     from datetime import date
 
     from tracker.extensions import db
-    from tracker.outreach.models import (
-        DeadlineExtension,
-        Need,
-        NeedCategory,
-        NeedSource,
-        Notification,
-        NotificationKind,
-    )
+    from tracker.needs.models import DeadlineExtension, Need, NeedCategory, NeedSource
+    from tracker.notifications.models import Notification, NotificationKind
 
     firm.assigned_officer = cast.officer
     category = db.session.scalar(db.select(NeedCategory).order_by(NeedCategory.id))

@@ -4,7 +4,7 @@ import io
 import sqlalchemy as sa
 
 from tests.conftest import csrf_from
-from tracker.declarations.models import DeclarationImport, ImportStatus
+from tracker.imports.models import DeclarationImport, ImportStatus
 from tracker.enterprises.models import Enterprise, EnterpriseContact
 from tracker.extensions import db
 from tracker.offices.models import Department, Office
@@ -106,6 +106,6 @@ def test_discarding_an_upload_removes_its_file_and_writes_nothing(app, client, a
     assert record.status is ImportStatus.DISCARDED and not __import__("os").path.exists(stored)
     commit = client.post(f"/imports/{record.id}/commit", data={"csrf_token": token}, follow_redirects=True)
     assert commit.status_code == 200
-    from tracker.declarations.models import DeclarationCount
+    from tracker.imports.models import DeclarationCount
 
     assert db.session.scalar(sa.select(sa.func.count(DeclarationCount.id))) == 0

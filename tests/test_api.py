@@ -15,7 +15,7 @@ from tracker.auth.models import User
 from tracker.auth.services import deactivate_user
 from tracker.campaigns.models import RosterEntry, RosterSource
 from tracker.campaigns.services import create_campaign
-from tracker.declarations.models import DeclarationCount
+from tracker.imports.models import DeclarationCount
 from tracker.enterprises.identifiers import uscc_check_character
 from tracker.enterprises.models import Enterprise, EnterpriseContact, TradeMode
 from tracker.enterprises.reference import CreditRegime

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from tests.conftest import csrf_from
 from tracker.campaigns.models import Campaign, RosterEntry
 from tracker.campaigns.services import create_campaign, screen
-from tracker.declarations.models import DeclarationCount
+from tracker.imports.models import DeclarationCount
 from tracker.extensions import db
 
 

@@ -15,7 +15,7 @@ from tracker.audit.models import AuditRecord
 from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign, RosterDecisionKind, RosterEntry, RosterSource
 from tracker.campaigns.services import decide
-from tracker.declarations.models import DeclarationCount
+from tracker.imports.models import DeclarationCount
 from tracker.demo import NAMED_FIRMS, demo_firms, generate_firms, make_uscc
 from tracker.demo_names import BRANDS, DISTRICTS
 from tracker.demo_outreach import PLANS, VISITS
@@ -25,12 +25,22 @@ from tracker.enterprises.reference import ECONOMIC_ZONES, CreditRegime
 from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Department, Office
-from tracker.outreach.models import (
-    AssistancePlan, DeadlineExtension, ExtensionStatus, FollowUp, MeasureStatus, Need, NeedEntry, NeedEntryKind,
-    NeedSource, NeedStatus, Notification, PlanMeasure, PlanStatus, Satisfaction, Visit, VisitType,
+from tracker.needs.models import (
+    DeadlineExtension,
+    ExtensionStatus,
+    FollowUp,
+    Need,
+    NeedEntry,
+    NeedEntryKind,
+    NeedSource,
+    NeedStatus,
+    Satisfaction,
 )
-from tracker.outreach.needs_services import confirmation_after_resolution, default_deadline
-from tracker.outreach.plans_services import SETTLED_NEED_STATUSES, completion_blockers
+from tracker.notifications.models import Notification
+from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
+from tracker.visits.models import Visit, VisitType
+from tracker.needs.services import confirmation_after_resolution, default_deadline
+from tracker.plans.services import SETTLED_NEED_STATUSES, completion_blockers
 from tracker.workdays.services import is_working_day
 
 DEMO_PASSWORD = "demo password 2019"

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from tests.conftest import csrf_from
 from tracker.audit.models import AuditRecord
-from tracker.declarations.models import DeclarationCount
+from tracker.imports.models import DeclarationCount
 from tracker.enterprises.identifiers import IdentifierError, uscc_check_character, validate_uscc
 from tracker.enterprises.models import Enterprise, TradeMode
 from tracker.enterprises.reference import CreditRegime, decode_customs_code

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from tests.conftest import csrf_from
 from tracker.audit.models import AuditRecord
-from tracker.declarations.models import DeclarationCount, DeclarationImport, ImportStatus
+from tracker.imports.models import DeclarationCount, DeclarationImport, ImportStatus
 from tracker.demo import make_uscc
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db

@@ -13,19 +13,18 @@ from tracker.audit.models import AuditAction, AuditRecord
 from tracker.auth.models import Role
 from tracker.extensions import db
 from tracker.offices.models import Department
-from tracker.outreach import needs_services as services
-from tracker.outreach.models import (
+from tracker.needs import services as services
+from tracker.domain import DomainError
+from tracker.needs.models import (
     ExtensionStatus,
     Need,
     NeedCategory,
     NeedEntryKind,
     NeedSource,
     NeedStatus,
-    Notification,
-    NotificationKind,
-    OutreachError,
     Satisfaction,
 )
+from tracker.notifications.models import Notification, NotificationKind
 from tracker.workdays.models import CalendarOverride, OverrideKind
 
 
@@ -100,7 +99,7 @@ def test_a_department_of_another_customs_house_is_refused(app, cast, firm, categ
     above = Department(office=cast.org.dalian, name="大连关税处")
     db.session.add_all([sibling, above])
     db.session.commit()
-    with pytest.raises(services.OutreachError, match="请选择企业所属海关的科室"):
+    with pytest.raises(services.DomainError, match="请选择企业所属海关的科室"):
         make_need(firm, category, department=sibling)
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Need)) == 0
@@ -240,7 +239,7 @@ def test_a_follow_up_before_the_latest_resolution_does_not_allow_close_off(app, 
     services.record_follow_up(need, date(2019, 10, 9), Satisfaction.DISSATISFIED, by=cast.manager)
     assert need.status is NeedStatus.IN_PROGRESS
     services.resolve(need, "第二次")
-    with force_locale("en"), pytest.raises(OutreachError, match="follow-up"):
+    with force_locale("en"), pytest.raises(DomainError, match="follow-up"):
         services.close_off(need)
     services.record_follow_up(need, date(2019, 10, 10), Satisfaction.BASICALLY_SATISFIED)
     services.close_off(need)
@@ -580,7 +579,7 @@ def test_pages_cut_the_ledger_order_overdue_first_then_by_deadline(app, client, 
     page it lists exactly what NeedFilters.select() orders, for every scope and filter."""
     from werkzeug.datastructures import MultiDict
 
-    from tracker.outreach import needs_routes
+    from tracker.needs import routes as needs_routes
 
     monkeypatch.setattr(needs_routes, "PER_PAGE", 4)
     today = services.local_today()

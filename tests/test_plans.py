@@ -9,11 +9,11 @@ from tests.test_enterprises import query_count
 from tracker.audit.models import AuditRecord
 from tracker.campaigns.services import create_campaign
 from tracker.extensions import db
-from tracker.outreach import plans_services as plans
-from tracker.outreach.models import (
-    AssistancePlan, MeasureStatus, Need, NeedCategory, NeedSource, NeedStatus, Notification, NotificationKind,
-    OutreachError, PlanStatus,
-)
+from tracker.plans import services as plans
+from tracker.domain import DomainError
+from tracker.needs.models import Need, NeedCategory, NeedSource, NeedStatus
+from tracker.notifications.models import Notification, NotificationKind
+from tracker.plans.models import AssistancePlan, MeasureStatus, PlanStatus
 
 
 @pytest.fixture
@@ -44,54 +44,54 @@ def draft(setting, cast, measures=1, objective="提升通关效率"):
 
 def test_one_plan_per_firm_per_campaign(setting, cast):
     draft(setting, cast)
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         draft(setting, cast)
 
 
 def test_a_campaign_must_cover_the_firm(setting, cast, factory):
     _, campaign = setting
     byq_firm = factory.enterprise(cast.org.bayuquan)
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.create_plan(byq_firm, campaign, "x", cast.officer)
 
 
 def test_submit_needs_an_objective_and_a_measure(setting, cast):
     plan = draft(setting, cast, measures=0, objective="")
-    with pytest.raises(OutreachError, match="帮扶目标"):
+    with pytest.raises(DomainError, match="帮扶目标"):
         plans.submit(plan, cast.officer)
     plans.update_objective(plan, "提升通关效率")
-    with pytest.raises(OutreachError, match="帮扶措施"):
+    with pytest.raises(DomainError, match="帮扶措施"):
         plans.submit(plan, cast.officer)
     plans.add_measure(plan, description="培训")
     plans.submit(plan, cast.officer)
     assert plan.status is PlanStatus.SUBMITTED and plan.submitted_at is not None
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.submit(plan, cast.officer)  # not a draft any more
 
 
 def test_approval_belongs_to_a_manager_of_the_subtree(setting, cast, factory):
     plan = draft(setting, cast)
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.approve(plan, cast.manager)  # still a draft
     plans.submit(plan, cast.officer)
     byq_manager = factory.user("manager", cast.org.bayuquan)
     for someone in (cast.officer, cast.admin, byq_manager):
-        with pytest.raises(OutreachError):
+        with pytest.raises(DomainError):
             plans.approve(plan, someone)
     plans.approve(plan, cast.manager_dl)  # 大连 is above 营口
     assert plan.status is PlanStatus.APPROVED and plan.approved_by is cast.manager_dl
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.approve(plan, cast.manager)
 
 
 def test_return_needs_a_comment_and_goes_back_to_draft(setting, cast):
     plan = draft(setting, cast)
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.return_for_changes(plan, cast.manager, "请补充措施")  # a draft cannot be returned
     plans.submit(plan, cast.officer)
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.return_for_changes(plan, cast.manager, "  ")
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.return_for_changes(plan, cast.officer, "请补充")
     plans.return_for_changes(plan, cast.manager, "请补充原产地证措施")
     assert plan.status is PlanStatus.DRAFT and plan.return_comment == "请补充原产地证措施"
@@ -111,15 +111,15 @@ def notices(user):
 
 def test_start_only_after_approval(setting, cast):
     plan = draft(setting, cast)
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.start(plan, cast.officer)
     plans.submit(plan, cast.officer)
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.start(plan, cast.officer)
     plans.approve(plan, cast.manager)
     plans.start(plan, cast.officer)
     assert plan.status is PlanStatus.IN_PROGRESS
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.start(plan, cast.officer)
 
 
@@ -127,7 +127,7 @@ def test_measures_change_only_in_draft_and_progress_only_in_progress(setting, ca
     firm, _ = setting
     plan = draft(setting, cast)
     measure = plan.measures[0]
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.record_progress(measure, status=MeasureStatus.DONE, result="完成")
     plans.update_measure(measure, description="培训关务人员", owner=None, deadline=None, needs=[])
     plans.submit(plan, cast.officer)
@@ -135,11 +135,11 @@ def test_measures_change_only_in_draft_and_progress_only_in_progress(setting, ca
                    lambda: plans.update_measure(measure, description="x", owner=None, deadline=None, needs=[]),
                    lambda: plans.remove_measure(measure),
                    lambda: plans.update_objective(plan, "x")):
-        with pytest.raises(OutreachError):
+        with pytest.raises(DomainError):
             change()
     plans.approve(plan, cast.manager)
     plans.start(plan, cast.officer)
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.record_progress(measure, status=MeasureStatus.DONE, result="")  # say what it achieved
     plans.record_progress(measure, status=MeasureStatus.DONE, result="已培训5人")
     assert measure.status is MeasureStatus.DONE
@@ -154,32 +154,32 @@ def test_complete_needs_every_measure_done_and_every_linked_need_closed(setting,
     # The linked needs, a many-to-many list, reach the audit trail too.
     assert {"needs": [None, [need_b.id]]} in db.session.scalars(sa.select(AuditRecord.changes).where(
         AuditRecord.entity_type == "plan_measures", AuditRecord.entity_id == str(second.id))).all()
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.complete(plan, cast.officer)  # a draft
     plans.submit(plan, cast.officer)
     plans.approve(plan, cast.manager)
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.complete(plan, cast.officer)  # approved, not started
     plans.start(plan, cast.officer)
     plans.record_progress(first, status=MeasureStatus.DONE, result="已开通预约")
-    with pytest.raises(OutreachError, match="1"):
+    with pytest.raises(DomainError, match="1"):
         plans.complete(plan, cast.officer)  # the second measure is not done
     plans.record_progress(second, status=MeasureStatus.DONE, result="已辅导")
     need_a.status = NeedStatus.CLOSED
     need_b.status = NeedStatus.RESOLVED  # resolved is not enough: it must be closed off
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.complete(plan, cast.officer)
     need_b.status = NeedStatus.UNRESOLVABLE
     plans.complete(plan, cast.officer)
     assert plan.status is PlanStatus.COMPLETED
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.complete(plan, cast.officer)
 
 
 def test_a_measure_answers_only_its_own_firms_needs(setting, cast, factory):
     plan = draft(setting, cast)
     other = make_need(factory.enterprise(cast.org.yingkou))
-    with pytest.raises(OutreachError):
+    with pytest.raises(DomainError):
         plans.add_measure(plan, description="x", needs=[other])
 
 
@@ -252,7 +252,7 @@ def test_who_may_see_and_edit_a_plan(client, auth, cast, setting, factory):
 def test_the_portal_shows_the_approved_plan_and_the_visits_without_working_notes(client, auth, cast, setting):
     from datetime import datetime, timezone
 
-    from tracker.outreach.models import PolicyTopic, Visit, VisitType
+    from tracker.visits.models import PolicyTopic, Visit, VisitType
 
     firm, campaign = setting
     plan = draft(setting, cast, measures=2, objective="提升通关效率")

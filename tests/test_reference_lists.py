@@ -8,8 +8,9 @@ from tests.conftest import _empty_all_tables, csrf_from
 from tests.test_enterprises import query_count
 from tracker.audit.models import AuditRecord
 from tracker.extensions import db
-from tracker.outreach import needs_services
-from tracker.outreach.models import Need, NeedCategory, NeedSource, PolicyTopic
+from tracker.needs import services as needs_services
+from tracker.needs.models import Need, NeedCategory, NeedSource
+from tracker.visits.models import PolicyTopic
 
 
 @pytest.fixture(autouse=True)

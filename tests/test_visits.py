@@ -9,11 +9,12 @@ from tests.conftest import csrf_from
 from tests.test_enterprises import query_count
 from tracker.audit.models import AuditRecord
 from tracker.campaigns.services import create_campaign, screen
-from tracker.declarations.models import DeclarationCount
+from tracker.imports.models import DeclarationCount
 from tracker.enterprises.services import add_contact
 from tracker.extensions import db
 from tracker.offices.models import Department
-from tracker.outreach.models import Need, NeedCategory, NeedSource, NeedStatus, PolicyTopic, Visit, VisitType
+from tracker.needs.models import Need, NeedCategory, NeedSource, NeedStatus
+from tracker.visits.models import PolicyTopic, Visit, VisitType
 from tracker.workdays.services import add_working_days
 
 
@@ -260,7 +261,7 @@ def test_logging_a_visit_is_scoped_and_checked(client, auth, cast, firm):
 
 def test_needs_raised_at_a_visit_go_through_the_ledger(client, auth, cast, firm, factory):
     """A manager logs the visit: the needs go to the firm's officer, who is told of them."""
-    from tracker.outreach.models import Notification, NotificationKind
+    from tracker.notifications.models import Notification, NotificationKind
 
     firm.assigned_officer = cast.officer
     db.session.commit()

@@ -8,9 +8,10 @@ from tests import test_needs
 from tests.test_needs import make_need, page
 from tracker.auth.models import Role
 from tracker.extensions import db
-from tracker.outreach import needs_services as services
-from tracker.outreach import notifications
-from tracker.outreach.models import Notification, NotificationKind, Visit, VisitType
+from tracker.needs import services as services
+from tracker.notifications import services as notifications
+from tracker.notifications.models import Notification, NotificationKind
+from tracker.visits.models import Visit, VisitType
 from tracker.workdays.services import add_working_days
 
 # The needs tests' fixtures: a 3-working-day category and the contact's firm assigned to the officer.
@@ -49,7 +50,9 @@ def test_deadline_reminders_are_made_once(client, auth, cast, firm, category, ru
     make_need(firm, category, cast.officer, content="已逾期不再提醒")
     auth.login("officer")
     page(client, "/work/")
-    page(client, "/work/")
+    assert reminders(cast.officer.id) == []  # a GET writes nothing: the periodic job makes reminders
+    result = runner.invoke(args=["notify-deadlines"])
+    assert result.exit_code == 0 and "1 reminder" in result.output
     made = reminders(cast.officer.id)
     assert [n.params["need_id"] for n in made] == [due.id]
     assert "两个工作日内到期" not in page(client, "/work/notifications")  # notices name the need, not its text

@@ -128,19 +128,19 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from tracker.admin import reference as _admin_reference  # noqa: F401  (views on the admin blueprint)
-    from tracker.outreach import needs_export as _needs_export  # noqa: F401  (a view on the needs blueprint)
+    from tracker.needs import export as _needs_export  # noqa: F401  (a view on the needs blueprint)
     from tracker.admin.routes import bp as admin_bp
     from tracker.api.routes import bp as api_bp
     from tracker.auth.routes import bp as auth_bp
     from tracker.campaigns.routes import bp as campaigns_bp
-    from tracker.declarations.routes import bp as imports_bp
+    from tracker.imports.routes import bp as imports_bp
     from tracker.enterprises.routes import bp as enterprises_bp
     from tracker.extensions import csrf
     from tracker.main.routes import bp as main_bp
-    from tracker.outreach.plans_routes import bp as plans_bp
-    from tracker.outreach.visits_routes import bp as visits_bp
-    from tracker.outreach.needs_routes import bp as needs_bp
-    from tracker.outreach.notifications import bp as work_bp
+    from tracker.needs.routes import bp as needs_bp
+    from tracker.notifications.routes import bp as notifications_bp
+    from tracker.plans.routes import bp as plans_bp
+    from tracker.visits.routes import bp as visits_bp
     from tracker.portal.routes import bp as portal_bp
     from tracker.workdays.routes import bp as workdays_bp
 
@@ -155,7 +155,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(visits_bp, url_prefix="/visits")
     app.register_blueprint(plans_bp, url_prefix="/plans")
     app.register_blueprint(needs_bp, url_prefix="/needs")
-    app.register_blueprint(work_bp, url_prefix="/work")
+    app.register_blueprint(notifications_bp, url_prefix="/work")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # Safe because the API authenticates by bearer token only, never by cookie (see enforce_access).
     csrf.exempt(api_bp)

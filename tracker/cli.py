@@ -153,8 +153,8 @@ def import_declarations_command(path, year, office_code, dry_run):
     """Import yearly declaration counts from a CSV or XLSX file: every row valid, or nothing written."""
     from pathlib import Path
 
-    from tracker.declarations.reader import ImportFileError, detect_format
-    from tracker.declarations.services import analyse, apply_plan, describe, error_message
+    from tracker.imports.reader import ImportFileError, detect_format
+    from tracker.imports.services import analyse, apply_plan, describe, error_message
 
     _as_cli_actor()
     if office_code:

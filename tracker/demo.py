@@ -22,7 +22,7 @@ from tracker.auth import services
 from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.services import create_campaign, screen
-from tracker.declarations.models import DeclarationCount
+from tracker.imports.models import DeclarationCount
 from tracker.demo_outreach import seed_outreach
 from tracker.enterprises.identifiers import USCC_ALPHABET, uscc_check_character
 from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseContact, TradeMode

@@ -11,7 +11,7 @@ The article: "年初以来 … 对五矿中板、光阳耐火、宏群胜精密�
 - seven assistance plans with measures answering those needs: 草拟, 草拟 after 退回修改, 待审批, 已批准
   (after one return), two 实施中 and one 已完成.
 
-Everything goes through the real services (tracker/outreach/*_services.py), so the data obeys the same
+Everything goes through the real services (tracker/visits, needs and plans services.py), so the data obeys the same
 rules as the pages and the audit trail records it. Those services stamp "now" on what they create and
 change (created_at, resolved_at, submitted_at, …); the seed then sets each of those timestamps to the
 historic moment the story gives it, explicitly, right after the service call (see _Seeder._stamp), and
@@ -35,11 +35,13 @@ from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Department, Office
-from tracker.outreach import needs_services, plans_services, visits_services
-from tracker.outreach.models import (
-    AssistancePlan, MeasureStatus, Need, NeedCategory, NeedSource, Notification, PolicyTopic, Satisfaction,
-    Visit, VisitType,
-)
+from tracker.needs import services as needs_services
+from tracker.plans import services as plans_services
+from tracker.visits import services as visits_services
+from tracker.needs.models import Need, NeedCategory, NeedSource, Satisfaction
+from tracker.notifications.models import Notification
+from tracker.plans.models import AssistancePlan, MeasureStatus
+from tracker.visits.models import PolicyTopic, Visit, VisitType
 
 OFFICE = "0930"
 # Staff of 营口海关 in DEMO_USERS.

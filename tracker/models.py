@@ -3,11 +3,11 @@ from tracker.api.models import ApiToken  # noqa: F401
 from tracker.audit.models import AuditRecord  # noqa: F401
 from tracker.auth.models import User  # noqa: F401
 from tracker.campaigns.models import Campaign, RosterDecision, RosterEntry  # noqa: F401
-from tracker.declarations.models import DeclarationCount, DeclarationImport  # noqa: F401
 from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseContact, TradeMode  # noqa: F401
+from tracker.imports.models import DeclarationCount, DeclarationImport  # noqa: F401
+from tracker.needs.models import DeadlineExtension, FollowUp, Need, NeedCategory, NeedEntry  # noqa: F401
+from tracker.notifications.models import Notification  # noqa: F401
 from tracker.offices.models import Department, Office  # noqa: F401
-from tracker.outreach.models import (  # noqa: F401
-    AssistancePlan, DeadlineExtension, FollowUp, Need, NeedCategory, NeedEntry, Notification, PlanMeasure, PolicyTopic,
-    Visit, VisitAttendee,
-)
+from tracker.plans.models import AssistancePlan, PlanMeasure  # noqa: F401
+from tracker.visits.models import PolicyTopic, Visit, VisitAttendee  # noqa: F401
 from tracker.workdays.models import CalendarOverride  # noqa: F401

@@ -119,9 +119,63 @@ def require(condition: bool, reason: str = "object check failed", status: int = 
 
 
 # Query scoping ---------------------------------------------------------------
+# Every list a user reads is restricted by one of these; they share the two subqueries below, so that
+# "the firms of the user's office subtree" is written once.
 def visible_office_ids(user: User) -> sa.Select:
     """The ids of the offices in the user's subtree (his own office and those below it)."""
     return sa.select(Office.id).where(Office.path.startswith(user.office.path, autoescape=True))
+
+
+def visible_enterprise_ids(user: User) -> sa.Select:
+    """The ids of the firms a staff user's office subtree covers (contacts and admins are handled apart)."""
+    from tracker.enterprises.models import Enterprise
+
+    return sa.select(Enterprise.id).where(Enterprise.office_id.in_(visible_office_ids(user)))
+
+
+def scope_enterprises(stmt: sa.Select, user: User) -> sa.Select:
+    """Contacts see their own firm only; staff the firms of their office's subtree; admins all."""
+    from tracker.enterprises.models import Enterprise
+
+    if user.role is Role.ENTERPRISE_CONTACT:
+        return stmt.where(Enterprise.id == user.enterprise_id)
+    if user.role is Role.ADMIN:
+        return stmt
+    return stmt.where(Enterprise.office_id.in_(visible_office_ids(user)))
+
+
+def scope_visits(stmt: sa.Select, user: User) -> sa.Select:
+    """Restrict a select of Visit to the firms the user's office subtree covers (never to contacts)."""
+    from tracker.visits.models import Visit
+
+    if user.role is Role.ADMIN:
+        return stmt
+    if not user.role.is_staff:
+        return stmt.where(sa.false())
+    return stmt.where(Visit.enterprise_id.in_(visible_enterprise_ids(user)))
+
+
+def scope_needs(stmt: sa.Select, user: User) -> sa.Select:
+    """Restrict a select that involves Need to the needs of the firms the user may see."""
+    from tracker.needs.models import Need
+
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is Role.ENTERPRISE_CONTACT:
+        return stmt.where(Need.enterprise_id == user.enterprise_id)
+    return stmt.where(Need.enterprise_id.in_(visible_enterprise_ids(user)))
+
+
+def scope_plans(stmt: sa.Select, user: User) -> sa.Select:
+    """Staff see the plans of their subtree's firms; a firm's contact its own plan once approved."""
+    from tracker.plans.models import VISIBLE_TO_FIRM, AssistancePlan
+
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is Role.ENTERPRISE_CONTACT:
+        return stmt.where(AssistancePlan.enterprise_id == user.enterprise_id,
+                          AssistancePlan.status.in_(VISIBLE_TO_FIRM))
+    return stmt.where(AssistancePlan.enterprise_id.in_(visible_enterprise_ids(user)))
 
 
 def scope_users(stmt: sa.Select, user: User) -> sa.Select:

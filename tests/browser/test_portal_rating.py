@@ -24,8 +24,8 @@ def make_resolved_need(live_app, content: str, resolution: str, internal: str) -
     from tracker.auth.models import User
     from tracker.enterprises.models import Enterprise
     from tracker.extensions import db
-    from tracker.outreach import needs_services as services
-    from tracker.outreach.models import NeedCategory, NeedSource
+    from tracker.needs import services as services
+    from tracker.needs.models import NeedCategory, NeedSource
 
     with live_app.app_context():
         firm = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == FIRM))
@@ -46,7 +46,7 @@ def make_resolved_need(live_app, content: str, resolution: str, internal: str) -
 def need_state(live_app, need_id: int):
     """(status value, [(channel, satisfaction, note, username)]) as the database holds them now."""
     from tracker.extensions import db
-    from tracker.outreach.models import Need
+    from tracker.needs.models import Need
 
     with live_app.app_context():
         need = db.session.get(Need, need_id)

@@ -18,7 +18,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from tracker.admin.routes import bp
 from tracker.auth.models import Role
 from tracker.extensions import db
-from tracker.outreach.models import Need, NeedCategory, PolicyTopic, visit_topics
+from tracker.needs.models import Need, NeedCategory
+from tracker.visits.models import PolicyTopic, visit_topics
 from tracker.permissions import allow
 
 DEADLINE_MIN, DEADLINE_MAX = 1, 365  # as the table's check constraint

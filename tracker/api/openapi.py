@@ -7,7 +7,7 @@ from copy import deepcopy
 
 from tracker.auth.models import Role
 from tracker.enterprises.reference import ECONOMIC_TYPES, CreditRegime
-from tracker.outreach.models import (
+from tracker.needs.models import (
     ExtensionStatus,
     FollowUpChannel,
     NeedEntryKind,

@@ -19,15 +19,15 @@ from tracker.api.openapi import openapi_document
 from tracker.auth import services as accounts
 from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign, RosterEntry
-from tracker.declarations.models import DeclarationCount
+from tracker.imports.models import DeclarationCount
 from tracker.enterprises import services as enterprises
 from tracker.enterprises.models import Enterprise
 from tracker.enterprises.search import search_condition
 from tracker.extensions import db, limiter
 from tracker.offices.models import Office
-from tracker.outreach import needs_services as needs
-from tracker.outreach.models import Need, NeedStatus
-from tracker.permissions import PUBLIC, SIGNED_IN, allow, can_see_office, deny
+from tracker.needs import services as needs
+from tracker.needs.models import Need, NeedStatus
+from tracker.permissions import PUBLIC, SIGNED_IN, allow, can_see_office, deny, scope_enterprises, scope_needs
 
 bp = Blueprint("api", __name__)
 bp.after_request(record_token_use)
@@ -236,14 +236,14 @@ def list_enterprises():
         )
 
     total = db.session.scalar(
-        enterprises.scope_enterprises(sa.select(sa.func.count(Enterprise.id)), user).where(*conditions)
+        scope_enterprises(sa.select(sa.func.count(Enterprise.id)), user).where(*conditions)
     )
     offset = (page - 1) * per_page
     items: list[Enterprise] = []
     if offset < total:
         items = list(
             db.session.scalars(
-                enterprises.scope_enterprises(sa.select(Enterprise), user)
+                scope_enterprises(sa.select(Enterprise), user)
                 .where(*conditions)
                 .options(*_item_options())
                 .order_by(Enterprise.name, Enterprise.id)
@@ -268,7 +268,7 @@ def enterprise(enterprise_id: int):
     """One firm with its contacts, credit history and yearly declaration counts."""
     user = current_user
     firm = db.session.scalar(
-        enterprises.scope_enterprises(sa.select(Enterprise), user)
+        scope_enterprises(sa.select(Enterprise), user)
         .where(Enterprise.id == enterprise_id)
         .options(*_item_options(), selectinload(Enterprise.contacts), selectinload(Enterprise.credit_ratings))
     )
@@ -401,7 +401,7 @@ def create_enterprise():
 # Needs -----------------------------------------------------------------------
 def _visible_enterprise(enterprise_id: int) -> Enterprise:
     firm = db.session.scalar(
-        enterprises.scope_enterprises(sa.select(Enterprise), current_user).where(Enterprise.id == enterprise_id)
+        scope_enterprises(sa.select(Enterprise), current_user).where(Enterprise.id == enterprise_id)
     )
     if firm is None:
         if db.session.scalar(sa.select(Enterprise.id).where(Enterprise.id == enterprise_id)) is None:
@@ -466,7 +466,7 @@ def need(need_id: int):
     """One need with its visible history and follow-ups; contacts never get internal notes."""
     user = current_user
     item = db.session.scalar(
-        needs.scope_needs(sa.select(Need), user).where(Need.id == need_id)
+        scope_needs(sa.select(Need), user).where(Need.id == need_id)
         .options(*_need_options(), selectinload(Need.entries), selectinload(Need.follow_ups),
                  selectinload(Need.extensions))
     )

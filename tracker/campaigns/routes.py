@@ -14,7 +14,7 @@ from tracker.enterprises.search import search_condition
 from tracker.exports import csv_response, xlsx_response
 from tracker.extensions import db
 from tracker.offices.models import Office
-from tracker.outreach.models import Visit
+from tracker.visits.models import Visit
 from tracker.pagination import paginate_rows
 from tracker.permissions import STAFF, allow, can_see_office, require, visible_office_ids
 

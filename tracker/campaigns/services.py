@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from tracker.auth.models import User
 from tracker.campaigns.models import Campaign, RosterDecision, RosterDecisionKind, RosterEntry, RosterSource
-from tracker.declarations.models import DeclarationCount
+from tracker.imports.models import DeclarationCount
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
 from tracker.offices.models import Office

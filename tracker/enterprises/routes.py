@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign, RosterEntry
-from tracker.declarations.models import DeclarationCount
+from tracker.imports.models import DeclarationCount
 from tracker.enterprises import services
 from tracker.enterprises.forms import ContactForm, CreditRatingForm, EnterpriseForm
 from tracker.enterprises.models import Enterprise, EnterpriseContact, TradeMode, enterprise_trade_modes
@@ -17,7 +17,9 @@ from tracker.extensions import db
 from tracker.forms import error_summary
 from tracker.offices.models import Office
 from tracker.pagination import paginate_rows
-from tracker.permissions import SIGNED_IN, STAFF, allow, can_see_enterprise, require, scope_offices
+from tracker.permissions import (
+    SIGNED_IN, STAFF, allow, can_see_enterprise, require, scope_enterprises, scope_offices,
+)
 
 bp = Blueprint("enterprises", __name__)
 
@@ -69,7 +71,7 @@ class ListFilters:
             .options(sa.orm.joinedload(Enterprise.office), sa.orm.joinedload(Enterprise.assigned_officer),
                      sa.orm.selectinload(Enterprise.trade_modes))
         )
-        stmt = services.scope_enterprises(stmt, user)
+        stmt = scope_enterprises(stmt, user)
         if not self.archived:
             stmt = stmt.where(Enterprise.archived_at.is_(None))
         if self.q:

@@ -11,7 +11,6 @@ from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseConta
 from tracker.enterprises.reference import CREDIT_LEVEL_LABELS, ECONOMIC_TYPES, REGIME_LEVELS, CreditRegime
 from tracker.extensions import db
 from tracker.offices.models import Office
-from tracker.permissions import visible_office_ids
 from tracker.types import utcnow
 
 
@@ -221,14 +220,6 @@ def restore(enterprise: Enterprise) -> None:
         enterprise.archived_at = None
         db.session.flush()
 
-
-def scope_enterprises(stmt: sa.Select, user: User) -> sa.Select:
-    """Contacts see their own firm only; staff the firms of their office's subtree; admins all."""
-    if user.role is Role.ENTERPRISE_CONTACT:
-        return stmt.where(Enterprise.id == user.enterprise_id)
-    if user.role is Role.ADMIN:
-        return stmt
-    return stmt.where(Enterprise.office_id.in_(visible_office_ids(user)))
 
 
 def can_edit(user: User, enterprise: Enterprise) -> bool:

@@ -7,11 +7,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth.models import Role
 from tracker.extensions import db
-from tracker.outreach import needs_services as needs
-from tracker.outreach import plans_services as plans
-from tracker.outreach.models import AssistancePlan, FollowUp, Need, NeedEntry, OutreachError, Satisfaction, Visit
-from tracker.outreach.needs_forms import CommentForm, RateForm
-from tracker.permissions import allow, require
+from tracker.needs import services as needs
+from tracker.domain import DomainError
+from tracker.needs.models import FollowUp, Need, NeedEntry, Satisfaction
+from tracker.plans.models import AssistancePlan
+from tracker.visits.models import Visit
+from tracker.needs.forms import CommentForm, RateForm
+from tracker.permissions import allow, require, scope_needs, scope_plans
 
 bp = Blueprint("portal", __name__)
 PORTAL_VISITS = 10
@@ -22,14 +24,14 @@ PORTAL_VISITS = 10
 def index():
     # The firm comes from the account, never from the URL: no other firm is reachable here.
     firm_needs = db.session.scalars(
-        needs.scope_needs(sa.select(Need), current_user)
+        scope_needs(sa.select(Need), current_user)
         .options(joinedload(Need.category))
         .order_by(sa.case((Need.status.in_(needs.OPEN_NEED_STATUSES), 0), else_=1), Need.raised_on.desc(),
                   Need.id.desc())
     ).all()
     # Plans once a manager has approved them; drafts and returned versions stay with customs.
     firm_plans = db.session.scalars(
-        plans.scope_plans(sa.select(AssistancePlan), current_user)
+        scope_plans(sa.select(AssistancePlan), current_user)
         .options(joinedload(AssistancePlan.campaign), selectinload(AssistancePlan.measures))
         .order_by(AssistancePlan.id.desc())
     ).all()
@@ -97,7 +99,7 @@ def rate(need_id: int):
     satisfaction = Satisfaction(form.satisfaction.data)
     try:
         needs.firm_confirm_and_rate(item, satisfaction, form.note.data, by=current_user)
-    except OutreachError as exc:
+    except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
     else:

@@ -10,15 +10,16 @@ from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign
 from tracker.enterprises.models import Enterprise
 from tracker.enterprises.search import search_condition
-from tracker.enterprises.services import scope_enterprises
 from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Department
-from tracker.outreach import visits_services as services
-from tracker.outreach.needs_services import local_today
-from tracker.outreach.models import Need, NeedCategory, OutreachError, PolicyTopic, Visit, VisitType
-from tracker.outreach.visits_forms import VisitForm
-from tracker.permissions import STAFF, allow, require, visible_office_ids
+from tracker.visits import services as services
+from tracker.needs.services import local_today
+from tracker.domain import DomainError
+from tracker.needs.models import Need, NeedCategory
+from tracker.visits.models import PolicyTopic, Visit, VisitType
+from tracker.visits.forms import VisitForm
+from tracker.permissions import STAFF, allow, require, scope_enterprises, scope_visits, visible_office_ids
 
 bp = Blueprint("visits", __name__)
 
@@ -60,13 +61,13 @@ class VisitFilters:
                      sa.orm.selectinload(Visit.officers), sa.orm.selectinload(Visit.topics))
             .order_by(Visit.visited_at.desc(), Visit.id.desc())
         )
-        stmt = services.scope_visits(stmt, user)
+        stmt = scope_visits(stmt, user)
         if self.q:
             stmt = stmt.where(search_condition(self.q))
         if self.type:
             stmt = stmt.where(Visit.visit_type == VisitType(self.type))
         if self.officer:
-            from tracker.outreach.models import visit_officers
+            from tracker.visits.models import visit_officers
 
             stmt = stmt.where(Visit.id.in_(
                 sa.select(visit_officers.c.visit_id).where(visit_officers.c.user_id == self.officer)))
@@ -166,7 +167,7 @@ def new():
     if form.validate_on_submit():
         try:
             visit = services.create_visit(enterprise, _visit_data(form, enterprise), current_user, _raised_needs(form))
-        except OutreachError as exc:
+        except DomainError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
         else:
@@ -192,14 +193,14 @@ def follow_up_done(visit_id: int):
     require(services.can_edit_visit(current_user, visit), f"cannot edit visit {visit_id}")
     try:
         services.follow_up_done(visit, current_user)
-    except OutreachError as exc:
+    except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
     else:
         db.session.commit()
         flash(_("The follow-up of the visit to %(name)s is done.", name=visit.enterprise.name), "success")
     target = request.args.get("next", "")
-    return redirect(url_for("work.index") if target == "work" else url_for("visits.detail", visit_id=visit.id))
+    return redirect(url_for("notifications.index") if target == "work" else url_for("visits.detail", visit_id=visit.id))
 
 
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
@@ -229,7 +230,7 @@ def edit(visit_id: int):
             return redirect(url_for("visits.edit", visit_id=visit.id))
         try:
             services.update_visit(visit, _visit_data(form, enterprise), current_user)
-        except OutreachError as exc:
+        except DomainError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
         else:

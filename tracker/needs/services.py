@@ -4,7 +4,7 @@ follow-ups (回访) and close-off (销号), plus who may do what and the scoped 
 Status flow: 待受理 (pending) → 办理中 (in progress) → 已办结 (resolved) → 已销号 (closed), or from an open
 state to 无法解决（已说明）(unresolvable, with the explanation given to the firm). A dissatisfied follow-up
 or rating (不满意) sends a resolved need back to 办理中. Every function checks the current state first
-and raises OutreachError with a translated message; they flush, the view commits.
+and raises DomainError with a translated message; they flush, the view commits.
 """
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,12 +14,12 @@ from flask_babel import gettext as _
 
 from tracker.auth.models import Role, User
 from tracker.enterprises.models import Enterprise
-from tracker.enterprises.services import scope_enterprises
 from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Department
-from tracker.outreach import notifications
-from tracker.outreach.models import (
+from tracker.notifications import services as notifications
+from tracker.domain import DomainError
+from tracker.needs.models import (
     OPEN_NEED_STATUSES,
     DeadlineExtension,
     ExtensionStatus,
@@ -31,11 +31,10 @@ from tracker.outreach.models import (
     NeedEntryKind,
     NeedSource,
     NeedStatus,
-    NotificationKind,
-    OutreachError,
     Satisfaction,
-    Visit,
 )
+from tracker.notifications.models import NotificationKind
+from tracker.visits.models import Visit
 from tracker.permissions import can_see_enterprise
 from tracker.types import utcnow
 from tracker.workdays.services import add_working_days
@@ -89,14 +88,6 @@ def can_rate(user: User, need: Need) -> bool:
     return user.role is Role.ENTERPRISE_CONTACT and user.enterprise_id == need.enterprise_id
 
 
-def scope_needs(stmt: sa.Select, user: User) -> sa.Select:
-    """Restrict a select that involves Need to the needs of the firms the user may see."""
-    if user.role is Role.ADMIN:
-        return stmt
-    if user.role is Role.ENTERPRISE_CONTACT:
-        return stmt.where(Need.enterprise_id == user.enterprise_id)
-    return stmt.where(Need.enterprise_id.in_(scope_enterprises(sa.select(Enterprise.id), user)))
-
 
 def visible_entries(need: Need, user: User) -> list[NeedEntry]:
     """A need's history as the user may read it: contacts never see internal notes."""
@@ -123,9 +114,9 @@ class NeedData:
 def _clean(text: str | None, what: str, limit: int = TEXT_MAX) -> str:
     text = (text or "").strip()
     if not text:
-        raise OutreachError(_("%(what)s is required.", what=what))
+        raise DomainError(_("%(what)s is required.", what=what))
     if len(text) > limit:
-        raise OutreachError(_("%(what)s is longer than %(max)d characters.", what=what, max=limit))
+        raise DomainError(_("%(what)s is longer than %(max)d characters.", what=what, max=limit))
     return text
 
 
@@ -148,12 +139,12 @@ def create_need(enterprise: Enterprise, data: NeedData, by: User | None = None) 
     """Record a need; its deadline is the category's working days from raised_on unless one is given."""
     content = _clean(data.content, _("The need"))
     if not data.category.active:
-        raise OutreachError(_("The category %(name)s is no longer in use.", name=data.category.name))
+        raise DomainError(_("The category %(name)s is no longer in use.", name=data.category.name))
     deadline = data.deadline or default_deadline(data.raised_on, data.category)
     if deadline < data.raised_on:
-        raise OutreachError(_("The deadline cannot be before the day the need was raised."))
+        raise DomainError(_("The deadline cannot be before the day the need was raised."))
     if data.department is not None and not data.department.office.contains(enterprise.office):
-        raise OutreachError(_("Choose a department of the firm's customs office."))
+        raise DomainError(_("Choose a department of the firm's customs office."))
     need = Need(
         enterprise=enterprise, source=data.source, category=data.category, content=content,
         department=data.department, assigned_officer=data.assigned_officer, raised_on=data.raised_on,
@@ -170,7 +161,7 @@ def update_need(need: Need, *, category: NeedCategory, content: str, department:
                 assigned_officer: User | None, by: User | None = None) -> Need:
     """Edit what the need is about and who handles it; the deadline moves only by an extension."""
     if need.status not in OPEN_NEED_STATUSES:
-        raise OutreachError(_("Only an open need can be edited; this one is %(status)s.", status=need.status.label))
+        raise DomainError(_("Only an open need can be edited; this one is %(status)s.", status=need.status.label))
     reassigned = (assigned_officer.id if assigned_officer else None) != need.assigned_officer_id
     need.category = category
     need.content = _clean(content, _("The need"))
@@ -183,8 +174,8 @@ def update_need(need: Need, *, category: NeedCategory, content: str, department:
 
 
 # Transitions ---------------------------------------------------------------------------------------
-def _refuse(need: Need, action: str) -> OutreachError:
-    return OutreachError(_("A need that is %(status)s cannot be %(action)s.", status=need.status.label, action=action))
+def _refuse(need: Need, action: str) -> DomainError:
+    return DomainError(_("A need that is %(status)s cannot be %(action)s.", status=need.status.label, action=action))
 
 
 def _entry(need: Need, kind: NeedEntryKind, text: str, by: User | None) -> NeedEntry:
@@ -204,7 +195,7 @@ def accept(need: Need, by: User | None = None) -> None:
 def add_progress(need: Need, text: str, by: User | None = None) -> NeedEntry:
     """A dated progress entry, which the firm sees."""
     if not need.status.is_open:
-        raise OutreachError(_("Progress can be added only while the need is open; it is %(status)s.",
+        raise DomainError(_("Progress can be added only while the need is open; it is %(status)s.",
                               status=need.status.label))
     entry = _entry(need, NeedEntryKind.PROGRESS, _clean(text, _("The progress")), by)
     db.session.flush()
@@ -252,12 +243,12 @@ def pending_extension(need: Need) -> DeadlineExtension | None:
 def request_extension(need: Need, new_deadline: date, reason: str, by: User | None = None) -> DeadlineExtension:
     """Ask a manager to move the deadline of an open need to a later day."""
     if not need.status.is_open:
-        raise OutreachError(_("Only an open need can have its deadline extended; this one is %(status)s.",
+        raise DomainError(_("Only an open need can have its deadline extended; this one is %(status)s.",
                               status=need.status.label))
     if pending_extension(need) is not None:
-        raise OutreachError(_("An extension is already waiting for a decision."))
+        raise DomainError(_("An extension is already waiting for a decision."))
     if new_deadline <= need.deadline:
-        raise OutreachError(_("The new deadline must be after the current one (%(day)s).",
+        raise DomainError(_("The new deadline must be after the current one (%(day)s).",
                               day=need.deadline.isoformat()))
     extension = DeadlineExtension(
         need=need, old_deadline=need.deadline, new_deadline=new_deadline,
@@ -273,15 +264,15 @@ def decide_extension(extension: DeadlineExtension, approve: bool, by: User, note
     """A manager of the subtree approves (the deadline moves) or rejects a requested extension."""
     need = extension.need
     if not can_decide_extension(by, need):
-        raise OutreachError(_("Only a manager of the firm's office can decide on an extension."))
+        raise DomainError(_("Only a manager of the firm's office can decide on an extension."))
     if extension.status is not ExtensionStatus.REQUESTED:
-        raise OutreachError(_("This extension has already been decided."))
+        raise DomainError(_("This extension has already been decided."))
     if approve and not need.status.is_open:
-        raise OutreachError(_("The need is %(status)s; its deadline can no longer be extended.",
+        raise DomainError(_("The need is %(status)s; its deadline can no longer be extended.",
                               status=need.status.label))
     note = (note or "").strip() or None
     if note and len(note) > REASON_MAX:
-        raise OutreachError(_("The note is longer than %(max)d characters.", max=REASON_MAX))
+        raise DomainError(_("The note is longer than %(max)d characters.", max=REASON_MAX))
     extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
     extension.decided_by_id = by.id
     extension.decided_at = utcnow()
@@ -312,11 +303,11 @@ def _reopen(need: Need, follow_up: FollowUp) -> None:
 def _follow_up(need: Need, channel: FollowUpChannel, held_on: date, satisfaction: Satisfaction,
                note: str | None, by: User | None) -> FollowUp:
     if need.status is not NeedStatus.RESOLVED:
-        raise OutreachError(_("Only a resolved need can be followed up or rated; this one is %(status)s.",
+        raise DomainError(_("Only a resolved need can be followed up or rated; this one is %(status)s.",
                               status=need.status.label))
     note = (note or "").strip() or None
     if note and len(note) > TEXT_MAX:
-        raise OutreachError(_("The note is longer than %(max)d characters.", max=TEXT_MAX))
+        raise DomainError(_("The note is longer than %(max)d characters.", max=TEXT_MAX))
     follow_up = FollowUp(need=need, channel=channel, held_on=held_on, satisfaction=satisfaction, note=note,
                          by_id=by.id if by else None, created_at=utcnow())
     db.session.add(follow_up)
@@ -330,14 +321,14 @@ def record_follow_up(need: Need, held_on: date, satisfaction: Satisfaction, note
                      by: User | None = None) -> FollowUp:
     """An officer's follow-up call (回访); 不满意 sends the need back to 办理中."""
     if held_on > local_today():
-        raise OutreachError(_("A follow-up cannot be dated in the future."))
+        raise DomainError(_("A follow-up cannot be dated in the future."))
     return _follow_up(need, FollowUpChannel.CALL, held_on, satisfaction, note, by)
 
 
 def firm_confirm_and_rate(need: Need, satisfaction: Satisfaction, note: str | None, by: User) -> FollowUp:
     """The firm's contact confirms the resolution and rates it in the portal; 不满意 reopens the need."""
     if not can_rate(by, need):
-        raise OutreachError(_("Only the firm's own contact can confirm and rate a resolution."))
+        raise DomainError(_("Only the firm's own contact can confirm and rate a resolution."))
     return _follow_up(need, FollowUpChannel.FIRM, local_today(), satisfaction, note, by)
 
 
@@ -354,7 +345,7 @@ def close_off(need: Need, by: User | None = None) -> None:
     if need.status is not NeedStatus.RESOLVED:
         raise _refuse(need, _("closed off"))
     if confirmation_after_resolution(need) is None:
-        raise OutreachError(_("A need can be closed off only after a follow-up call or the firm's own "
+        raise DomainError(_("A need can be closed off only after a follow-up call or the firm's own "
                               "confirmation, rated satisfied or basically satisfied."))
     need.status = NeedStatus.CLOSED
     need.closed_at = utcnow()

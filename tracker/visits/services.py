@@ -13,11 +13,11 @@ from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Department
-from tracker.outreach.models import (
-    Need, NeedCategory, NeedSource, OutreachError, PolicyTopic, Visit, VisitAttendee, VisitType,
-)
-from tracker.outreach import needs_services
-from tracker.permissions import can_see_office, visible_office_ids
+from tracker.domain import DomainError
+from tracker.needs.models import Need, NeedCategory, NeedSource
+from tracker.visits.models import PolicyTopic, Visit, VisitAttendee, VisitType
+from tracker.needs import services as needs_services
+from tracker.permissions import can_see_office
 
 
 def local_to_utc(value: datetime) -> datetime:
@@ -50,15 +50,6 @@ def can_edit_visit(user: User, visit: Visit) -> bool:
         return False
     return user.role is Role.MANAGER or any(o.id == user.id for o in visit.officers)
 
-
-def scope_visits(stmt: sa.Select, user: User) -> sa.Select:
-    """Restrict a select of Visit to the firms the user's office subtree covers."""
-    if user.role is Role.ADMIN:
-        return stmt
-    if not user.role.is_staff:
-        return stmt.where(sa.false())
-    return stmt.where(Visit.enterprise_id.in_(
-        sa.select(Enterprise.id).where(Enterprise.office_id.in_(visible_office_ids(user)))))
 
 
 def default_campaign(enterprise: Enterprise) -> Campaign | None:
@@ -103,13 +94,13 @@ class RaisedNeed:
 
 def check(enterprise: Enterprise, data: VisitData, by: User) -> None:
     if not data.officers:
-        raise OutreachError(_("Name at least one officer who made the visit."))
+        raise DomainError(_("Name at least one officer who made the visit."))
     if by.role is Role.OFFICER and all(o.id != by.id for o in data.officers):
-        raise OutreachError(_("You can only log visits you took part in: keep yourself among the officers."))
+        raise DomainError(_("You can only log visits you took part in: keep yourself among the officers."))
     if data.campaign is not None and not data.campaign.office.contains(enterprise.office):
-        raise OutreachError(_("%(name)s is not in this campaign's area.", name=enterprise.name))
+        raise DomainError(_("%(name)s is not in this campaign's area.", name=enterprise.name))
     if data.follow_up_on is not None and data.follow_up_on < local_date(data.visited_at):
-        raise OutreachError(_("The follow-up date cannot be before the visit."))
+        raise DomainError(_("The follow-up date cannot be before the visit."))
 
 
 def _apply(visit: Visit, data: VisitData) -> dict[str, list]:
@@ -157,9 +148,9 @@ def update_visit(visit: Visit, data: VisitData, by: User) -> None:
 def follow_up_done(visit: Visit, by: User) -> None:
     """The firm has been called back about this visit: its follow-up date is cleared (the audit keeps it)."""
     if not can_edit_visit(by, visit):
-        raise OutreachError(_("Only the officers of the visit and their managers can do this."))
+        raise DomainError(_("Only the officers of the visit and their managers can do this."))
     if visit.follow_up_on is None:
-        raise OutreachError(_("No follow-up is due for this visit."))
+        raise DomainError(_("No follow-up is due for this visit."))
     visit.follow_up_on = None
     db.session.flush()
 

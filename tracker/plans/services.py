@@ -1,7 +1,7 @@
 """Assistance plans (帮扶方案): who may edit and approve them, their measures, and their life cycle.
 
 草拟 → 待审批 → 已批准 (or 退回修改 back to 草拟) → 实施中 → 已完成. Each transition checks the current
-state and raises OutreachError with a translated message when it is impossible.
+state and raises DomainError with a translated message when it is impossible.
 """
 from datetime import date
 
@@ -14,17 +14,17 @@ from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
-from tracker.outreach import notifications
-from tracker.outreach.models import (
-    AssistancePlan, MeasureStatus, Need, NeedStatus, NotificationKind, OutreachError, PlanMeasure, PlanStatus,
-)
-from tracker.permissions import can_see_office, visible_office_ids
+from tracker.notifications import services as notifications
+from tracker.domain import DomainError
+from tracker.needs.models import Need, NeedStatus
+from tracker.notifications.models import NotificationKind
+from tracker.plans.models import VISIBLE_TO_FIRM, AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
+from tracker.permissions import can_see_office
 from tracker.types import utcnow
 
 # A linked need counts as settled when it is closed off or explained as impossible.
 SETTLED_NEED_STATUSES = (NeedStatus.CLOSED, NeedStatus.UNRESOLVABLE)
 # What a firm's contact may read: the plan once a manager approved it.
-VISIBLE_TO_FIRM = (PlanStatus.APPROVED, PlanStatus.IN_PROGRESS, PlanStatus.COMPLETED)
 
 
 # Permissions ----------------------------------------------------------------------------------------
@@ -52,31 +52,22 @@ def can_approve(user: User, plan: AssistancePlan) -> bool:
     return user.role is Role.MANAGER and user.office.contains(plan.enterprise.office)
 
 
-def scope_plans(stmt: sa.Select, user: User) -> sa.Select:
-    if user.role is Role.ADMIN:
-        return stmt
-    if user.role is Role.ENTERPRISE_CONTACT:
-        return stmt.where(AssistancePlan.enterprise_id == user.enterprise_id,
-                          AssistancePlan.status.in_(VISIBLE_TO_FIRM))
-    return stmt.where(AssistancePlan.enterprise_id.in_(
-        sa.select(Enterprise.id).where(Enterprise.office_id.in_(visible_office_ids(user)))))
-
 
 # Creating and editing -------------------------------------------------------------------------------
 def _require_status(plan: AssistancePlan, *allowed: PlanStatus, message: str | None = None) -> None:
     if plan.status not in allowed:
-        raise OutreachError(message or _("This cannot be done while the plan is %(status)s.",
+        raise DomainError(message or _("This cannot be done while the plan is %(status)s.",
                                          status=plan.status.label))
 
 
 def create_plan(enterprise: Enterprise, campaign: Campaign, objective: str, by: User) -> AssistancePlan:
     """One firm, one plan: a second plan for the same firm and campaign is refused."""
     if not campaign.office.contains(enterprise.office):
-        raise OutreachError(_("%(name)s is not in this campaign's area.", name=enterprise.name))
+        raise DomainError(_("%(name)s is not in this campaign's area.", name=enterprise.name))
     existing = db.session.scalar(sa.select(AssistancePlan.id).where(
         AssistancePlan.enterprise_id == enterprise.id, AssistancePlan.campaign_id == campaign.id))
     if existing is not None:
-        raise OutreachError(_("%(name)s already has a plan in this campaign.", name=enterprise.name))
+        raise DomainError(_("%(name)s already has a plan in this campaign.", name=enterprise.name))
     plan = AssistancePlan(enterprise=enterprise, campaign=campaign, objective=(objective or "").strip(),
                           status=PlanStatus.DRAFT, created_by=by)
     db.session.add(plan)
@@ -92,11 +83,11 @@ def update_objective(plan: AssistancePlan, objective: str) -> None:
 
 def _check_measure(plan: AssistancePlan, description: str, owner: User | None, needs: list[Need]) -> None:
     if not (description or "").strip():
-        raise OutreachError(_("Describe the measure."))
+        raise DomainError(_("Describe the measure."))
     if owner is not None and (not owner.role.is_staff or not owner.active):
-        raise OutreachError(_("The owner must be an active officer."))
+        raise DomainError(_("The owner must be an active officer."))
     if any(n.enterprise_id != plan.enterprise_id for n in needs):
-        raise OutreachError(_("A measure can only answer needs of the plan's own firm."))
+        raise DomainError(_("A measure can only answer needs of the plan's own firm."))
 
 
 def add_measure(plan: AssistancePlan, *, description: str, owner: User | None = None, deadline: date | None = None,
@@ -138,7 +129,7 @@ def record_progress(measure: PlanMeasure, *, status: MeasureStatus, result: str 
     _require_status(measure.plan, PlanStatus.IN_PROGRESS,
                     message=_("Progress can only be recorded while the plan is in progress."))
     if status is MeasureStatus.DONE and not (result or "").strip():
-        raise OutreachError(_("Say what the measure achieved before marking it done."))
+        raise DomainError(_("Say what the measure achieved before marking it done."))
     measure.status = status
     measure.result = (result or "").strip() or None
     db.session.flush()
@@ -155,9 +146,9 @@ def submit(plan: AssistancePlan, by: User) -> None:
     """草拟 → 待审批: the plan needs an objective and at least one measure."""
     _require_status(plan, PlanStatus.DRAFT, message=_("Only a draft plan can be submitted."))
     if not plan.objective.strip():
-        raise OutreachError(_("Give the plan an objective before submitting it."))
+        raise DomainError(_("Give the plan an objective before submitting it."))
     if not plan.measures:
-        raise OutreachError(_("Add at least one measure before submitting the plan."))
+        raise DomainError(_("Add at least one measure before submitting the plan."))
     plan.status = PlanStatus.SUBMITTED
     plan.submitted_at = utcnow()
     plan.return_comment = None
@@ -166,7 +157,7 @@ def submit(plan: AssistancePlan, by: User) -> None:
 
 def _require_approver(plan: AssistancePlan, by: User) -> None:
     if not can_approve(by, plan):
-        raise OutreachError(_("Only a manager of the firm's customs office can decide on its plan."))
+        raise DomainError(_("Only a manager of the firm's customs office can decide on its plan."))
 
 
 def _notify_decision(plan: AssistancePlan, kind: NotificationKind, by: User) -> None:
@@ -196,7 +187,7 @@ def return_for_changes(plan: AssistancePlan, by: User, comment: str) -> None:
     _require_approver(plan, by)
     _require_status(plan, PlanStatus.SUBMITTED, message=_("Only a plan awaiting approval can be returned."))
     if not (comment or "").strip():
-        raise OutreachError(_("Say what should change when returning a plan."))
+        raise DomainError(_("Say what should change when returning a plan."))
     plan.status = PlanStatus.DRAFT
     plan.return_comment = comment.strip()
     db.session.flush()
@@ -227,6 +218,6 @@ def complete(plan: AssistancePlan, by: User) -> None:
     _require_status(plan, PlanStatus.IN_PROGRESS, message=_("Only a plan in progress can be completed."))
     problems = completion_blockers(plan)
     if problems:
-        raise OutreachError(_("The plan cannot be completed yet:") + " " + " ".join(problems))
+        raise DomainError(_("The plan cannot be completed yet:") + " " + " ".join(problems))
     plan.status = PlanStatus.COMPLETED
     db.session.flush()

@@ -10,15 +10,15 @@ from flask_login import current_user
 
 from tracker.exports import csv_response, xlsx_response
 from tracker.extensions import db
-from tracker.outreach import needs_services as services
-from tracker.outreach.models import SATISFACTION_LABELS, FollowUp, Satisfaction
-from tracker.outreach.needs_routes import NeedFilters, bp
+from tracker.needs import services as services
+from tracker.needs.models import SATISFACTION_LABELS, FollowUp, Satisfaction
+from tracker.needs.routes import NeedFilters, bp
 from tracker.permissions import STAFF, allow
 
 
 def _latest_satisfaction():
     """The satisfaction of the need's latest follow-up or rating, as a correlated subquery."""
-    from tracker.outreach.models import Need
+    from tracker.needs.models import Need
 
     return (sa.select(FollowUp.satisfaction).where(FollowUp.need_id == Need.id)
             .order_by(FollowUp.created_at.desc(), FollowUp.id.desc()).limit(1).scalar_subquery())

@@ -20,8 +20,8 @@ from tracker.audit.listeners import write_audit_rows
 from tracker.audit.models import AuditAction
 from tracker.auth.models import User
 from tracker.database import write_lock_outside_requests
-from tracker.declarations.models import DeclarationCount, DeclarationImport, ImportStatus
-from tracker.declarations.reader import ImportFileError, Limits, Progress, detect_format, read_rows
+from tracker.imports.models import DeclarationCount, DeclarationImport, ImportStatus
+from tracker.imports.reader import ImportFileError, Limits, Progress, detect_format, read_rows
 from tracker.enterprises.identifiers import IdentifierError, normalise_code, validate_uscc
 from tracker.enterprises.models import Enterprise, TradeMode, enterprise_trade_modes
 from tracker.enterprises.search import pinyin_keys

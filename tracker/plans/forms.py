@@ -12,7 +12,8 @@ from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
 from tracker.forms import select_choices
 from tracker.offices.models import Office
-from tracker.outreach.models import MeasureStatus, Need
+from tracker.needs.models import Need
+from tracker.plans.models import MeasureStatus
 
 
 class PlanForm(FlaskForm):

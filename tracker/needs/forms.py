@@ -9,8 +9,8 @@ from tracker.auth.models import Role, User
 from tracker.extensions import db
 from tracker.forms import select_choices
 from tracker.offices.models import Department, Office
-from tracker.outreach.models import SATISFACTION_LABELS, NeedCategory, NeedSource
-from tracker.outreach.needs_services import REASON_MAX, TEXT_MAX
+from tracker.needs.models import SATISFACTION_LABELS, NeedCategory, NeedSource
+from tracker.needs.services import REASON_MAX, TEXT_MAX
 
 # Portal needs are raised by the firm itself; staff record the other three.
 STAFF_SOURCES = (NeedSource.VISIT, NeedSource.BRIEFING, NeedSource.PHONE, NeedSource.PORTAL)

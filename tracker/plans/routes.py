@@ -8,15 +8,18 @@ from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign
 from tracker.enterprises.models import Enterprise
 from tracker.enterprises.search import search_condition
-from tracker.enterprises.services import scope_enterprises
 from tracker.extensions import db
 from tracker.forms import error_summary
-from tracker.outreach import plans_services as services
-from tracker.outreach.needs_services import local_today
-from tracker.outreach.models import AssistancePlan, MeasureStatus, Need, OutreachError, PlanMeasure, PlanStatus
-from tracker.outreach.plans_forms import MEASURE_STATUS_LABELS, MeasureForm, PlanForm, ProgressForm, ReturnForm
+from tracker.plans import services as services
+from tracker.needs.services import local_today
+from tracker.domain import DomainError
+from tracker.needs.models import Need
+from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
+from tracker.plans.forms import MEASURE_STATUS_LABELS, MeasureForm, PlanForm, ProgressForm, ReturnForm
 from tracker.types import utcnow
-from tracker.permissions import SIGNED_IN, STAFF, allow, can_see_enterprise, require, visible_office_ids
+from tracker.permissions import (
+    SIGNED_IN, STAFF, allow, can_see_enterprise, require, scope_enterprises, scope_plans, visible_office_ids,
+)
 
 bp = Blueprint("plans", __name__)
 
@@ -68,7 +71,7 @@ def index():
                                               sa.orm.joinedload(AssistancePlan.approved_by),
                                               sa.orm.selectinload(AssistancePlan.measures))
             .order_by(AssistancePlan.updated_at.desc(), AssistancePlan.id.desc()))
-    stmt = services.scope_plans(stmt, current_user)
+    stmt = scope_plans(stmt, current_user)
     if status:
         stmt = stmt.where(AssistancePlan.status == PlanStatus(status))
     if campaign:
@@ -103,7 +106,7 @@ def new():
         campaign = db.session.get(Campaign, form.campaign_id.data)
         try:
             plan = services.create_plan(enterprise, campaign, form.objective.data, current_user)
-        except OutreachError as exc:
+        except DomainError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
         else:
@@ -149,7 +152,7 @@ def edit(plan_id: int):
             return redirect(url_for("plans.edit", plan_id=plan.id))
         try:
             services.update_objective(plan, form.objective.data)
-        except OutreachError as exc:
+        except DomainError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
         else:
@@ -177,7 +180,7 @@ def add_measure(plan_id: int):
         return _back(plan, "#measures")
     try:
         services.add_measure(plan, **_measure_fields(form, plan))
-    except OutreachError as exc:
+    except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
     else:
@@ -198,7 +201,7 @@ def edit_measure(plan_id: int, measure_id: int):
     if form.validate_on_submit():
         try:
             services.update_measure(measure, **_measure_fields(form, plan))
-        except OutreachError as exc:
+        except DomainError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
         else:
@@ -215,7 +218,7 @@ def delete_measure(plan_id: int, measure_id: int):
     measure = get_measure(plan, measure_id)
     try:
         services.remove_measure(measure)
-    except OutreachError as exc:
+    except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
     else:
@@ -235,7 +238,7 @@ def record_progress(plan_id: int, measure_id: int):
         return _back(plan, "#measures")
     try:
         services.record_progress(measure, status=MeasureStatus(form.status.data), result=form.result.data)
-    except OutreachError as exc:
+    except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
     else:
@@ -247,7 +250,7 @@ def record_progress(plan_id: int, measure_id: int):
 def _transition(plan: AssistancePlan, action, done_message: str, *args):
     try:
         action(plan, current_user, *args)
-    except OutreachError as exc:
+    except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
     else:

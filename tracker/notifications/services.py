@@ -1,5 +1,5 @@
 """In-app notifications (a need assigned, a deadline within two working days, a plan approved or returned,
-an extension decided, a need reopened) and the officer's "My work" page at /work.
+an extension decided, a need reopened): the writes and the texts. The pages are in routes.py.
 
 Notices are made through notify(), which is idempotent per (user, kind, dedupe_key): calling it again for
 the same event does nothing. Deadline reminders are generated when My work is opened and by
@@ -8,30 +8,17 @@ opens the page. The text is made in the reader's language from kind and params w
 """
 from datetime import date
 
-import click
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
-from tracker.auth.models import Role, User
+from tracker.auth.models import User
 from tracker.extensions import db
-from tracker.outreach.models import (
-    OPEN_NEED_STATUSES,
-    DeadlineExtension,
-    ExtensionStatus,
-    Need,
-    Notification,
-    NotificationKind,
-    Visit,
-    visit_officers,
-)
-from tracker.permissions import STAFF, allow, require
+from tracker.needs.models import OPEN_NEED_STATUSES, Need
+from tracker.notifications.models import Notification, NotificationKind
 from tracker.types import utcnow
-
-bp = Blueprint("work", __name__, cli_group=None)
 
 # "A deadline within two working days".
 REMINDER_WORKING_DAYS = 2
@@ -79,7 +66,7 @@ def deadline_reminders(today: date | None = None, user: User | None = None) -> i
     Idempotent: the dedupe key holds the deadline, so an extended deadline is reminded of again.
     Returns how many notices were made.
     """
-    from tracker.outreach.needs_services import local_today
+    from tracker.needs.services import local_today
     from tracker.workdays.services import add_working_days
 
     today = today or local_today()
@@ -157,101 +144,3 @@ def mark_all_read(user: User) -> int:
         .values(read_at=utcnow()).execution_options(synchronize_session=False)
     )
     return result.rowcount
-
-
-# My work and the notification list ----------------------------------------------------------------
-@bp.route("/")
-@allow(*STAFF)
-def index():
-    """The officer's open needs by deadline (overdue first), visits with a follow-up due, notices."""
-    from tracker.outreach.needs_services import local_today
-    from tracker.workdays.services import add_working_days
-
-    user = current_user
-    today = local_today()
-    if deadline_reminders(today, user):
-        db.session.commit()
-    needs = db.session.scalars(
-        sa.select(Need)
-        .options(joinedload(Need.enterprise), joinedload(Need.category), joinedload(Need.department))
-        .where(Need.assigned_officer_id == user.id, Need.status.in_(OPEN_NEED_STATUSES))
-        .order_by(Need.deadline, Need.id)
-    ).all()
-    # Overdue first; ordering by deadline already puts them there, but say so in the page too.
-    overdue = [n for n in needs if n.is_overdue(today)]
-    visits = db.session.scalars(
-        sa.select(Visit)
-        .join(visit_officers, visit_officers.c.visit_id == Visit.id)
-        .options(joinedload(Visit.enterprise))
-        .where(visit_officers.c.user_id == user.id, Visit.follow_up_on.is_not(None),
-               Visit.follow_up_on <= add_working_days(today, REMINDER_WORKING_DAYS))
-        .order_by(Visit.follow_up_on, Visit.id)
-    ).all()
-    extensions = []
-    if user.role in (Role.MANAGER, Role.ADMIN):
-        from tracker.enterprises.services import scope_enterprises
-
-        # The scope of scope_needs checked on each request's firm: the requests awaiting a decision are
-        # few and read first (ix_deadline_extensions_status). Asked as "the need's firm is one of the
-        # firms of his offices", SQLite read the needs of all those firms first: 195 ms at 1,000,000.
-        extensions = db.session.scalars(
-            scope_enterprises(sa.select(DeadlineExtension).join(DeadlineExtension.need).join(Need.enterprise), user)
-            .options(contains_eager(DeadlineExtension.need).contains_eager(Need.enterprise),
-                     joinedload(DeadlineExtension.requested_by))
-            .where(DeadlineExtension.status == ExtensionStatus.REQUESTED)
-            .order_by(DeadlineExtension.requested_at)
-        ).all()
-    recent = db.session.scalars(
-        sa.select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(10)
-    ).all()
-    return render_template("work/index.html", needs=needs, overdue=overdue, today=today, visits=visits,
-                           extensions=extensions, recent=recent, message=message, unread=unread_count(user))
-
-
-@bp.route("/notifications")
-@allow(*STAFF)
-def notifications():
-    page = request.args.get("page", 1, type=int)
-    stmt = (sa.select(Notification).where(Notification.user_id == current_user.id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc()))
-    pagination = db.paginate(stmt, page=page, per_page=NOTIFICATIONS_PER_PAGE, error_out=False)
-    return render_template("work/notifications.html", pagination=pagination, message=message)
-
-
-@bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
-@allow(*STAFF)
-def read(notification_id: int):
-    notification = db.session.get(Notification, notification_id)
-    require(notification is not None and notification.user_id == current_user.id,
-            f"notification {notification_id} is not the user's", 404)
-    mark_read(notification)
-    db.session.commit()
-    target = notification.link if notification.link.startswith("/") and not notification.link.startswith("//") \
-        else url_for("work.notifications")
-    return redirect(target)
-
-
-@bp.route("/notifications/read-all", methods=["POST"])
-@allow(*STAFF)
-def read_all():
-    mark_all_read(current_user)
-    db.session.commit()
-    flash(_("All notifications are marked as read."), "success")
-    return redirect(url_for("work.notifications"))
-
-
-@bp.cli.command("notify-deadlines")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Count from this day instead of today (Asia/Shanghai).")
-def notify_deadlines_command(today):
-    """Remind officers of open needs due within two working days (safe to run repeatedly)."""
-    from tracker.audit.listeners import cli_actor
-
-    token = cli_actor.set((None, "cli:notify-deadlines"))
-    try:
-        made = deadline_reminders(today.date() if today else None)
-        db.session.commit()
-    finally:
-        cli_actor.reset(token)
-    click.echo(f"{made} reminder(s) made.")

@@ -9,12 +9,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.auth.models import Role, User
 from tracker.enterprises.models import Enterprise
 from tracker.enterprises.search import search_condition
-from tracker.enterprises.services import scope_enterprises
 from tracker.extensions import db
 from tracker.forms import EmptyForm, error_summary
 from tracker.offices.models import Department, Office
-from tracker.outreach import needs_services as services
-from tracker.outreach.models import (
+from tracker.needs import services as services
+from tracker.domain import DomainError
+from tracker.needs.models import (
     NEED_STATUS_LABELS,
     DeadlineExtension,
     FollowUp,
@@ -23,10 +23,9 @@ from tracker.outreach.models import (
     NeedEntry,
     NeedSource,
     NeedStatus,
-    OutreachError,
     Satisfaction,
 )
-from tracker.outreach.needs_forms import (
+from tracker.needs.forms import (
     DecisionForm,
     EntryForm,
     ExtensionForm,
@@ -35,7 +34,9 @@ from tracker.outreach.needs_forms import (
     ResolveForm,
     UnresolvableForm,
 )
-from tracker.permissions import STAFF, allow, can_see_enterprise, require, scope_offices, visible_office_ids
+from tracker.permissions import (
+    STAFF, allow, can_see_enterprise, require, scope_enterprises, scope_needs, scope_offices, visible_office_ids,
+)
 from tracker.workdays.services import unconfirmed_warning
 
 bp = Blueprint("needs", __name__)
@@ -69,7 +70,7 @@ def _run(need: Need, form, action, success: str, anchor: str = ""):
         return _back(need, anchor)
     try:
         action()
-    except OutreachError as exc:
+    except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
     else:
@@ -110,7 +111,7 @@ class NeedFilters:
         NeedPagination). Every condition is on the needs table itself (the firm search is a subquery of
         firm ids), so they serve the counts and the page's ids without a join."""
         if scope is True:
-            stmt = services.scope_needs(stmt, user)
+            stmt = scope_needs(stmt, user)
         elif scope is not False:
             stmt = stmt.where(scope)
         if self.q:
@@ -295,7 +296,7 @@ def new(enterprise_id: int):
                                  deadline=form.deadline.data, **_form_data(form))
         try:
             need = services.create_need(enterprise, data, by=current_user)
-        except OutreachError as exc:
+        except DomainError as exc:
             db.session.rollback()
             form.content.errors = list(form.content.errors) + [str(exc)]
         else:
@@ -322,7 +323,7 @@ def edit(need_id: int):
             return redirect(url_for("needs.edit", need_id=need.id))
         try:
             services.update_need(need, by=current_user, **_form_data(form))
-        except OutreachError as exc:
+        except DomainError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
         else:
@@ -457,7 +458,7 @@ def enterprise_needs(enterprise: Enterprise, user: User) -> list[Need]:
     if not can_see_enterprise(user, enterprise):
         return []
     return list(db.session.scalars(
-        services.scope_needs(sa.select(Need), user).where(Need.enterprise_id == enterprise.id)
+        scope_needs(sa.select(Need), user).where(Need.enterprise_id == enterprise.id)
         .options(joinedload(Need.category))
         .order_by(sa.case((Need.status.in_(services.OPEN_NEED_STATUSES), 0), else_=1), Need.deadline.desc())
         .limit(20)

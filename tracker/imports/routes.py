@@ -4,10 +4,10 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.declarations import services
-from tracker.declarations.forms import UploadForm
-from tracker.declarations.models import DeclarationImport, ImportStatus
-from tracker.declarations.reader import ImportFileError
+from tracker.imports import services
+from tracker.imports.forms import UploadForm
+from tracker.imports.models import DeclarationImport, ImportStatus
+from tracker.imports.reader import ImportFileError
 from tracker.extensions import db
 from tracker.offices.models import Office
 from tracker.permissions import STAFF, allow, can_see_office, require, visible_office_ids

@@ -15,7 +15,8 @@ from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
 from tracker.forms import select_choices
 from tracker.offices.models import Department, Office
-from tracker.outreach.models import VISIT_TYPE_LABELS, NeedCategory, PolicyTopic
+from tracker.needs.models import NeedCategory
+from tracker.visits.models import VISIT_TYPE_LABELS, PolicyTopic
 
 # Empty need rows offered on a new visit; rows left blank are ignored.
 NEED_ROWS = 3

@@ -1,0 +1,223 @@
+"""The needs ledger (需求台账): needs, their history, deadline extensions and follow-ups (回访)."""
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.extensions import db
+from tracker.visits.models import Visit
+from tracker.types import UTCDateTime, enum_column, utcnow
+
+
+# Reference table
+class NeedCategory(db.Model):
+    """A category of business need (通关时效, 原产地证 …) with its default deadline in working days."""
+
+    __tablename__ = "need_categories"
+    __table_args__ = (sa.CheckConstraint("deadline_days BETWEEN 1 AND 365", name="deadline_days"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    name_en: Mapped[str | None] = mapped_column(sa.String(200))
+    # Default 办理时限 in working days, counted on the Chinese working-day calendar.
+    deadline_days: Mapped[int] = mapped_column(default=10)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+# Needs --------------------------------------------------------------------------------------------
+class NeedSource(str, enum.Enum):
+    VISIT = "visit"
+    BRIEFING = "briefing"
+    PORTAL = "portal"
+    PHONE = "phone"
+
+    @property
+    def label(self):
+        return NEED_SOURCE_LABELS[self]
+
+
+NEED_SOURCE_LABELS = {
+    NeedSource.VISIT: _l("Visit"),
+    NeedSource.BRIEFING: _l("Policy briefing"),
+    NeedSource.PORTAL: _l("Enterprise portal"),
+    NeedSource.PHONE: _l("Phone"),
+}
+
+
+class NeedStatus(str, enum.Enum):
+    PENDING = "pending"  # 待受理
+    IN_PROGRESS = "in_progress"  # 办理中
+    RESOLVED = "resolved"  # 已办结
+    CLOSED = "closed"  # 已销号 (after a follow-up or the firm's confirmation)
+    UNRESOLVABLE = "unresolvable"  # 无法解决（已说明）
+
+    @property
+    def label(self):
+        return NEED_STATUS_LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        return self in (NeedStatus.PENDING, NeedStatus.IN_PROGRESS)
+
+
+NEED_STATUS_LABELS = {
+    NeedStatus.PENDING: _l("Awaiting acceptance"),
+    NeedStatus.IN_PROGRESS: _l("In progress"),
+    NeedStatus.RESOLVED: _l("Resolved"),
+    NeedStatus.CLOSED: _l("Closed off"),
+    NeedStatus.UNRESOLVABLE: _l("Cannot be resolved (explained)"),
+}
+
+OPEN_NEED_STATUSES = (NeedStatus.PENDING, NeedStatus.IN_PROGRESS)
+
+
+class Need(db.Model):
+    """A business need (业务需求) a firm raised, handed to one department with a deadline."""
+
+    __tablename__ = "needs"
+    __table_args__ = (
+        sa.Index("ix_needs_status_deadline", "status", "deadline"),
+        sa.Index("ix_needs_officer_status", "assigned_officer_id", "status", "deadline"),
+        sa.Index("ix_needs_enterprise_status", "enterprise_id", "status"),
+        # The needs list reads its pages in (deadline, id) order, whole or by category or department
+        # (tracker/needs/queries.py, NeedPagination); status and enterprise_id make the first one
+        # cover the overdue test and the scope (migration 3fb2f71a7537).
+        sa.Index("ix_needs_deadline", "deadline", "id", "status", "enterprise_id"),
+        sa.Index("ix_needs_category_deadline", "category_id", "deadline", "id"),
+        sa.Index("ix_needs_department_deadline", "department_id", "deadline", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id", ondelete="RESTRICT"))
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visits.id", ondelete="SET NULL"), index=True)
+    source: Mapped[NeedSource] = mapped_column(enum_column(NeedSource, "source"))
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("need_categories.id", ondelete="RESTRICT"))
+    content: Mapped[str] = mapped_column(sa.Text)
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id", ondelete="RESTRICT"))
+    assigned_officer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    raised_on: Mapped[date]
+    # 办理时限: the last day, counted in working days from raised_on; moved only by an approved extension.
+    deadline: Mapped[date]
+    status: Mapped[NeedStatus] = mapped_column(enum_column(NeedStatus, "status"), default=NeedStatus.PENDING)
+    # What the firm is told when the need cannot be resolved (visible to the firm).
+    explanation: Mapped[str | None] = mapped_column(sa.Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    enterprise = relationship("Enterprise")
+    campaign = relationship("Campaign")
+    visit = relationship(Visit, backref="needs")
+    category = relationship(NeedCategory)
+    department = relationship("Department")
+    assigned_officer = relationship("User", foreign_keys=[assigned_officer_id])
+    entries: Mapped[list["NeedEntry"]] = relationship(
+        back_populates="need", cascade="all, delete-orphan", order_by="NeedEntry.created_at"
+    )
+    extensions: Mapped[list["DeadlineExtension"]] = relationship(
+        back_populates="need", cascade="all, delete-orphan", order_by="DeadlineExtension.requested_at"
+    )
+    follow_ups: Mapped[list["FollowUp"]] = relationship(
+        back_populates="need", cascade="all, delete-orphan", order_by="FollowUp.created_at"
+    )
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status.is_open and self.deadline < today
+
+
+class NeedEntryKind(str, enum.Enum):
+    PROGRESS = "progress"  # dated progress, visible to the firm
+    INTERNAL = "internal"  # internal note: contacts never see it
+    COMMENT = "comment"  # the firm's own comment from the portal
+
+
+class NeedEntry(db.Model):
+    """A dated line in a need's history: progress, an internal note, or the firm's comment."""
+
+    __tablename__ = "need_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[NeedEntryKind] = mapped_column(enum_column(NeedEntryKind, "kind"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    need: Mapped[Need] = relationship(back_populates="entries")
+    author = relationship("User")
+
+
+class ExtensionStatus(str, enum.Enum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class DeadlineExtension(db.Model):
+    """A request to move a need's deadline, with a reason; a manager decides."""
+
+    __tablename__ = "deadline_extensions"
+    # My work lists a manager's requests awaiting a decision, oldest first (migration 3fb2f71a7537).
+    __table_args__ = (sa.Index("ix_deadline_extensions_status", "status", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+    old_deadline: Mapped[date]
+    new_deadline: Mapped[date]
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    status: Mapped[ExtensionStatus] = mapped_column(enum_column(ExtensionStatus, "status"),
+                                                    default=ExtensionStatus.REQUESTED)
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str | None] = mapped_column(sa.String(500))
+
+    need: Mapped[Need] = relationship(back_populates="extensions")
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+
+class Satisfaction(str, enum.Enum):
+    SATISFIED = "satisfied"  # 满意
+    BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
+    DISSATISFIED = "dissatisfied"  # 不满意: reopens the need
+
+    @property
+    def label(self):
+        return SATISFACTION_LABELS[self]
+
+
+SATISFACTION_LABELS = {
+    Satisfaction.SATISFIED: _l("Satisfied"),
+    Satisfaction.BASICALLY_SATISFIED: _l("Basically satisfied"),
+    Satisfaction.DISSATISFIED: _l("Dissatisfied"),
+}
+
+
+class FollowUpChannel(str, enum.Enum):
+    CALL = "call"  # an officer's follow-up call (回访)
+    FIRM = "firm"  # the firm's own confirmation and rating in the portal
+
+
+class FollowUp(db.Model):
+    """A follow-up (回访) or the firm's own rating of a resolution."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[FollowUpChannel] = mapped_column(enum_column(FollowUpChannel, "channel"))
+    held_on: Mapped[date]
+    satisfaction: Mapped[Satisfaction] = mapped_column(enum_column(Satisfaction, "satisfaction"))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    need: Mapped[Need] = relationship(back_populates="follow_ups")
+    by = relationship("User")

@@ -1,0 +1,40 @@
+"""In-app notifications: one row per notice and reader."""
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker.extensions import db
+from tracker.types import UTCDateTime, enum_column, utcnow
+
+
+# Notifications --------------------------------------------------------------------------------------
+class NotificationKind(str, enum.Enum):
+    NEED_ASSIGNED = "need_assigned"
+    DEADLINE_NEAR = "deadline_near"
+    PLAN_APPROVED = "plan_approved"
+    PLAN_RETURNED = "plan_returned"
+    EXTENSION_DECIDED = "extension_decided"
+    NEED_REOPENED = "need_reopened"
+
+
+class Notification(db.Model):
+    """An in-app notice for one user; the text is made in the reader's language from kind and params."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (sa.Index("ix_notifications_user_unread", "user_id", "read_at", "created_at"),
+                      sa.UniqueConstraint("user_id", "kind", "dedupe_key"))
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, "kind"))
+    params: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # Where the notice leads (a path inside the site).
+    link: Mapped[str] = mapped_column(sa.String(300))
+    # Makes repeated notices idempotent, e.g. "need:12:2019-10-08" for a deadline reminder.
+    dedupe_key: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,101 @@
+"""Visits (走访) to firms, the officers who went, the firms' people present and the policies introduced."""
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.extensions import db
+from tracker.types import UTCDateTime, enum_column, utcnow
+
+
+# Reference tables ---------------------------------------------------------------------------------
+class PolicyTopic(db.Model):
+    """A policy introduced at visits and briefings (原产地证业务, 一体化通关 …). Editable by admins."""
+
+    __tablename__ = "policy_topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    name_en: Mapped[str | None] = mapped_column(sa.String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+
+# Visits -------------------------------------------------------------------------------------------
+class VisitType(str, enum.Enum):
+    DOOR_TO_DOOR = "door_to_door"  # 上门走访
+    WORKSHOP = "workshop"  # 车间调研
+    FORUM = "forum"  # 座谈会
+    REMOTE = "remote"  # 电话/视频
+    LOCAL_GOVERNMENT = "local_government"  # 走访地方政府
+
+    @property
+    def label(self):
+        return VISIT_TYPE_LABELS[self]
+
+
+VISIT_TYPE_LABELS = {
+    VisitType.DOOR_TO_DOOR: _l("Door-to-door visit"),
+    VisitType.WORKSHOP: _l("Workshop visit"),
+    VisitType.FORUM: _l("Forum"),
+    VisitType.REMOTE: _l("Phone or video call"),
+    VisitType.LOCAL_GOVERNMENT: _l("Visit to local government"),
+}
+
+visit_officers = sa.Table(
+    "visit_officers",
+    db.metadata,
+    sa.Column("visit_id", sa.ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+visit_topics = sa.Table(
+    "visit_topics",
+    db.metadata,
+    sa.Column("visit_id", sa.ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("topic_id", sa.ForeignKey("policy_topics.id", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+
+class Visit(db.Model):
+    """A visit (走访) to a firm, usually by a pair of officers."""
+
+    __tablename__ = "visits"
+    __table_args__ = (sa.Index("ix_visits_enterprise_visited", "enterprise_id", "visited_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id", ondelete="RESTRICT"))
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
+    visited_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    visit_type: Mapped[VisitType] = mapped_column(enum_column(VisitType, "visit_type"))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    findings: Mapped[str | None] = mapped_column(sa.Text)
+    # When someone should call the firm back about this visit.
+    follow_up_on: Mapped[date | None] = mapped_column(index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    enterprise = relationship("Enterprise")
+    campaign = relationship("Campaign")
+    officers = relationship("User", secondary=visit_officers, order_by="User.username")
+    topics = relationship(PolicyTopic, secondary=visit_topics, order_by=PolicyTopic.id)
+    attendees: Mapped[list["VisitAttendee"]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="VisitAttendee.id"
+    )
+
+
+class VisitAttendee(db.Model):
+    """Someone of the firm who took part: one of its recorded contacts, or a name typed in."""
+
+    __tablename__ = "visit_attendees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprise_contacts.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    title: Mapped[str | None] = mapped_column(sa.String(100))
+
+    visit: Mapped[Visit] = relationship(back_populates="attendees")

@@ -18,6 +18,7 @@ from tracker.auth.models import Role, User
 from tracker.database import write_lock_outside_requests
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db, limiter
+from tracker.forms import new_submission_key
 from tracker.offices.models import Department, Office
 
 PASSWORD = "correct horse battery"
@@ -147,6 +148,16 @@ def csrf_from(response) -> str:
     return match.group(1)
 
 
+KEY_RE = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
+
+
+def submission_key_from(response) -> str:
+    """The one-time key a creating form carries (tracker.submissions); the first one on the page."""
+    match = KEY_RE.search(response.get_data(as_text=True))
+    assert match, "page has no submission key"
+    return match.group(1)
+
+
 class AuthActions:
     def __init__(self, client):
         self.client = client
@@ -164,9 +175,11 @@ class AuthActions:
         return self.client.post("/logout", data={"csrf_token": token})
 
     def post(self, path: str, data: dict | None = None, form_page: str | None = None, **kw):
-        """POST with a valid CSRF token taken from a page the user can open."""
+        """POST with a valid CSRF token taken from a page the user can open, and a fresh submission key
+        (what a creating form carries, tracker.submissions) unless data brings its own."""
         token = self.csrf(form_page or "/account/password")
-        return self.client.post(path, data={**(data or {}), "csrf_token": token}, **kw)
+        data = {"submission_key": new_submission_key(), **(data or {}), "csrf_token": token}
+        return self.client.post(path, data=data, **kw)
 
 
 @pytest.fixture

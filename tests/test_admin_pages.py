@@ -3,7 +3,7 @@ import io
 
 import sqlalchemy as sa
 
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, submission_key_from
 from tracker.imports.models import DeclarationImport, ImportStatus
 from tracker.enterprises.models import Enterprise, EnterpriseContact
 from tracker.extensions import db
@@ -50,16 +50,20 @@ def test_admin_adds_a_department_once(client, auth, cast):
 def test_credit_level_form_refuses_a_level_the_regime_does_not_have(client, auth, cast):
     auth.login("officer")
     firm = cast.contact.enterprise
-    token = csrf_from(client.get(f"/enterprises/{firm.id}"))
+    profile = client.get(f"/enterprises/{firm.id}")
+    # One key for the three posts: a refused post uses nothing up, so the corrected form can be sent.
+    token, key = csrf_from(profile), submission_key_from(profile)
     bad = client.post(f"/enterprises/{firm.id}/credit", data={
-        "csrf_token": token, "regime": "decree_282", "level": "general_certified", "valid_from": "2026-05-01"},
+        "csrf_token": token, "submission_key": key, "regime": "decree_282", "level": "general_certified",
+        "valid_from": "2026-05-01"},
         follow_redirects=True)
     assert "danger" in bad.get_data(as_text=True)
     missing_date = client.post(f"/enterprises/{firm.id}/credit", data={
-        "csrf_token": token, "regime": "decree_282", "level": "certified", "valid_from": ""}, follow_redirects=True)
+        "csrf_token": token, "submission_key": key, "regime": "decree_282", "level": "certified", "valid_from": ""}, follow_redirects=True)
     assert "danger" in missing_date.get_data(as_text=True)
     ok = client.post(f"/enterprises/{firm.id}/credit", data={
-        "csrf_token": token, "regime": "decree_282", "level": "certified", "valid_from": "2026-05-01"})
+        "csrf_token": token, "submission_key": key, "regime": "decree_282", "level": "certified",
+        "valid_from": "2026-05-01"})
     assert ok.status_code == 302
     db.session.rollback()
     assert db.session.get(Enterprise, firm.id).credit_level == "certified"

@@ -4,7 +4,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, submission_key_from
 from tracker.campaigns.models import Campaign, RosterEntry
 from tracker.campaigns.services import create_campaign, screen
 from tracker.imports.models import DeclarationCount
@@ -119,12 +119,13 @@ def test_withdrawing_a_decision_returns_to_the_threshold(client, auth, setting):
 def test_manager_creates_a_campaign_through_the_form(client, auth, setting, cast):
     _, firms = setting
     auth.login("manager")
-    token = csrf_from(client.get("/campaigns/new"))
-    bad = client.post("/campaigns/new", data={"csrf_token": token, "name": "x", "office_id": str(cast.org.yingkou.id),
+    form_page = client.get("/campaigns/new")
+    token, key = csrf_from(form_page), submission_key_from(form_page)
+    bad = client.post("/campaigns/new", data={"csrf_token": token, "submission_key": key, "name": "x", "office_id": str(cast.org.yingkou.id),
                                               "declaration_year": "2019", "threshold": "0"})
     assert bad.status_code == 200 and db.session.scalar(sa.select(sa.func.count(Campaign.id))) == 1
     response = client.post("/campaigns/new", data={
-        "csrf_token": token, "name": "2018年调研", "office_id": str(cast.org.yingkou.id),
+        "csrf_token": token, "submission_key": key, "name": "2018年调研", "office_id": str(cast.org.yingkou.id),
         "declaration_year": "2018", "threshold": "180", "starts_on": "2018-03-01", "ends_on": "2018-06-30"})
     assert response.status_code == 302
     campaign = db.session.scalar(sa.select(Campaign).where(Campaign.name == "2018年调研"))

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, submission_key_from
 from tracker.audit.models import AuditRecord
 from tracker.imports.models import DeclarationCount
 from tracker.enterprises.identifiers import IdentifierError, uscc_check_character, validate_uscc
@@ -53,8 +53,8 @@ def test_customs_code_digits_are_decoded():
 
 def new_firm_form(client, **fields):
     page = client.get("/enterprises/new")
-    data = {"csrf_token": csrf_from(page), "name": "营口新港物流有限公司", "uscc": VALID[0], "office_id": "",
-            "assigned_officer_id": "0", "economic_type": "", **fields}
+    data = {"csrf_token": csrf_from(page), "submission_key": submission_key_from(page), "name": "营口新港物流有限公司",
+            "uscc": VALID[0], "office_id": "", "assigned_officer_id": "0", "economic_type": "", **fields}
     return client.post("/enterprises/new", data=data)
 
 
@@ -262,11 +262,13 @@ def test_credit_history_closes_the_previous_period(app, firms):
 def test_contacts_are_added_and_removed_with_validation(client, auth, firms):
     auth.login("officer")
     firm = firms["yalisi"]
-    token = csrf_from(client.get(f"/enterprises/{firm.id}"))
-    bad = client.post(f"/enterprises/{firm.id}/contacts", data={"csrf_token": token, "name": "王经理", "email": "not-an-email"},
+    profile = client.get(f"/enterprises/{firm.id}")
+    token, key = csrf_from(profile), submission_key_from(profile)
+    bad = client.post(f"/enterprises/{firm.id}/contacts", data={"csrf_token": token, "submission_key": key, "name": "王经理", "email": "not-an-email"},
                       follow_redirects=True)
     assert "王经理" not in bad.get_data(as_text=True).split('id="contacts"')[1].split("</ul>")[0]
-    client.post(f"/enterprises/{firm.id}/contacts", data={"csrf_token": token, "name": "王经理", "phone": "0417-1234567"})
+    client.post(f"/enterprises/{firm.id}/contacts", data={"csrf_token": token, "submission_key": key, "name": "王经理",
+                                                          "phone": "0417-1234567"})
     db.session.rollback()
     assert [c.name for c in db.session.get(Enterprise, firm.id).contacts] == ["王经理"]
 

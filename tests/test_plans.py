@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, submission_key_from
 from tests.test_enterprises import query_count
 from tracker.audit.models import AuditRecord
 from tracker.campaigns.services import create_campaign
@@ -185,7 +185,12 @@ def test_a_measure_answers_only_its_own_firms_needs(setting, cast, factory):
 
 # Through the pages ----------------------------------------------------------------------------------
 def post(client, url, data=None, page="/plans/"):
-    return client.post(url, data={"csrf_token": csrf_from(client.get(page)), **(data or {})})
+    """POST what the page's form would send: its CSRF token and, on a creating form, its submission key."""
+    form_page = client.get(page)
+    sent = {"csrf_token": csrf_from(form_page)}
+    if 'name="submission_key"' in form_page.get_data(as_text=True):
+        sent["submission_key"] = submission_key_from(form_page)
+    return client.post(url, data={**sent, **(data or {})})
 
 
 def test_the_review_cycle_through_the_pages(client, auth, cast, setting):
@@ -214,7 +219,7 @@ def test_the_review_cycle_through_the_pages(client, auth, cast, setting):
     assert "请写明办理时限" in client.get(url).get_data(as_text=True)
     page = client.get(f"{url}/edit")
     client.post(f"{url}/edit", data={"csrf_token": csrf_from(page), "objective": "提升通关效率，办理时限3个工作日",
-                                     "version": plan.updated_at.isoformat()})
+                                     "version": str(plan.version_id)})
     post(client, f"{url}/submit", page=url)
     auth.logout()
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, submission_key_from
 from tests.test_enterprises import query_count
 from tracker.audit.models import AuditRecord
 from tracker.campaigns.services import create_campaign, screen
@@ -38,7 +38,8 @@ def campaign_id():
 def visit_form(client, firm, **fields):
     page = client.get(f"/visits/new?enterprise_id={firm.id}")
     assert page.status_code == 200
-    data = {"csrf_token": csrf_from(page), "visited_at": "2019-09-27T09:30", "visit_type": "workshop",
+    data = {"csrf_token": csrf_from(page), "submission_key": submission_key_from(page),
+            "visited_at": "2019-09-27T09:30", "visit_type": "workshop",
             "campaign_id": str(campaign_id() or 0), "summary": "了解企业通关情况", "findings": "",
             "follow_up_on": "", "other_attendees": ""}
     for i in range(3):
@@ -145,7 +146,7 @@ def test_editing_a_visit_and_a_stale_form(client, auth, cast, firm):
     page = client.get(f"/visits/{visit.id}/edit")
     text = page.get_data(as_text=True)
     assert 'value="2019-09-27T09:30"' in text
-    version = visit.updated_at.isoformat()
+    version = str(visit.version_id)
     data = {"csrf_token": csrf_from(page), "visited_at": "2019-09-27T10:00", "visit_type": "forum",
             "campaign_id": "0", "officers": [str(cast.officer.id)], "summary": "座谈", "version": version}
     assert client.post(f"/visits/{visit.id}/edit", data=data).status_code == 302
@@ -154,7 +155,8 @@ def test_editing_a_visit_and_a_stale_form(client, auth, cast, firm):
     # The same form again, now stale: nothing changes.
     data.update(summary="过期的修改")
     response = client.post(f"/visits/{visit.id}/edit", data=data)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/edit")
+    # Shown again with what was typed, at the current version, and a word about why.
+    assert response.status_code == 409 and "过期的修改" in response.get_data(as_text=True)
     db.session.refresh(visit)
     assert visit.summary == "座谈"
 
@@ -238,7 +240,7 @@ def test_a_deactivated_officer_stays_on_the_visit_when_it_is_edited(client, auth
     page = client.get(f"/visits/{visit.id}/edit")
     data = {"csrf_token": csrf_from(page), "visited_at": "2019-09-27T09:30", "visit_type": "door_to_door",
             "campaign_id": "0", "officers": [str(cast.officer.id), str(gone.id)], "summary": "补记",
-            "version": visit.updated_at.isoformat()}
+            "version": str(visit.version_id)}
     assert client.post(f"/visits/{visit.id}/edit", data=data).status_code == 302
     db.session.refresh(visit)
     assert {o.username for o in visit.officers} == {"officer", "retired"} and visit.summary == "补记"

@@ -11,3 +11,4 @@ from tracker.offices.models import Department, Office  # noqa: F401
 from tracker.plans.models import AssistancePlan, PlanMeasure  # noqa: F401
 from tracker.visits.models import PolicyTopic, Visit, VisitAttendee  # noqa: F401
 from tracker.workdays.models import CalendarOverride  # noqa: F401
+from tracker.submissions import SubmissionKey  # noqa: F401

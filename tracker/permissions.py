@@ -202,3 +202,85 @@ def can_see_enterprise(user: User, enterprise) -> bool:
     if user.role is Role.ENTERPRISE_CONTACT:
         return user.enterprise_id == enterprise.id
     return can_see_office(user, enterprise.office)
+
+
+# Loading one object by id ------------------------------------------------------------------------
+def _visibility() -> dict[type, Callable]:
+    """Who may see a row of each model loaded by id: the scope the lists apply, asked of one object.
+
+    A row outside it is answered 404 like a missing one, so another office's or firm's records are not
+    told apart from none. Models absent here are seen by whoever the endpoint's @allow lets in."""
+    from tracker.campaigns.models import Campaign, RosterDecision
+    from tracker.enterprises.models import Enterprise, EnterpriseContact
+    from tracker.imports.models import DeclarationImport
+    from tracker.needs import services as needs
+    from tracker.needs.models import DeadlineExtension, Need
+    from tracker.notifications.models import Notification
+    from tracker.plans import services as plans
+    from tracker.plans.models import AssistancePlan, PlanMeasure
+    from tracker.visits import services as visits
+    from tracker.visits.models import Visit
+
+    return {
+        Enterprise: can_see_enterprise,
+        EnterpriseContact: lambda user, contact: can_see_enterprise(user, contact.enterprise),
+        Need: needs.can_see_need,
+        DeadlineExtension: lambda user, extension: needs.can_see_need(user, extension.need),
+        AssistancePlan: plans.can_see_plan,
+        PlanMeasure: lambda user, measure: plans.can_see_plan(user, measure.plan),
+        Visit: visits.can_see_visit,
+        Campaign: lambda user, campaign: can_see_office(user, campaign.office),
+        RosterDecision: lambda user, decision: can_see_office(user, decision.campaign.office),
+        DeclarationImport: lambda user, record: can_see_office(user, record.office),
+        Notification: lambda user, notification: notification.user_id == user.id,
+        User: lambda user, other: user.role is Role.ADMIN or (
+            user.role.is_staff and user.office.contains(other.office)) or user.id == other.id,
+    }
+
+
+_VISIBILITY: dict[type, Callable] | None = None
+
+
+def visibility_of(model: type) -> Callable | None:
+    global _VISIBILITY
+    if _VISIBILITY is None:
+        _VISIBILITY = _visibility()
+    return _VISIBILITY.get(model)
+
+
+def load_or_404(model, ident: int, check: Callable | None = None, *, lock: bool = False, options=(),
+                within=None, hide: bool = False, user: User | None = None):
+    """The row of model with id ident, as the current user may reach it; every route that takes an id
+    loads through here (tests/test_loader.py walks the routes to make sure).
+
+    - 404 when the row does not exist, does not satisfy within (a condition tying a child to the parent
+      in the URL) or lies outside the user's scope (visibility_of): the three are indistinguishable;
+    - then check(user, row), when given: 403 when it refuses (404 with hide=True, where the feature hides
+      that the row exists);
+    - lock=True, for a transition or an edit: the row is read FOR UPDATE on PostgreSQL, so two requests
+      on one row run one after the other and the second sees the first one's result (its state is read
+      again, populate_existing); SQLite has no row locks, but a writing request holds the database's write
+      lock from BEGIN (tracker.database), which serialises them the same way. The service then checks
+      the state it finds and raises DomainError when it no longer allows the transition.
+    """
+    from tracker.extensions import db
+
+    user = user if user is not None else current_user
+    g.setdefault("loaded_by_id", []).append((model.__name__, ident))
+    stmt = sa.select(model).where(sa.inspect(model).primary_key[0] == ident)
+    if within is not None:
+        stmt = stmt.where(within)
+    if options:
+        stmt = stmt.options(*options)
+    if lock:
+        stmt = stmt.with_for_update(of=model).execution_options(populate_existing=True)
+    obj = db.session.scalars(stmt).unique().first()
+    name = f"{model.__name__} {ident}"
+    if obj is None:
+        abort(404)
+    visible = visibility_of(model)
+    if visible is not None and not visible(user, obj):
+        deny(f"{name} outside scope", 404)
+    if check is not None and not check(user, obj):
+        deny(f"{name}: {getattr(check, '__name__', 'check')} refused", 404 if hide else 403)
+    return obj

@@ -5,7 +5,6 @@ Rows are never deleted (needs and visits point at them); an admin retires one in
 stay on the records that use them but leave the forms. A changed deadline applies to needs recorded from
 then on; the deadlines of existing needs stay as they were given.
 """
-import hashlib
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -20,7 +19,8 @@ from tracker.auth.models import Role
 from tracker.extensions import db
 from tracker.needs.models import Need, NeedCategory
 from tracker.visits.models import PolicyTopic, visit_topics
-from tracker.permissions import allow
+from tracker.permissions import allow, load_or_404
+from tracker.views import form_status, run_change
 
 DEADLINE_MIN, DEADLINE_MAX = 1, 365  # as the table's check constraint
 
@@ -30,7 +30,7 @@ class TopicForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=200)])
     active = BooleanField(_l("In use (offered in the forms)"), default=True)
-    # The row's values when the form was opened: a change by someone else meanwhile makes the form stale.
+    # The row's version_id when the form was opened (optimistic locking, tracker.views).
     version = HiddenField()
     submit = SubmitField(_l("Save"))
 
@@ -59,11 +59,6 @@ class CategoryForm(TopicForm):
     )
 
     model = NeedCategory
-
-
-def version_of(row) -> str:
-    values = [row.name, row.name_en or "", str(getattr(row, "deadline_days", "")), str(row.active)]
-    return hashlib.sha256("\x1f".join(values).encode()).hexdigest()[:16]
 
 
 # Views --------------------------------------------------------------------------------------------
@@ -120,22 +115,21 @@ def add_reference(kind: str):
 @allow(Role.ADMIN)
 def edit_reference(kind: str, row_id: int):
     model, form_class = _kind(kind)
-    row = db.session.get(model, row_id) or abort(404)
+    row = load_or_404(model, row_id)
     form = form_class(obj=row, row=row)
     if request.method == "GET":
-        form.version.data = version_of(row)
+        form.version.data = str(row.version_id)
     elif form.validate_on_submit():
-        if form.version.data != version_of(row):
-            flash(_("Someone else changed this entry after you opened the form. Review the current values and "
-                    "make your change again."), "warning")
-            return redirect(url_for("admin.edit_reference", kind=kind, row_id=row.id))
-        row.name = form.name.data
-        row.name_en = (form.name_en.data or "").strip() or None
-        row.active = form.active.data
-        if model is NeedCategory:
-            row.deadline_days = form.deadline_days.data
-        db.session.commit()
-        flash(_("Your changes have been saved."), "success")
-        return redirect(url_for("admin.reference"))
-    status = 400 if request.method == "POST" else 200
+        def change():
+            row.name = form.name.data
+            row.name_en = (form.name_en.data or "").strip() or None
+            row.active = form.active.data
+            if model is NeedCategory:
+                row.deadline_days = form.deadline_days.data
+
+        if run_change(change, _("Your changes have been saved."), version=(row, form.version),
+                      stale=_("Someone else changed this entry after you opened the form. Review the current "
+                              "values and make your change again.")).ok:
+            return redirect(url_for("admin.reference"))
+    status = form_status(400) if request.method == "POST" else 200
     return render_template("admin/reference_edit.html", form=form, row=row, kind=kind), status

@@ -14,13 +14,13 @@ from tracker.extensions import db
 from tracker.forms import EmptyForm, select_choices
 from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Department, Office
-from tracker.permissions import allow
+from tracker.permissions import allow, load_or_404
 
 bp = Blueprint("admin", __name__)
 
 
 def _get_user(user_id: int) -> User:
-    return db.session.get(User, user_id) or abort(404)
+    return load_or_404(User, user_id, lock=request.method == "POST")
 
 
 @bp.route("/users")

@@ -7,7 +7,7 @@ Callers trade a username and password (HTTP Basic) for a bearer token at ``POST 
 import math
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -27,7 +27,8 @@ from tracker.extensions import db, limiter
 from tracker.offices.models import Office
 from tracker.needs import services as needs
 from tracker.needs.models import Need, NeedStatus
-from tracker.permissions import PUBLIC, SIGNED_IN, allow, can_see_office, deny, scope_enterprises, scope_needs
+from tracker.permissions import PUBLIC, SIGNED_IN, allow, load_or_404, scope_enterprises
+from werkzeug.exceptions import NotFound
 
 bp = Blueprint("api", __name__)
 bp.after_request(record_token_use)
@@ -156,10 +157,10 @@ def _flag_arg(name: str) -> bool:
 
 def _visible_campaign(campaign_id: int) -> Campaign:
     """A campaign of the caller's subtree, by the same rule as the campaign pages."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or not can_see_office(current_user, campaign.office):
-        raise ApiError(404, _("There is no campaign %(id)d, or it is not yours to see.", id=campaign_id))
-    return campaign
+    try:
+        return load_or_404(Campaign, campaign_id)
+    except NotFound:
+        raise ApiError(404, _("There is no campaign %(id)d, or it is not yours to see.", id=campaign_id)) from None
 
 
 def _item_options():
@@ -267,16 +268,9 @@ def list_enterprises():
 def enterprise(enterprise_id: int):
     """One firm with its contacts, credit history and yearly declaration counts."""
     user = current_user
-    firm = db.session.scalar(
-        scope_enterprises(sa.select(Enterprise), user)
-        .where(Enterprise.id == enterprise_id)
-        .options(*_item_options(), selectinload(Enterprise.contacts), selectinload(Enterprise.credit_ratings))
-    )
-    if firm is None:
-        # Another firm's record answers exactly as a missing one does; only the log tells them apart.
-        if db.session.scalar(sa.select(Enterprise.id).where(Enterprise.id == enterprise_id)) is None:
-            abort(404)
-        deny("enterprise outside the user's scope", 404)
+    # Another firm's record answers exactly as a missing one does; only the log tells them apart.
+    firm = load_or_404(Enterprise, enterprise_id, options=(
+        *_item_options(), selectinload(Enterprise.contacts), selectinload(Enterprise.credit_ratings)))
     return jsonify(enterprise_detail(firm, user))
 
 
@@ -400,14 +394,7 @@ def create_enterprise():
 
 # Needs -----------------------------------------------------------------------
 def _visible_enterprise(enterprise_id: int) -> Enterprise:
-    firm = db.session.scalar(
-        scope_enterprises(sa.select(Enterprise), current_user).where(Enterprise.id == enterprise_id)
-    )
-    if firm is None:
-        if db.session.scalar(sa.select(Enterprise.id).where(Enterprise.id == enterprise_id)) is None:
-            abort(404)
-        deny("enterprise outside the user's scope", 404)
-    return firm
+    return load_or_404(Enterprise, enterprise_id)
 
 
 def need_item(need: Need, user: User, today) -> dict:
@@ -465,15 +452,8 @@ def enterprise_needs(enterprise_id: int):
 def need(need_id: int):
     """One need with its visible history and follow-ups; contacts never get internal notes."""
     user = current_user
-    item = db.session.scalar(
-        scope_needs(sa.select(Need), user).where(Need.id == need_id)
-        .options(*_need_options(), selectinload(Need.entries), selectinload(Need.follow_ups),
-                 selectinload(Need.extensions))
-    )
-    if item is None:
-        if db.session.scalar(sa.select(Need.id).where(Need.id == need_id)) is None:
-            abort(404)
-        deny("need outside the user's scope", 404)
+    item = load_or_404(Need, need_id, options=(
+        *_need_options(), selectinload(Need.entries), selectinload(Need.follow_ups), selectinload(Need.extensions)))
     detail = need_item(item, user, needs.local_today())
     detail["entries"] = [
         {"kind": e.kind.value, "text": e.text, "created_at": isoformat(e.created_at)}

@@ -6,12 +6,13 @@ from wtforms import DateField, IntegerField, SelectField, StringField, SubmitFie
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.extensions import db
-from tracker.forms import select_choices
+from tracker.forms import select_choices, submission_key_field
 from tracker.offices.models import Office
 from tracker.permissions import scope_offices
 
 
 class CampaignForm(FlaskForm):
+    submission_key = submission_key_field()
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     office_id = SelectField(_l("Customs office"), coerce=int)
     declaration_year = IntegerField(_l("Declaration year"), validators=[DataRequired(), NumberRange(1980, 2200)])

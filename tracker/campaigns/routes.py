@@ -1,6 +1,6 @@
 """Campaigns: creation, screening, the roster and officers' decisions on it."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,17 +16,15 @@ from tracker.extensions import db
 from tracker.offices.models import Office
 from tracker.visits.models import Visit
 from tracker.pagination import paginate_rows
-from tracker.permissions import STAFF, allow, can_see_office, require, visible_office_ids
+from tracker.permissions import STAFF, allow, can_see_office, load_or_404, require, visible_office_ids
+from tracker.views import run_change
 
 bp = Blueprint("campaigns", __name__)
 
 
 def get_campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    require(can_see_office(current_user, campaign.office), f"campaign {campaign_id} outside scope", 404)
-    return campaign
+    """The campaign; a POST locks it, so that changes to one roster run one after the other."""
+    return load_or_404(Campaign, campaign_id, lock=request.method == "POST")
 
 
 @bp.route("/")
@@ -52,17 +50,19 @@ def new():
     if form.validate_on_submit():
         office = db.session.get(Office, form.office_id.data)
         require(office is not None and can_see_office(current_user, office), "office")
-        try:
+        def create():
             campaign = services.create_campaign(
                 name=form.name.data, office=office, year=form.declaration_year.data, threshold=form.threshold.data,
                 starts_on=form.starts_on.data, ends_on=form.ends_on.data, by=current_user)
-        except services.CampaignError as exc:
-            flash(str(exc), "danger")
-        else:
-            result = services.screen(campaign)
-            db.session.commit()
-            flash(_("The campaign has been created.") + " " + result.message(), "success")
-            return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+            return campaign, services.screen(campaign)
+
+        change = run_change(create, lambda done: _("The campaign has been created.") + " " + done[1].message(),
+                            submission=form.submission_key.data,
+                            created_url=lambda done: url_for("campaigns.detail", campaign_id=done[0].id))
+        if change.ok:
+            return redirect(url_for("campaigns.detail", campaign_id=change.result[0].id))
+        if change.duplicate:
+            return redirect(change.url or url_for("campaigns.index"))
     return render_template("campaigns/new.html", form=form)
 
 
@@ -116,9 +116,7 @@ def detail(campaign_id: int):
 @allow(*STAFF)
 def screen(campaign_id: int):
     campaign = get_campaign(campaign_id)
-    result = services.screen(campaign)
-    db.session.commit()
-    flash(result.message(), "success")
+    run_change(lambda: services.screen(campaign), lambda result: result.message())
     return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
 
 
@@ -136,14 +134,9 @@ def include(campaign_id: int):
     if enterprise is None or not can_see_office(current_user, enterprise.office):
         flash(_("No firm in your area has the code %(code)s.", code=code), "danger")
         return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
-    try:
-        services.decide(campaign, enterprise, RosterDecisionKind.INCLUDE, form.reason.data, current_user)
-    except services.CampaignError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("%(name)s has been added to the roster.", name=enterprise.name), "success")
+    run_change(lambda: services.decide(campaign, enterprise, RosterDecisionKind.INCLUDE, form.reason.data,
+                                       current_user),
+               _("%(name)s has been added to the roster.", name=enterprise.name))
     return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
 
 
@@ -151,19 +144,14 @@ def include(campaign_id: int):
 @allow(*STAFF)
 def exclude(campaign_id: int, enterprise_id: int):
     campaign = get_campaign(campaign_id)
-    enterprise = db.session.get(Enterprise, enterprise_id) or abort(404)
+    enterprise = load_or_404(Enterprise, enterprise_id)
     form = ExcludeForm()
     if not form.validate_on_submit():
         flash(_("Give a reason for removing a firm."), "danger")
         return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
-    try:
-        services.decide(campaign, enterprise, RosterDecisionKind.EXCLUDE, form.reason.data, current_user)
-    except services.CampaignError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("%(name)s has been removed from the roster.", name=enterprise.name), "success")
+    run_change(lambda: services.decide(campaign, enterprise, RosterDecisionKind.EXCLUDE, form.reason.data,
+                                       current_user),
+               _("%(name)s has been removed from the roster.", name=enterprise.name))
     return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
 
 
@@ -171,12 +159,9 @@ def exclude(campaign_id: int, enterprise_id: int):
 @allow(*STAFF)
 def withdraw(campaign_id: int, decision_id: int):
     campaign = get_campaign(campaign_id)
-    decision = db.session.get(RosterDecision, decision_id)
-    if decision is None or decision.campaign_id != campaign.id:
-        abort(404)
-    services.withdraw_decision(campaign, decision)
-    db.session.commit()
-    flash(_("The decision has been withdrawn; the roster follows the threshold for this firm again."), "success")
+    decision = load_or_404(RosterDecision, decision_id, within=RosterDecision.campaign_id == campaign.id)
+    run_change(lambda: services.withdraw_decision(campaign, decision),
+               _("The decision has been withdrawn; the roster follows the threshold for this firm again."))
     return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
 
 

@@ -8,12 +8,13 @@ from tracker.auth.models import User
 from tracker.campaigns.models import Campaign, RosterDecision, RosterDecisionKind, RosterEntry, RosterSource
 from tracker.imports.models import DeclarationCount
 from tracker.enterprises.models import Enterprise
+from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.offices.models import Office
 from tracker.types import utcnow
 
 
-class CampaignError(ValueError):
+class CampaignError(DomainError):
     pass
 
 

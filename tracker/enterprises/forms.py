@@ -10,7 +10,7 @@ from tracker.auth.models import Role, User
 from tracker.enterprises.models import TradeMode
 from tracker.enterprises.reference import CREDIT_LEVEL_LABELS, ECONOMIC_TYPES, REGIME_LABELS
 from tracker.extensions import db
-from tracker.forms import select_choices
+from tracker.forms import select_choices, submission_key_field
 from tracker.offices.models import Office
 from tracker.permissions import scope_offices
 
@@ -21,6 +21,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class EnterpriseForm(FlaskForm):
+    submission_key = submission_key_field()
     name = StringField(_l("Enterprise name"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=300)])
     uscc = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(max=40)])
@@ -37,7 +38,7 @@ class EnterpriseForm(FlaskForm):
     assigned_officer_id = SelectField(_l("Assigned officer"), coerce=int)
     trade_modes = MultiCheckboxField(_l("Trade modes"))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
-    # The record's updated_at when the form was opened: a later change makes the form stale.
+    # The version_id the record had when the form was opened (optimistic locking, tracker.views).
     version = HiddenField()
     submit = SubmitField(_l("Save"))
 
@@ -68,6 +69,7 @@ class EnterpriseForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
+    submission_key = submission_key_field()
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     title = StringField(_l("Title"), validators=[Optional(), Length(max=100)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
@@ -76,6 +78,7 @@ class ContactForm(FlaskForm):
 
 
 class CreditRatingForm(FlaskForm):
+    submission_key = submission_key_field()
     regime = SelectField(_l("Regime"), choices=select_choices((r.value, label) for r, label in REGIME_LABELS.items()))
     level = SelectField(_l("Credit level"), choices=select_choices(CREDIT_LEVEL_LABELS.items()))
     valid_from = DateField(_l("From"), validators=[DataRequired()])

@@ -43,6 +43,11 @@ class Enterprise(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Optimistic locking: every UPDATE checks and moves it, so an edit made from an older version
+    # matches no row (StaleDataError) instead of silently replacing the newer one (tracker.views).
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version_id}
+    __audit_ignore__ = ("version_id",)
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
     name_en: Mapped[str | None] = mapped_column(sa.String(300))
     # Pinyin keys for search: initials ("ykylsfzyxgs") and full syllables, lower-case ASCII.

@@ -1,6 +1,6 @@
 """The firm list (search, filters, export), the firm profile and its edits."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,9 +17,8 @@ from tracker.extensions import db
 from tracker.forms import error_summary
 from tracker.offices.models import Office
 from tracker.pagination import paginate_rows
-from tracker.permissions import (
-    SIGNED_IN, STAFF, allow, can_see_enterprise, require, scope_enterprises, scope_offices,
-)
+from tracker.permissions import SIGNED_IN, STAFF, allow, load_or_404, require, scope_enterprises, scope_offices
+from tracker.views import form_status, run_change
 
 bp = Blueprint("enterprises", __name__)
 
@@ -31,19 +30,9 @@ SORTS = {
 }
 
 
-def get_enterprise(enterprise_id: int) -> Enterprise:
-    """The firm, or 404 when it does not exist or the user may not see it (a contact's other firms)."""
-    enterprise = db.session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        abort(404)
-    require(can_see_enterprise(current_user, enterprise), f"enterprise {enterprise_id} outside scope", 404)
-    return enterprise
-
-
-def editable_enterprise(enterprise_id: int) -> Enterprise:
-    enterprise = get_enterprise(enterprise_id)
-    require(services.can_edit(current_user, enterprise), f"cannot edit enterprise {enterprise_id}")
-    return enterprise
+def editable_enterprise(enterprise_id: int, lock: bool = True) -> Enterprise:
+    """The firm the user may edit, locked for the change about to run (tracker.permissions.load_or_404)."""
+    return load_or_404(Enterprise, enterprise_id, services.can_edit, lock=lock)
 
 
 class ListFilters:
@@ -163,10 +152,15 @@ def new():
         except services.EnterpriseError as exc:
             _attach_errors(form, exc)
         else:
-            enterprise = services.create_enterprise(data, office)
-            db.session.commit()
-            flash(_("%(name)s has been added.", name=enterprise.name), "success")
-            return redirect(url_for("enterprises.profile", enterprise_id=enterprise.id))
+            change = run_change(lambda: services.create_enterprise(data, office),
+                                lambda enterprise: _("%(name)s has been added.", name=enterprise.name),
+                                submission=form.submission_key.data,
+                                created_url=lambda enterprise: url_for("enterprises.profile",
+                                                                       enterprise_id=enterprise.id))
+            if change.ok:
+                return redirect(url_for("enterprises.profile", enterprise_id=change.result.id))
+            if change.duplicate:
+                return redirect(change.url or url_for("enterprises.index"))
     return render_template("enterprises/form.html", form=form, enterprise=None)
 
 
@@ -179,7 +173,7 @@ def _attach_errors(form: EnterpriseForm, exc: "services.EnterpriseError") -> Non
 @bp.route("/<int:enterprise_id>")
 @allow(SIGNED_IN)
 def profile(enterprise_id: int):
-    enterprise = get_enterprise(enterprise_id)
+    enterprise = load_or_404(Enterprise, enterprise_id)
     counts = db.session.execute(
         sa.select(DeclarationCount.year, DeclarationCount.declarations)
         .where(DeclarationCount.enterprise_id == enterprise.id).order_by(DeclarationCount.year)
@@ -200,18 +194,15 @@ def profile(enterprise_id: int):
 @bp.route("/<int:enterprise_id>/edit", methods=["GET", "POST"])
 @allow(*STAFF)
 def edit(enterprise_id: int):
-    enterprise = editable_enterprise(enterprise_id)
+    enterprise = editable_enterprise(enterprise_id, lock=False)  # optimistic: the version decides (tracker.views)
     form = EnterpriseForm(current_user, obj=enterprise)
+    del form.submission_key
     if request.method == "GET":
         form.trade_modes.data = [m.code for m in enterprise.trade_modes]
         form.assigned_officer_id.data = enterprise.assigned_officer_id or 0
         form.economic_type.data = enterprise.economic_type or ""
-        form.version.data = enterprise.updated_at.isoformat()
+        form.version.data = str(enterprise.version_id)
     if form.validate_on_submit():
-        if form.version.data != enterprise.updated_at.isoformat():
-            flash(_("Someone else changed this firm after you opened the form. Review the current values "
-                    "and make your change again."), "warning")
-            return redirect(url_for("enterprises.edit", enterprise_id=enterprise.id))
         office = db.session.get(Office, form.office_id.data)
         require(office is not None and (current_user.is_admin or current_user.office.contains(office)), "office")
         try:
@@ -219,12 +210,15 @@ def edit(enterprise_id: int):
         except services.EnterpriseError as exc:
             _attach_errors(form, exc)
         else:
-            enterprise.office = office
-            services.update_enterprise(enterprise, data)
-            db.session.commit()
-            flash(_("Your changes have been saved."), "success")
-            return redirect(url_for("enterprises.profile", enterprise_id=enterprise.id))
-    return render_template("enterprises/form.html", form=form, enterprise=enterprise)
+            def change():
+                enterprise.office = office
+                services.update_enterprise(enterprise, data)
+
+            if run_change(change, _("Your changes have been saved."), version=(enterprise, form.version),
+                          stale=_("Someone else changed this firm after you opened the form. Review the current "
+                                  "values and make your change again.")).ok:
+                return redirect(url_for("enterprises.profile", enterprise_id=enterprise.id))
+    return render_template("enterprises/form.html", form=form, enterprise=enterprise), form_status()
 
 
 @bp.route("/<int:enterprise_id>/archive", methods=["POST"])
@@ -247,10 +241,11 @@ def add_contact(enterprise_id: int):
     enterprise = editable_enterprise(enterprise_id)
     form = ContactForm()
     if form.validate_on_submit():
-        services.add_contact(enterprise, name=form.name.data, title=form.title.data, phone=form.phone.data,
-                             email=form.email.data)
-        db.session.commit()
-        flash(_("The contact has been added."), "success")
+        run_change(lambda: services.add_contact(enterprise, name=form.name.data, title=form.title.data,
+                                                phone=form.phone.data, email=form.email.data),
+                   _("The contact has been added."), submission=form.submission_key.data,
+                   created_url=lambda _contact: url_for("enterprises.profile", enterprise_id=enterprise.id)
+                   + "#contacts")
     else:
         flash(_("The contact was not added: %(errors)s",
                 errors=error_summary(form)), "danger")
@@ -261,9 +256,7 @@ def add_contact(enterprise_id: int):
 @allow(*STAFF)
 def delete_contact(enterprise_id: int, contact_id: int):
     enterprise = editable_enterprise(enterprise_id)
-    contact = db.session.get(EnterpriseContact, contact_id)
-    if contact is None or contact.enterprise_id != enterprise.id:
-        abort(404)
+    contact = load_or_404(EnterpriseContact, contact_id, within=EnterpriseContact.enterprise_id == enterprise.id)
     db.session.delete(contact)
     db.session.commit()
     flash(_("The contact has been removed."), "success")
@@ -276,15 +269,11 @@ def add_credit_rating(enterprise_id: int):
     enterprise = editable_enterprise(enterprise_id)
     form = CreditRatingForm()
     if form.validate_on_submit():
-        try:
-            services.record_credit_rating(enterprise, regime=CreditRegime(form.regime.data), level=form.level.data,
-                                          valid_from=form.valid_from.data, note=form.note.data or None)
-        except services.CreditError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("The credit level has been recorded."), "success")
+        run_change(lambda: services.record_credit_rating(
+            enterprise, regime=CreditRegime(form.regime.data), level=form.level.data,
+            valid_from=form.valid_from.data, note=form.note.data or None),
+            _("The credit level has been recorded."), submission=form.submission_key.data,
+            created_url=lambda _rating: url_for("enterprises.profile", enterprise_id=enterprise.id) + "#credit")
     else:
         flash(_("The credit level was not recorded: %(errors)s",
                 errors=error_summary(form)), "danger")

@@ -9,6 +9,7 @@ from tracker.auth.models import Role, User
 from tracker.enterprises.identifiers import IdentifierError, validate_customs_code, validate_uscc
 from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseContact, TradeMode
 from tracker.enterprises.reference import CREDIT_LEVEL_LABELS, ECONOMIC_TYPES, REGIME_LEVELS, CreditRegime
+from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.offices.models import Office
 from tracker.types import utcnow
@@ -181,7 +182,7 @@ def add_contact(enterprise: Enterprise, *, name: str, title=None, phone=None, em
     return contact
 
 
-class CreditError(ValueError):
+class CreditError(DomainError):
     pass
 
 

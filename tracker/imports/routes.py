@@ -1,6 +1,6 @@
 """Uploading a declaration file, watching it being read, previewing and committing it."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,17 +10,13 @@ from tracker.imports.models import DeclarationImport, ImportStatus
 from tracker.imports.reader import ImportFileError
 from tracker.extensions import db
 from tracker.offices.models import Office
-from tracker.permissions import STAFF, allow, can_see_office, require, visible_office_ids
+from tracker.permissions import STAFF, allow, can_see_office, load_or_404, require, visible_office_ids
 
 bp = Blueprint("imports", __name__)
 
 
-def get_import(import_id: int) -> DeclarationImport:
-    record = db.session.get(DeclarationImport, import_id)
-    if record is None:
-        abort(404)
-    require(can_see_office(current_user, record.office), f"import {import_id} outside scope", 404)
-    return record
+def get_import(import_id: int, lock: bool = False) -> DeclarationImport:
+    return load_or_404(DeclarationImport, import_id, lock=lock)
 
 
 @bp.route("/")
@@ -85,7 +81,7 @@ def status(import_id: int):
 @bp.route("/<int:import_id>/commit", methods=["POST"])
 @allow(*STAFF)
 def commit(import_id: int):
-    record = get_import(import_id)
+    record = get_import(import_id, lock=True)
     if record.status is ImportStatus.COMMITTED:
         flash(_("This file has already been imported."), "info")
         return redirect(url_for("imports.detail", import_id=record.id))
@@ -112,7 +108,7 @@ def commit(import_id: int):
 @bp.route("/<int:import_id>/discard", methods=["POST"])
 @allow(*STAFF)
 def discard(import_id: int):
-    record = get_import(import_id)
+    record = get_import(import_id, lock=True)
     services.discard_import(record)
     db.session.commit()
     flash(_("The upload has been discarded; nothing was imported."), "info")

@@ -315,7 +315,7 @@ def apply_plan(plan: Plan, office: Office, import_record: DeclarationImport | No
             initials, full = pinyin_keys(firm["name"])
             values.append({"name": firm["name"], "uscc": uscc, "customs_code": firm["customs_code"],
                            "office_id": office.id, "name_initials": initials, "name_pinyin": full,
-                           "is_key": False, "created_at": now, "updated_at": now})
+                           "is_key": False, "created_at": now, "updated_at": now, "version_id": 1})
         for chunk in _chunks(values, 1000):
             result = db.session.execute(sa.insert(Enterprise).returning(Enterprise.id, Enterprise.uscc), chunk)
             ids.update({row.uscc: row.id for row in result})
@@ -323,8 +323,12 @@ def apply_plan(plan: Plan, office: Office, import_record: DeclarationImport | No
                    {k: [None, v[k]] for k in ("name", "uscc", "customs_code", "office_id") if v[k] is not None})
                   for v in values]
     if plan.customs_codes_filled:
-        db.session.execute(sa.update(Enterprise), [{"id": fid, "customs_code": code, "updated_at": now}
-                                                   for fid, code in plan.customs_codes_filled.items()])
+        # Core, to move each firm's version_id as the ORM would (an edit form opened before is stale then).
+        firms = Enterprise.__table__
+        db.session.execute(
+            sa.update(firms).where(firms.c.id == sa.bindparam("b_id"))
+            .values(customs_code=sa.bindparam("b_code"), updated_at=now, version_id=firms.c.version_id + 1),
+            [{"b_id": fid, "b_code": code} for fid, code in plan.customs_codes_filled.items()])
         audit += [("enterprises", fid, AuditAction.UPDATE, {"customs_code": [None, code]})
                   for fid, code in plan.customs_codes_filled.items()]
     if plan.new_counts:

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.auth.models import Role, User
 from tracker.extensions import db
-from tracker.forms import select_choices
+from tracker.forms import select_choices, submission_key_field
 from tracker.offices.models import Department, Office
 from tracker.needs.models import SATISFACTION_LABELS, NeedCategory, NeedSource
 from tracker.needs.services import REASON_MAX, TEXT_MAX
@@ -17,6 +17,7 @@ STAFF_SOURCES = (NeedSource.VISIT, NeedSource.BRIEFING, NeedSource.PHONE, NeedSo
 
 
 class NeedForm(FlaskForm):
+    submission_key = submission_key_field()
     source = SelectField(_l("Raised through"))
     category_id = SelectField(_l("Category"), coerce=int)
     content = TextAreaField(_l("Need"), validators=[DataRequired(), Length(max=TEXT_MAX)])
@@ -25,7 +26,7 @@ class NeedForm(FlaskForm):
     raised_on = DateField(_l("Raised on"), validators=[DataRequired()])
     deadline = DateField(_l("Deadline"), validators=[Optional()],
                          description=_l("Leave empty for the category's number of working days."))
-    # The need's updated_at when the form was opened: a later change makes the form stale.
+    # The version_id the need had when the form was opened (optimistic locking, tracker.views).
     version = HiddenField()
     submit = SubmitField(_l("Save"))
 
@@ -53,6 +54,7 @@ class NeedForm(FlaskForm):
 
 
 class EntryForm(FlaskForm):
+    submission_key = submission_key_field()
     kind = SelectField(_l("Kind"), choices=select_choices([
         ("progress", _l("Progress (the firm sees it)")), ("internal", _l("Internal note (staff only)"))]))
     text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=TEXT_MAX)])
@@ -70,6 +72,7 @@ class UnresolvableForm(FlaskForm):
 
 
 class ExtensionForm(FlaskForm):
+    submission_key = submission_key_field()
     new_deadline = DateField(_l("New deadline"), validators=[DataRequired()])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=REASON_MAX)])
     submit = SubmitField(_l("Request extension"))
@@ -88,6 +91,7 @@ def _satisfaction_choices():
 
 
 class FollowUpForm(FlaskForm):
+    submission_key = submission_key_field()
     held_on = DateField(_l("Date of the follow-up"), validators=[DataRequired()])
     satisfaction = SelectField(_l("Satisfaction"), choices=_satisfaction_choices(),
                                validators=[DataRequired(message=_l("Choose how satisfied the firm is."))])
@@ -97,6 +101,7 @@ class FollowUpForm(FlaskForm):
 
 class RateForm(FlaskForm):
     """The firm's confirmation of a resolution, with its rating."""
+    submission_key = submission_key_field()
 
     satisfaction = SelectField(_l("Satisfaction"), choices=_satisfaction_choices(),
                                validators=[DataRequired(message=_l("Choose how satisfied you are."))])
@@ -105,6 +110,7 @@ class RateForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
+    submission_key = submission_key_field()
     text = TextAreaField(_l("Comment"), validators=[DataRequired(message=_l("Write a comment first.")),
                                                     Length(max=TEXT_MAX)])
     submit = SubmitField(_l("Send comment"))

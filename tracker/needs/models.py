@@ -19,6 +19,11 @@ class NeedCategory(db.Model):
     __table_args__ = (sa.CheckConstraint("deadline_days BETWEEN 1 AND 365", name="deadline_days"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Optimistic locking: every UPDATE checks and moves it, so an edit made from an older version
+    # matches no row (StaleDataError) instead of silently replacing the newer one (tracker.views).
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version_id}
+    __audit_ignore__ = ("version_id",)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     name_en: Mapped[str | None] = mapped_column(sa.String(200))
     # Default 办理时限 in working days, counted on the Chinese working-day calendar.
@@ -90,6 +95,11 @@ class Need(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Optimistic locking: every UPDATE checks and moves it, so an edit made from an older version
+    # matches no row (StaleDataError) instead of silently replacing the newer one (tracker.views).
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version_id}
+    __audit_ignore__ = ("version_id",)
     enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id", ondelete="RESTRICT"))
     campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
     visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visits.id", ondelete="SET NULL"), index=True)

@@ -13,7 +13,6 @@ from tracker.extensions import db
 from tracker.forms import EmptyForm, error_summary
 from tracker.offices.models import Department, Office
 from tracker.needs import services as services
-from tracker.domain import DomainError
 from tracker.needs.models import (
     NEED_STATUS_LABELS,
     DeadlineExtension,
@@ -35,8 +34,9 @@ from tracker.needs.forms import (
     UnresolvableForm,
 )
 from tracker.permissions import (
-    STAFF, allow, can_see_enterprise, require, scope_enterprises, scope_needs, scope_offices, visible_office_ids,
+    STAFF, allow, can_see_enterprise, load_or_404, scope_enterprises, scope_needs, scope_offices, visible_office_ids,
 )
+from tracker.views import form_status, run_change
 from tracker.workdays.services import unconfirmed_warning
 
 bp = Blueprint("needs", __name__)
@@ -44,38 +44,24 @@ bp = Blueprint("needs", __name__)
 PER_PAGE = 50
 
 
-def get_need(need_id: int) -> Need:
-    """The need, or 404 when it does not exist or belongs to a firm the user may not see."""
-    need = db.session.get(Need, need_id)
-    if need is None:
-        abort(404)
-    require(services.can_see_need(current_user, need), f"need {need_id} outside scope", 404)
-    return need
-
-
-def editable_need(need_id: int) -> Need:
-    need = get_need(need_id)
-    require(services.can_edit_need(current_user, need), f"cannot edit need {need_id}")
-    return need
+def editable_need(need_id: int, lock: bool = True) -> Need:
+    """The need the user may edit, locked for the transition about to run (tracker.permissions.load_or_404)."""
+    return load_or_404(Need, need_id, services.can_edit_need, lock=lock)
 
 
 def _back(need: Need, anchor: str = ""):
     return redirect(url_for("needs.detail", need_id=need.id) + anchor)
 
 
-def _run(need: Need, form, action, success: str, anchor: str = ""):
-    """Validate a transition's form, call the service, commit and flash; refuse with the service's message."""
+def _run(need: Need, form, action, success: str, anchor: str = "", once: bool = False):
+    """Validate a transition's form, then run_change: commit and flash, or the service's refusal.
+    once: the form creates a record (an entry, a follow-up, an extension request) and carries a
+    submission key, so that a resent form records nothing twice."""
     if not form.validate_on_submit():
         flash(_("Nothing was changed: %(errors)s", errors=error_summary(form)), "danger")
         return _back(need, anchor)
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    run_change(action, success, submission=form.submission_key.data if once else None,
+               created_url=lambda _result: url_for("needs.detail", need_id=need.id) + anchor)
     return _back(need, anchor)
 
 
@@ -282,11 +268,7 @@ def _form_data(form: NeedForm) -> dict:
 @bp.route("/new/<int:enterprise_id>", methods=["GET", "POST"])
 @allow(*STAFF)
 def new(enterprise_id: int):
-    enterprise = db.session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        abort(404)
-    require(can_see_enterprise(current_user, enterprise), f"enterprise {enterprise_id} outside scope", 404)
-    require(services.can_create_need(current_user, enterprise), f"cannot add needs to enterprise {enterprise_id}")
+    enterprise = load_or_404(Enterprise, enterprise_id, services.can_create_need)
     form = NeedForm(enterprise.office)
     if request.method == "GET":
         form.raised_on.data = services.local_today()
@@ -294,59 +276,47 @@ def new(enterprise_id: int):
     if form.validate_on_submit():
         data = services.NeedData(source=NeedSource(form.source.data), raised_on=form.raised_on.data,
                                  deadline=form.deadline.data, **_form_data(form))
-        try:
-            need = services.create_need(enterprise, data, by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            form.content.errors = list(form.content.errors) + [str(exc)]
-        else:
-            db.session.commit()
-            flash(_("The need has been recorded; its deadline is %(day)s.", day=need.deadline.isoformat()), "success")
-            return _back(need)
+        change = run_change(
+            lambda: services.create_need(enterprise, data, by=current_user),
+            lambda need: _("The need has been recorded; its deadline is %(day)s.", day=need.deadline.isoformat()),
+            form=form, field="content", submission=form.submission_key.data,
+            created_url=lambda need: url_for("needs.detail", need_id=need.id))
+        if change.ok:
+            return _back(change.result)
+        if change.duplicate:
+            return redirect(change.url or url_for("enterprises.profile", enterprise_id=enterprise.id))
     return render_template("needs/form.html", form=form, enterprise=enterprise, need=None)
 
 
 @bp.route("/<int:need_id>/edit", methods=["GET", "POST"])
 @allow(*STAFF)
 def edit(need_id: int):
-    need = editable_need(need_id)
+    need = editable_need(need_id, lock=False)  # optimistic: the version decides (tracker.views)
     form = NeedForm(need.enterprise.office, obj=need)
-    del form.source, form.raised_on, form.deadline
+    del form.source, form.raised_on, form.deadline, form.submission_key
     if request.method == "GET":
         form.department_id.data = need.department_id or 0
         form.assigned_officer_id.data = need.assigned_officer_id or 0
-        form.version.data = need.updated_at.isoformat()
+        form.version.data = str(need.version_id)
     if form.validate_on_submit():
-        if form.version.data != need.updated_at.isoformat():
-            flash(_("Someone else changed this need after you opened the form. Review the current values "
-                    "and make your change again."), "warning")
-            return redirect(url_for("needs.edit", need_id=need.id))
-        try:
-            services.update_need(need, by=current_user, **_form_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Your changes have been saved."), "success")
-        return _back(need)
-    return render_template("needs/form.html", form=form, enterprise=need.enterprise, need=need)
+        change = run_change(lambda: services.update_need(need, by=current_user, **_form_data(form)),
+                            _("Your changes have been saved."), version=(need, form.version),
+                            stale=_("Someone else changed this need after you opened the form. Review the "
+                                    "current values and make your change again."))
+        if not change.stale:
+            return _back(need)
+    return render_template("needs/form.html", form=form, enterprise=need.enterprise, need=need), form_status()
 
 
 @bp.route("/<int:need_id>")
 @allow(*STAFF)
 def detail(need_id: int):
-    need = db.session.scalar(
-        sa.select(Need).where(Need.id == need_id)
-        .options(joinedload(Need.enterprise), joinedload(Need.category), joinedload(Need.department),
-                 joinedload(Need.assigned_officer),
-                 selectinload(Need.entries).joinedload(NeedEntry.author),
-                 selectinload(Need.extensions).joinedload(DeadlineExtension.requested_by),
-                 selectinload(Need.follow_ups).joinedload(FollowUp.by))
-    )
-    if need is None:
-        abort(404)
-    require(services.can_see_need(current_user, need), f"need {need_id} outside scope", 404)
+    need = load_or_404(Need, need_id, options=(
+        joinedload(Need.enterprise), joinedload(Need.category), joinedload(Need.department),
+        joinedload(Need.assigned_officer),
+        selectinload(Need.entries).joinedload(NeedEntry.author),
+        selectinload(Need.extensions).joinedload(DeadlineExtension.requested_by),
+        selectinload(Need.follow_ups).joinedload(FollowUp.by)))
     today = services.local_today()
     return render_template(
         "needs/detail.html", need=need, today=today,
@@ -381,7 +351,7 @@ def add_entry(need_id: int):
         else:
             services.add_progress(need, form.text.data, by=current_user)
 
-    return _run(need, form, action, _("The entry has been added."), "#history")
+    return _run(need, form, action, _("The entry has been added."), "#history", once=True)
 
 
 @bp.route("/<int:need_id>/resolve", methods=["POST"])
@@ -409,17 +379,17 @@ def request_extension(need_id: int):
     form = ExtensionForm()
     return _run(need, form,
                 lambda: services.request_extension(need, form.new_deadline.data, form.reason.data, by=current_user),
-                _("The extension has been requested; a manager will decide."), "#extensions")
+                _("The extension has been requested; a manager will decide."), "#extensions", once=True)
 
 
 @bp.route("/extensions/<int:extension_id>/decide", methods=["POST"])
 @allow(Role.MANAGER, Role.ADMIN)
 def decide_extension(extension_id: int):
-    extension = db.session.get(DeadlineExtension, extension_id)
-    if extension is None:
-        abort(404)
-    need = get_need(extension.need_id)
-    require(services.can_decide_extension(current_user, need), f"cannot decide extension {extension_id}")
+    extension = load_or_404(DeadlineExtension, extension_id,
+                            lambda user, extension: services.can_decide_extension(user, extension.need))
+    # The need first, then the extension again: both locked, in the order every transition takes them.
+    need = load_or_404(Need, extension.need_id, lock=True)
+    extension = load_or_404(DeadlineExtension, extension_id, lock=True)
     form = DecisionForm()
     approve = form.decision.data == "approve"
     return _run(need, form,
@@ -440,7 +410,7 @@ def follow_up(need_id: int):
     return _run(need, form,
                 lambda: services.record_follow_up(need, form.held_on.data, satisfaction, form.note.data,
                                                   by=current_user),
-                success, "#follow-ups")
+                success, "#follow-ups", once=True)
 
 
 @bp.route("/<int:need_id>/close", methods=["POST"])

@@ -8,7 +8,7 @@ from tracker.extensions import db
 from tracker.notifications import queries
 from tracker.notifications.models import Notification
 from tracker.notifications.services import deadline_reminders, mark_all_read, mark_read, message, unread_count
-from tracker.permissions import STAFF, allow, require
+from tracker.permissions import STAFF, allow, load_or_404
 
 bp = Blueprint("notifications", __name__, cli_group=None)
 
@@ -42,9 +42,7 @@ def notifications():
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
 @allow(*STAFF)
 def read(notification_id: int):
-    notification = db.session.get(Notification, notification_id)
-    require(notification is not None and notification.user_id == current_user.id,
-            f"notification {notification_id} is not the user's", 404)
+    notification = load_or_404(Notification, notification_id)
     mark_read(notification)
     db.session.commit()
     target = notification.link if notification.link.startswith("/") and not notification.link.startswith("//") \

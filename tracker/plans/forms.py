@@ -10,13 +10,14 @@ from tracker.campaigns.models import Campaign
 from tracker.enterprises.forms import MultiCheckboxField
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
-from tracker.forms import select_choices
+from tracker.forms import select_choices, submission_key_field
 from tracker.offices.models import Office
 from tracker.needs.models import Need
 from tracker.plans.models import MeasureStatus
 
 
 class PlanForm(FlaskForm):
+    submission_key = submission_key_field()
     campaign_id = SelectField(_l("Campaign"), coerce=int)
     objective = TextAreaField(_l("Objective"), validators=[Optional(), Length(max=5000)])
     version = HiddenField()
@@ -39,6 +40,7 @@ MEASURE_STATUS_LABELS = {
 
 
 class MeasureForm(FlaskForm):
+    submission_key = submission_key_field()
     description = TextAreaField(_l("Measure"), validators=[DataRequired(), Length(max=5000)])
     owner_id = SelectField(_l("Owner"), coerce=int)
     deadline = DateField(_l("Deadline"), validators=[Optional()])

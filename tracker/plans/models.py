@@ -44,6 +44,11 @@ class AssistancePlan(db.Model):
                       sa.Index("ix_assistance_plans_status", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Optimistic locking: every UPDATE checks and moves it, so an edit made from an older version
+    # matches no row (StaleDataError) instead of silently replacing the newer one (tracker.views).
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version_id}
+    __audit_ignore__ = ("version_id",)
     enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id", ondelete="RESTRICT"))
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="RESTRICT"), index=True)
     objective: Mapped[str] = mapped_column(sa.Text, default="")

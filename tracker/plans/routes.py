@@ -1,6 +1,6 @@
 """Assistance plans: the list, drafting a plan and its measures, review by a manager, progress and the print page."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,14 +12,12 @@ from tracker.extensions import db
 from tracker.forms import error_summary
 from tracker.plans import services as services
 from tracker.needs.services import local_today
-from tracker.domain import DomainError
 from tracker.needs.models import Need
 from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
 from tracker.plans.forms import MEASURE_STATUS_LABELS, MeasureForm, PlanForm, ProgressForm, ReturnForm
 from tracker.types import utcnow
-from tracker.permissions import (
-    SIGNED_IN, STAFF, allow, can_see_enterprise, require, scope_enterprises, scope_plans, visible_office_ids,
-)
+from tracker.permissions import SIGNED_IN, STAFF, allow, load_or_404, scope_enterprises, scope_plans, visible_office_ids
+from tracker.views import form_status, run_change
 
 bp = Blueprint("plans", __name__)
 
@@ -35,25 +33,18 @@ PLAN_PAGE_LOAD = (
 )
 
 
-def get_plan(plan_id: int) -> AssistancePlan:
-    plan = db.session.get(AssistancePlan, plan_id, options=PLAN_PAGE_LOAD)
-    if plan is None:
-        abort(404)
-    require(services.can_see_plan(current_user, plan), f"plan {plan_id} outside scope", 404)
-    return plan
+def get_plan(plan_id: int, check=None, lock: bool = False) -> AssistancePlan:
+    return load_or_404(AssistancePlan, plan_id, check, lock=lock, options=PLAN_PAGE_LOAD)
 
 
-def editable_plan(plan_id: int) -> AssistancePlan:
-    plan = get_plan(plan_id)
-    require(services.can_edit_plan(current_user, plan), f"cannot edit plan {plan_id}")
-    return plan
+def editable_plan(plan_id: int, lock: bool | None = None) -> AssistancePlan:
+    """The plan the user may edit; a POST locks it for the change about to run (tracker.permissions)."""
+    return get_plan(plan_id, services.can_edit_plan, lock=request.method == "POST" if lock is None else lock)
 
 
 def get_measure(plan: AssistancePlan, measure_id: int) -> PlanMeasure:
-    measure = db.session.get(PlanMeasure, measure_id)
-    if measure is None or measure.plan_id != plan.id:
-        abort(404)
-    return measure
+    return load_or_404(PlanMeasure, measure_id, within=PlanMeasure.plan_id == plan.id,
+                       lock=request.method == "POST")
 
 
 def _back(plan: AssistancePlan, anchor: str = ""):
@@ -96,23 +87,18 @@ def new():
         ).all() if q else []
         return render_template("visits/choose_firm.html", q=q, firms=firms, endpoint="plans.new",
                                heading=_("New assistance plan"))
-    enterprise = db.session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        abort(404)
-    require(can_see_enterprise(current_user, enterprise), f"enterprise {enterprise_id} outside scope", 404)
-    require(services.can_edit_firm_plans(current_user, enterprise), f"cannot plan for enterprise {enterprise_id}")
+    enterprise = load_or_404(Enterprise, enterprise_id, services.can_edit_firm_plans)
     form = PlanForm(enterprise)
     if form.validate_on_submit():
         campaign = db.session.get(Campaign, form.campaign_id.data)
-        try:
-            plan = services.create_plan(enterprise, campaign, form.objective.data, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("The plan has been drafted. Add its measures, then submit it for approval."), "success")
-            return _back(plan)
+        change = run_change(lambda: services.create_plan(enterprise, campaign, form.objective.data, current_user),
+                            _("The plan has been drafted. Add its measures, then submit it for approval."),
+                            submission=form.submission_key.data,
+                            created_url=lambda plan: url_for("plans.detail", plan_id=plan.id))
+        if change.ok:
+            return _back(change.result)
+        if change.duplicate:
+            return redirect(change.url or url_for("plans.index"))
     return render_template("plans/form.html", form=form, enterprise=enterprise, plan=None)
 
 
@@ -140,26 +126,19 @@ def print_plan(plan_id: int):
 @bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
 @allow(*STAFF)
 def edit(plan_id: int):
-    plan = editable_plan(plan_id)
+    plan = editable_plan(plan_id, lock=False)  # optimistic: the version decides (tracker.views)
     form = PlanForm(plan.enterprise, obj=plan)
-    del form.campaign_id  # a plan stays in its campaign
+    del form.campaign_id, form.submission_key  # a plan stays in its campaign
     if request.method == "GET":
-        form.version.data = plan.updated_at.isoformat()
+        form.version.data = str(plan.version_id)
     if form.validate_on_submit():
-        if form.version.data != plan.updated_at.isoformat():
-            flash(_("Someone else changed this plan after you opened the form. Review the current values "
-                    "and make your change again."), "warning")
-            return redirect(url_for("plans.edit", plan_id=plan.id))
-        try:
-            services.update_objective(plan, form.objective.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Your changes have been saved."), "success")
-        return _back(plan)
-    return render_template("plans/form.html", form=form, enterprise=plan.enterprise, plan=plan)
+        change = run_change(lambda: services.update_objective(plan, form.objective.data),
+                            _("Your changes have been saved."), version=(plan, form.version),
+                            stale=_("Someone else changed this plan after you opened the form. Review the "
+                                    "current values and make your change again."))
+        if not change.stale:
+            return _back(plan)
+    return render_template("plans/form.html", form=form, enterprise=plan.enterprise, plan=plan), form_status()
 
 
 def _measure_fields(form: MeasureForm, plan: AssistancePlan) -> dict:
@@ -178,14 +157,9 @@ def add_measure(plan_id: int):
     if not form.validate_on_submit():
         flash(_("The measure was not added: %(errors)s", errors=error_summary(form)), "danger")
         return _back(plan, "#measures")
-    try:
-        services.add_measure(plan, **_measure_fields(form, plan))
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("The measure has been added."), "success")
+    run_change(lambda: services.add_measure(plan, **_measure_fields(form, plan)), _("The measure has been added."),
+               submission=form.submission_key.data,
+               created_url=lambda _measure: url_for("plans.detail", plan_id=plan.id) + "#measures")
     return _back(plan, "#measures")
 
 
@@ -195,18 +169,13 @@ def edit_measure(plan_id: int, measure_id: int):
     plan = editable_plan(plan_id)
     measure = get_measure(plan, measure_id)
     form = MeasureForm(plan.enterprise, obj=measure)
+    del form.submission_key
     if request.method == "GET":
         form.owner_id.data = measure.owner_id or 0
         form.needs.data = [n.id for n in measure.needs]
     if form.validate_on_submit():
-        try:
-            services.update_measure(measure, **_measure_fields(form, plan))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Your changes have been saved."), "success")
+        run_change(lambda: services.update_measure(measure, **_measure_fields(form, plan)),
+                   _("Your changes have been saved."))
         return _back(plan, "#measures")
     return render_template("plans/measure_form.html", form=form, plan=plan, measure=measure)
 
@@ -216,14 +185,7 @@ def edit_measure(plan_id: int, measure_id: int):
 def delete_measure(plan_id: int, measure_id: int):
     plan = editable_plan(plan_id)
     measure = get_measure(plan, measure_id)
-    try:
-        services.remove_measure(measure)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("The measure has been removed."), "success")
+    run_change(lambda: services.remove_measure(measure), _("The measure has been removed."))
     return _back(plan, "#measures")
 
 
@@ -236,26 +198,14 @@ def record_progress(plan_id: int, measure_id: int):
     if not form.validate_on_submit():
         flash(_("The progress was not recorded: %(errors)s", errors=error_summary(form)), "danger")
         return _back(plan, "#measures")
-    try:
-        services.record_progress(measure, status=MeasureStatus(form.status.data), result=form.result.data)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("The progress has been recorded."), "success")
+    run_change(lambda: services.record_progress(measure, status=MeasureStatus(form.status.data),
+                                                result=form.result.data),
+               _("The progress has been recorded."))
     return _back(plan, "#measures")
 
 
 def _transition(plan: AssistancePlan, action, done_message: str, *args):
-    try:
-        action(plan, current_user, *args)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(done_message, "success")
+    run_change(lambda: action(plan, current_user, *args), done_message)
     return _back(plan)
 
 
@@ -269,16 +219,14 @@ def submit(plan_id: int):
 @bp.route("/<int:plan_id>/approve", methods=["POST"])
 @allow(Role.MANAGER)
 def approve(plan_id: int):
-    plan = get_plan(plan_id)
-    require(services.can_approve(current_user, plan), f"cannot approve plan {plan_id}")
+    plan = get_plan(plan_id, services.can_approve, lock=True)
     return _transition(plan, services.approve, _("The plan has been approved."))
 
 
 @bp.route("/<int:plan_id>/return", methods=["POST"])
 @allow(Role.MANAGER)
 def return_for_changes(plan_id: int):
-    plan = get_plan(plan_id)
-    require(services.can_approve(current_user, plan), f"cannot return plan {plan_id}")
+    plan = get_plan(plan_id, services.can_approve, lock=True)
     form = ReturnForm()
     comment = form.comment.data if form.validate_on_submit() else ""
     return _transition(plan, services.return_for_changes, _("The plan has been returned for changes."), comment)

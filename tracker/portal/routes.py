@@ -1,6 +1,6 @@
 """The contact's portal: his own firm only, with its needs (never the internal notes), comments and ratings."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -8,12 +8,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.auth.models import Role
 from tracker.extensions import db
 from tracker.needs import services as needs
-from tracker.domain import DomainError
 from tracker.needs.models import FollowUp, Need, NeedEntry, Satisfaction
 from tracker.plans.models import AssistancePlan
 from tracker.visits.models import Visit
 from tracker.needs.forms import CommentForm, RateForm
-from tracker.permissions import allow, require, scope_needs, scope_plans
+from tracker.permissions import allow, load_or_404, scope_needs, scope_plans
+from tracker.views import run_change
 
 bp = Blueprint("portal", __name__)
 PORTAL_VISITS = 10
@@ -46,16 +46,10 @@ def index():
 
 def own_need(need_id: int) -> Need:
     """One of the contact's own firm's needs, or 404 (another firm's need is not told apart from none)."""
-    need = db.session.scalar(
-        sa.select(Need).where(Need.id == need_id)
-        .options(joinedload(Need.category), joinedload(Need.department),
-                 selectinload(Need.entries).joinedload(NeedEntry.author),
-                 selectinload(Need.follow_ups).joinedload(FollowUp.by))
-    )
-    if need is None:
-        abort(404)
-    require(need.enterprise_id == current_user.enterprise_id, f"need {need_id} of another firm", 404)
-    return need
+    return load_or_404(Need, need_id, needs.can_rate, hide=True, lock=request.method == "POST", options=(
+        joinedload(Need.category), joinedload(Need.department),
+        selectinload(Need.entries).joinedload(NeedEntry.author),
+        selectinload(Need.follow_ups).joinedload(FollowUp.by)))
 
 
 @bp.route("/needs/<int:need_id>")
@@ -83,9 +77,8 @@ def comment(need_id: int):
     form = CommentForm()
     if not form.validate_on_submit():
         return _need_page(item, comment_form=form, status=400)
-    needs.add_comment(item, form.text.data, by=current_user)
-    db.session.commit()
-    flash(_("Your comment has been sent."), "success")
+    run_change(lambda: needs.add_comment(item, form.text.data, by=current_user), _("Your comment has been sent."),
+               submission=form.submission_key.data, created_url=lambda _entry: url_for("portal.need", need_id=item.id))
     return _back(item)
 
 
@@ -97,15 +90,12 @@ def rate(need_id: int):
     if not form.validate_on_submit():
         return _need_page(item, rate_form=form, status=400)
     satisfaction = Satisfaction(form.satisfaction.data)
-    try:
-        needs.firm_confirm_and_rate(item, satisfaction, form.note.data, by=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+    if satisfaction is Satisfaction.DISSATISFIED:
+        message, category = _("Thank you. The need has been reopened and customs will continue working on it."), \
+            "warning"
     else:
-        db.session.commit()
-        if satisfaction is Satisfaction.DISSATISFIED:
-            flash(_("Thank you. The need has been reopened and customs will continue working on it."), "warning")
-        else:
-            flash(_("Thank you for confirming the resolution."), "success")
+        message, category = _("Thank you for confirming the resolution."), "success"
+    run_change(lambda: needs.firm_confirm_and_rate(item, satisfaction, form.note.data, by=current_user), message,
+               category=category, submission=form.submission_key.data,
+               created_url=lambda _result: url_for("portal.need", need_id=item.id))
     return _back(item)

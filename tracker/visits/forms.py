@@ -13,7 +13,7 @@ from tracker.campaigns.models import Campaign
 from tracker.enterprises.forms import MultiCheckboxField
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
-from tracker.forms import select_choices
+from tracker.forms import select_choices, submission_key_field
 from tracker.offices.models import Department, Office
 from tracker.needs.models import NeedCategory
 from tracker.visits.models import VISIT_TYPE_LABELS, PolicyTopic
@@ -35,6 +35,7 @@ class NeedRowForm(Form):
 
 
 class VisitForm(FlaskForm):
+    submission_key = submission_key_field()
     visited_at = DateTimeLocalField(_l("Date and time"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     visit_type = SelectField(_l("Type of visit"), choices=select_choices(
         (t.value, label) for t, label in VISIT_TYPE_LABELS.items()))
@@ -48,7 +49,7 @@ class VisitForm(FlaskForm):
     findings = TextAreaField(_l("Findings"), validators=[Optional(), Length(max=10000)])
     follow_up_on = DateField(_l("Follow-up date"), validators=[Optional()])
     needs = FieldList(FormField(NeedRowForm), min_entries=NEED_ROWS, max_entries=10)
-    # The record's updated_at when the form was opened: a later change makes the form stale.
+    # The version_id the record had when the form was opened (optimistic locking, tracker.views).
     version = HiddenField()
     submit = SubmitField(_l("Save visit"))
 

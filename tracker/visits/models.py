@@ -17,6 +17,11 @@ class PolicyTopic(db.Model):
     __tablename__ = "policy_topics"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Optimistic locking: every UPDATE checks and moves it, so an edit made from an older version
+    # matches no row (StaleDataError) instead of silently replacing the newer one (tracker.views).
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version_id}
+    __audit_ignore__ = ("version_id",)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     name_en: Mapped[str | None] = mapped_column(sa.String(200))
     active: Mapped[bool] = mapped_column(default=True)
@@ -66,6 +71,11 @@ class Visit(db.Model):
     __table_args__ = (sa.Index("ix_visits_enterprise_visited", "enterprise_id", "visited_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Optimistic locking: every UPDATE checks and moves it, so an edit made from an older version
+    # matches no row (StaleDataError) instead of silently replacing the newer one (tracker.views).
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version_id}
+    __audit_ignore__ = ("version_id",)
     enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id", ondelete="RESTRICT"))
     campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
     visited_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -2,7 +2,7 @@
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,26 +15,22 @@ from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Department
 from tracker.visits import services as services
 from tracker.needs.services import local_today
-from tracker.domain import DomainError
 from tracker.needs.models import Need, NeedCategory
 from tracker.visits.models import PolicyTopic, Visit, VisitType
 from tracker.visits.forms import VisitForm
-from tracker.permissions import STAFF, allow, require, scope_enterprises, scope_visits, visible_office_ids
+from tracker.permissions import STAFF, allow, load_or_404, scope_enterprises, scope_visits, visible_office_ids
+from tracker.views import form_status, run_change
 
 bp = Blueprint("visits", __name__)
 
 PAGE_SIZE = 50
 
 
-def get_visit(visit_id: int) -> Visit:
+def get_visit(visit_id: int, check=None, lock: bool = False) -> Visit:
     # What the visit's page shows, in a fixed number of queries however many officers, attendees and needs.
-    visit = db.session.get(Visit, visit_id, options=[
+    return load_or_404(Visit, visit_id, check, lock=lock, options=(
         sa.orm.joinedload(Visit.enterprise), sa.orm.selectinload(Visit.officers), sa.orm.selectinload(Visit.topics),
-        sa.orm.selectinload(Visit.attendees), sa.orm.selectinload(Visit.needs).joinedload(Need.category)])
-    if visit is None:
-        abort(404)
-    require(services.can_see_visit(current_user, visit), f"visit {visit_id} outside scope", 404)
-    return visit
+        sa.orm.selectinload(Visit.attendees), sa.orm.selectinload(Visit.needs).joinedload(Need.category)))
 
 
 @bp.app_template_global("enterprise_visits")
@@ -112,11 +108,7 @@ def _firm_for_new_visit() -> Enterprise | None:
     enterprise_id = request.args.get("enterprise_id", type=int)
     if not enterprise_id:
         return None
-    enterprise = db.session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        abort(404)
-    require(services.can_log_visit(current_user, enterprise), f"enterprise {enterprise_id} outside scope", 404)
-    return enterprise
+    return load_or_404(Enterprise, enterprise_id, services.can_log_visit, hide=True)
 
 
 def _visit_data(form: VisitForm, enterprise: Enterprise) -> services.VisitData:
@@ -165,16 +157,15 @@ def new():
         campaign = services.default_campaign(enterprise)
         form.campaign_id.data = campaign.id if campaign else 0
     if form.validate_on_submit():
-        try:
-            visit = services.create_visit(enterprise, _visit_data(form, enterprise), current_user, _raised_needs(form))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            n = len(visit.needs)
-            db.session.commit()
-            flash(_("The visit has been logged.") + (" " + _("%(n)d needs recorded.", n=n) if n else ""), "success")
-            return redirect(url_for("visits.detail", visit_id=visit.id))
+        change = run_change(
+            lambda: services.create_visit(enterprise, _visit_data(form, enterprise), current_user, _raised_needs(form)),
+            lambda visit: _("The visit has been logged.") + (
+                " " + _("%(n)d needs recorded.", n=len(visit.needs)) if visit.needs else ""),
+            submission=form.submission_key.data, created_url=lambda visit: url_for("visits.detail", visit_id=visit.id))
+        if change.ok:
+            return redirect(url_for("visits.detail", visit_id=change.result.id))
+        if change.duplicate:
+            return redirect(change.url or url_for("visits.index"))
     return render_template("visits/form.html", form=form, enterprise=enterprise, visit=None)
 
 
@@ -189,16 +180,9 @@ def detail(visit_id: int):
 @bp.route("/<int:visit_id>/follow-up-done", methods=["POST"])
 @allow(*STAFF)
 def follow_up_done(visit_id: int):
-    visit = get_visit(visit_id)
-    require(services.can_edit_visit(current_user, visit), f"cannot edit visit {visit_id}")
-    try:
-        services.follow_up_done(visit, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("The follow-up of the visit to %(name)s is done.", name=visit.enterprise.name), "success")
+    visit = get_visit(visit_id, services.can_edit_visit, lock=True)
+    run_change(lambda: services.follow_up_done(visit, current_user),
+               _("The follow-up of the visit to %(name)s is done.", name=visit.enterprise.name))
     target = request.args.get("next", "")
     return redirect(url_for("notifications.index") if target == "work" else url_for("visits.detail", visit_id=visit.id))
 
@@ -206,10 +190,10 @@ def follow_up_done(visit_id: int):
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
 @allow(*STAFF)
 def edit(visit_id: int):
-    visit = get_visit(visit_id)
-    require(services.can_edit_visit(current_user, visit), f"cannot edit visit {visit_id}")
+    visit = get_visit(visit_id, services.can_edit_visit)  # optimistic: the version decides (tracker.views)
     enterprise = visit.enterprise
     form = VisitForm(current_user, enterprise, with_needs=False, current_officers=list(visit.officers))
+    del form.submission_key
     if request.method == "GET":
         form.visited_at.data = visit.visited_at.astimezone(LOCAL_TZ).replace(tzinfo=None)
         form.visit_type.data = visit.visit_type.value
@@ -222,20 +206,13 @@ def edit(visit_id: int):
         form.summary.data = visit.summary
         form.findings.data = visit.findings
         form.follow_up_on.data = visit.follow_up_on
-        form.version.data = visit.updated_at.isoformat()
+        form.version.data = str(visit.version_id)
     if form.validate_on_submit():
-        if form.version.data != visit.updated_at.isoformat():
-            flash(_("Someone else changed this visit after you opened the form. Review the current values "
-                    "and make your change again."), "warning")
-            return redirect(url_for("visits.edit", visit_id=visit.id))
-        try:
-            services.update_visit(visit, _visit_data(form, enterprise), current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Your changes have been saved."), "success")
+        change = run_change(lambda: services.update_visit(visit, _visit_data(form, enterprise), current_user),
+                            _("Your changes have been saved."), version=(visit, form.version),
+                            stale=_("Someone else changed this visit after you opened the form. Review the "
+                                    "current values and make your change again."))
+        if change.ok:
             return redirect(url_for("visits.detail", visit_id=visit.id))
-    return render_template("visits/form.html", form=form, enterprise=enterprise, visit=visit)
+    return render_template("visits/form.html", form=form, enterprise=enterprise, visit=visit), form_status()
 

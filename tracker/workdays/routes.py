@@ -2,14 +2,14 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.auth.models import Role
 from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
-from tracker.permissions import allow
+from tracker.permissions import allow, load_or_404
 from tracker.workdays import services
 from tracker.workdays.cli import show_command
 from tracker.workdays.forms import OverrideForm, ScheduleForm
@@ -105,7 +105,7 @@ def add_schedule():
 @bp.route("/overrides/<int:override_id>/delete", methods=["POST"])
 @allow(Role.ADMIN)
 def delete_override(override_id: int):
-    override = db.session.get(CalendarOverride, override_id) or abort(404)
+    override = load_or_404(CalendarOverride, override_id, lock=True)
     day, name = override.day, override.name
     services.delete_override(override)
     db.session.commit()

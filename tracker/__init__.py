@@ -171,10 +171,12 @@ def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     from tracker.forms import EmptyForm
+    from tracker.permissions import can_use
     from tracker.i18n import local_datetime
 
     app.jinja_env.filters["localtime"] = local_datetime
     app.jinja_env.globals["empty_form"] = EmptyForm
+    app.jinja_env.globals["can_use"] = can_use
 
     @app.context_processor
     def inject_locale():

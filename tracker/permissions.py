@@ -193,6 +193,38 @@ def scope_offices(stmt: sa.Select, user: User) -> sa.Select:
     return stmt.where(Office.path.startswith(user.office.path, autoescape=True))
 
 
+def scope_campaigns(stmt: sa.Select, user: User) -> sa.Select:
+    """Campaigns of the user's office subtree (admins: all)."""
+    from tracker.campaigns.models import Campaign
+
+    if user.role is Role.ADMIN:
+        return stmt
+    return stmt.where(Campaign.office_id.in_(visible_office_ids(user)))
+
+
+def scope_imports(stmt: sa.Select, user: User) -> sa.Select:
+    """Declaration imports made for the offices of the user's subtree (admins: all)."""
+    from tracker.imports.models import DeclarationImport
+
+    if user.role is Role.ADMIN:
+        return stmt
+    return stmt.where(DeclarationImport.office_id.in_(visible_office_ids(user)))
+
+
+def can_use(endpoint: str, user: User | None = None) -> bool:
+    """Whether the endpoint's @allow rule admits the user: what templates ask before showing a link or
+    a button to it, so that the page and the rule cannot disagree."""
+    user = user if user is not None else current_user
+    rule = rule_for(endpoint)
+    if rule is None:
+        return False
+    if rule.public:
+        return True
+    if not user.is_authenticated:
+        return False
+    return rule.roles is None or user.role in rule.roles
+
+
 def can_see_office(user: User, office: Office) -> bool:
     return user.role is Role.ADMIN or (user.role.is_staff and user.office.contains(office))
 

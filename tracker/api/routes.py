@@ -27,7 +27,7 @@ from tracker.extensions import db, limiter
 from tracker.offices.models import Office
 from tracker.needs import services as needs
 from tracker.needs.models import Need, NeedStatus
-from tracker.permissions import PUBLIC, SIGNED_IN, allow, load_or_404, scope_enterprises
+from tracker.permissions import PUBLIC, SIGNED_IN, allow, can_see_office, load_or_404, scope_enterprises
 from werkzeug.exceptions import NotFound
 
 bp = Blueprint("api", __name__)
@@ -301,7 +301,7 @@ def _office_field(value, user: User, errors: dict[str, list[str]]) -> Office | N
     if office is None:
         errors.setdefault("office", []).append(_("There is no office with the code %(code)s.", code=value.strip()))
         return None
-    if not (user.role is Role.ADMIN or user.office.contains(office)):
+    if not can_see_office(user, office):
         errors.setdefault("office", []).append(
             _("You can add firms only to your own office and the offices below it.")
         )

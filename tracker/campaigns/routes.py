@@ -16,7 +16,7 @@ from tracker.extensions import db
 from tracker.offices.models import Office
 from tracker.visits.models import Visit
 from tracker.pagination import paginate_rows
-from tracker.permissions import STAFF, allow, can_see_office, load_or_404, require, visible_office_ids
+from tracker.permissions import STAFF, allow, can_see_office, load_or_404, require, scope_campaigns
 from tracker.views import run_change
 
 bp = Blueprint("campaigns", __name__)
@@ -32,8 +32,7 @@ def get_campaign(campaign_id: int) -> Campaign:
 def index():
     stmt = sa.select(Campaign).options(sa.orm.joinedload(Campaign.office)).order_by(
         Campaign.declaration_year.desc(), Campaign.id.desc())
-    if not current_user.is_admin:
-        stmt = stmt.where(Campaign.office_id.in_(visible_office_ids(current_user)))
+    stmt = scope_campaigns(stmt, current_user)
     campaigns = db.session.scalars(stmt).all()
     sizes = dict(db.session.execute(
         sa.select(RosterEntry.campaign_id, sa.func.count()).where(

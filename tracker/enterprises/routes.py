@@ -17,7 +17,9 @@ from tracker.extensions import db
 from tracker.forms import error_summary
 from tracker.offices.models import Office
 from tracker.pagination import paginate_rows
-from tracker.permissions import SIGNED_IN, STAFF, allow, load_or_404, require, scope_enterprises, scope_offices
+from tracker.permissions import (
+    SIGNED_IN, STAFF, allow, can_see_office, load_or_404, require, scope_enterprises, scope_offices,
+)
 from tracker.views import form_status, run_change
 
 bp = Blueprint("enterprises", __name__)
@@ -146,7 +148,7 @@ def new():
         form.office_id.data = current_user.office_id
     if form.validate_on_submit():
         office = db.session.get(Office, form.office_id.data)
-        require(office is not None and (current_user.is_admin or current_user.office.contains(office)), "office")
+        require(office is not None and can_see_office(current_user, office), "office")
         try:
             data = services.validate(form.data_for_service(), office=office)
         except services.EnterpriseError as exc:
@@ -204,7 +206,7 @@ def edit(enterprise_id: int):
         form.version.data = str(enterprise.version_id)
     if form.validate_on_submit():
         office = db.session.get(Office, form.office_id.data)
-        require(office is not None and (current_user.is_admin or current_user.office.contains(office)), "office")
+        require(office is not None and can_see_office(current_user, office), "office")
         try:
             data = services.validate(form.data_for_service(), office=office, current=enterprise)
         except services.EnterpriseError as exc:

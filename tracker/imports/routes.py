@@ -10,7 +10,7 @@ from tracker.imports.models import DeclarationImport, ImportStatus
 from tracker.imports.reader import ImportFileError
 from tracker.extensions import db
 from tracker.offices.models import Office
-from tracker.permissions import STAFF, allow, can_see_office, load_or_404, require, visible_office_ids
+from tracker.permissions import STAFF, allow, can_see_office, load_or_404, require, scope_imports
 
 bp = Blueprint("imports", __name__)
 
@@ -24,8 +24,7 @@ def get_import(import_id: int, lock: bool = False) -> DeclarationImport:
 def index():
     stmt = sa.select(DeclarationImport).options(sa.orm.joinedload(DeclarationImport.uploaded_by),
                                                 sa.orm.joinedload(DeclarationImport.office))
-    if not current_user.is_admin:
-        stmt = stmt.where(DeclarationImport.office_id.in_(visible_office_ids(current_user)))
+    stmt = scope_imports(stmt, current_user)
     pagination = db.paginate(stmt.order_by(DeclarationImport.id.desc()), page=request.args.get("page", 1, type=int),
                              per_page=30, error_out=False)
     return render_template("imports/index.html", pagination=pagination)

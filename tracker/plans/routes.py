@@ -16,7 +16,9 @@ from tracker.needs.models import Need
 from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
 from tracker.plans.forms import MEASURE_STATUS_LABELS, MeasureForm, PlanForm, ProgressForm, ReturnForm
 from tracker.types import utcnow
-from tracker.permissions import SIGNED_IN, STAFF, allow, load_or_404, scope_enterprises, scope_plans, visible_office_ids
+from tracker.permissions import (
+    SIGNED_IN, STAFF, allow, load_or_404, scope_campaigns, scope_enterprises, scope_plans,
+)
 from tracker.views import form_status, run_change
 
 bp = Blueprint("plans", __name__)
@@ -68,9 +70,8 @@ def index():
     if campaign:
         stmt = stmt.where(AssistancePlan.campaign_id == campaign)
     pagination = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE, error_out=False)
-    campaigns = sa.select(Campaign).order_by(Campaign.declaration_year.desc(), Campaign.id.desc())
-    if not current_user.is_admin:
-        campaigns = campaigns.where(Campaign.office_id.in_(visible_office_ids(current_user)))
+    campaigns = scope_campaigns(sa.select(Campaign).order_by(Campaign.declaration_year.desc(), Campaign.id.desc()),
+                                current_user)
     return render_template("plans/list.html", pagination=pagination, status=status, campaign=campaign,
                            statuses=list(PlanStatus), campaigns=db.session.scalars(campaigns).all())
 

@@ -33,6 +33,12 @@ def get_visit(visit_id: int, check=None, lock: bool = False) -> Visit:
         sa.orm.selectinload(Visit.attendees), sa.orm.selectinload(Visit.needs).joinedload(Need.category)))
 
 
+@bp.app_template_global("can_log_visit")
+def can_log_visit(enterprise: Enterprise) -> bool:
+    """The profile's "Log a visit" button asks what visits.new asks."""
+    return services.can_log_visit(current_user, enterprise)
+
+
 @bp.app_template_global("enterprise_visits")
 def enterprise_visits(enterprise: Enterprise) -> list[Visit]:
     """The visits timeline of a firm's profile."""

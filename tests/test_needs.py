@@ -579,7 +579,7 @@ def test_pages_cut_the_ledger_order_overdue_first_then_by_deadline(app, client, 
     page it lists exactly what NeedFilters.select() orders, for every scope and filter."""
     from werkzeug.datastructures import MultiDict
 
-    from tracker.needs import routes as needs_routes
+    from tracker.needs import queries as needs_routes
 
     monkeypatch.setattr(needs_routes, "PER_PAGE", 4)
     today = services.local_today()

@@ -22,7 +22,6 @@ from tracker.types import utcnow
 
 # "A deadline within two working days".
 REMINDER_WORKING_DAYS = 2
-NOTIFICATIONS_PER_PAGE = 50
 
 
 # The service --------------------------------------------------------------------------------------

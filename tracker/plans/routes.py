@@ -10,7 +10,7 @@ from tracker.enterprises.models import Enterprise
 from tracker.enterprises.search import search_condition
 from tracker.extensions import db
 from tracker.forms import error_summary
-from tracker.plans import services as services
+from tracker.plans import queries, services
 from tracker.needs.services import local_today
 from tracker.domain import DomainError
 from tracker.needs.models import Need
@@ -18,25 +18,14 @@ from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure, Pla
 from tracker.plans.forms import MEASURE_STATUS_LABELS, MeasureForm, PlanForm, ProgressForm, ReturnForm
 from tracker.types import utcnow
 from tracker.permissions import (
-    SIGNED_IN, STAFF, allow, can_see_enterprise, require, scope_enterprises, scope_plans, visible_office_ids,
+    SIGNED_IN, STAFF, allow, can_see_enterprise, require, scope_enterprises,
 )
 
 bp = Blueprint("plans", __name__)
 
-PAGE_SIZE = 50
-
-
-# What the plan's pages show, loaded in a fixed number of queries however many measures and needs it has.
-PLAN_PAGE_LOAD = (
-    sa.orm.joinedload(AssistancePlan.enterprise), sa.orm.joinedload(AssistancePlan.campaign),
-    sa.orm.joinedload(AssistancePlan.approved_by),
-    sa.orm.selectinload(AssistancePlan.measures).joinedload(PlanMeasure.owner),
-    sa.orm.selectinload(AssistancePlan.measures).selectinload(PlanMeasure.needs),
-)
-
 
 def get_plan(plan_id: int) -> AssistancePlan:
-    plan = db.session.get(AssistancePlan, plan_id, options=PLAN_PAGE_LOAD)
+    plan = db.session.get(AssistancePlan, plan_id, options=queries.PLAN_PAGE_LOAD)
     if plan is None:
         abort(404)
     require(services.can_see_plan(current_user, plan), f"plan {plan_id} outside scope", 404)
@@ -63,25 +52,12 @@ def _back(plan: AssistancePlan, anchor: str = ""):
 @bp.route("/")
 @allow(*STAFF)
 def index():
-    status = request.args.get("status", "")
-    status = status if status in {s.value for s in PlanStatus} else ""
-    campaign = request.args.get("campaign", type=int)
-    stmt = (sa.select(AssistancePlan).options(sa.orm.joinedload(AssistancePlan.enterprise),
-                                              sa.orm.joinedload(AssistancePlan.campaign),
-                                              sa.orm.joinedload(AssistancePlan.approved_by),
-                                              sa.orm.selectinload(AssistancePlan.measures))
-            .order_by(AssistancePlan.updated_at.desc(), AssistancePlan.id.desc()))
-    stmt = scope_plans(stmt, current_user)
-    if status:
-        stmt = stmt.where(AssistancePlan.status == PlanStatus(status))
-    if campaign:
-        stmt = stmt.where(AssistancePlan.campaign_id == campaign)
-    pagination = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE, error_out=False)
-    campaigns = sa.select(Campaign).order_by(Campaign.declaration_year.desc(), Campaign.id.desc())
-    if not current_user.is_admin:
-        campaigns = campaigns.where(Campaign.office_id.in_(visible_office_ids(current_user)))
-    return render_template("plans/list.html", pagination=pagination, status=status, campaign=campaign,
-                           statuses=list(PlanStatus), campaigns=db.session.scalars(campaigns).all())
+    filters = queries.PlanFilters(request.args)
+    pagination = db.paginate(filters.select(current_user), page=request.args.get("page", 1, type=int),
+                             per_page=queries.PAGE_SIZE, error_out=False)
+    return render_template("plans/list.html", pagination=pagination, status=filters.status,
+                           campaign=filters.campaign, statuses=list(PlanStatus),
+                           campaigns=queries.campaign_choices(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -99,9 +99,9 @@ def detail(plan_id: int):
     editable = services.can_edit_plan(current_user, plan)
     return render_template(
         "plans/detail.html", plan=plan, editable=editable, approver=services.can_approve(current_user, plan),
-        blockers=services.completion_blockers(plan) if plan.status is PlanStatus.IN_PROGRESS else [],
+        blockers=services.completion_blockers(plan) if plan.is_under_way() else [],
         measure_form=(MeasureForm(plan.enterprise, formdata=None)
-                      if editable and plan.status is PlanStatus.DRAFT else None),
+                      if editable and plan.is_draft() else None),
         return_form=ReturnForm(formdata=None), progress_form=ProgressForm, statuses=MEASURE_STATUS_LABELS,
         today=local_today())
 

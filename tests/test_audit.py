@@ -14,7 +14,7 @@ from tracker.extensions import db
 from tracker.offices.models import Office
 from tracker.outreach import plans_services as plans
 from tracker.outreach.models import (
-    Need, NeedCategory, NeedSource, PolicyTopic, Visit, VisitType,
+    Need, NeedCategory, NeedSource, PlanMeasure, PolicyTopic, Visit, VisitAttendee, VisitType,
 )
 
 
@@ -279,6 +279,20 @@ def test_a_measures_linked_needs_change_is_audited_once(client, auth, cast):
     assert len(records("plan_measures", measure.id)) == 2
 
 
+def test_a_deleted_measure_keeps_its_linked_needs_in_the_trail(app, cast):
+    firm = cast.contact.enterprise
+    campaign = create_campaign(name="2019年百企大调研", office=cast.org.yingkou, year=2019)
+    [need] = make_needs(firm, "通关时间长")
+    plan = plans.create_plan(firm, campaign, "提升通关效率", cast.officer)
+    measure = plans.add_measure(plan, description="预约办理", needs=[need])
+    db.session.commit()
+    plans.remove_measure(db.session.get(PlanMeasure, measure.id))
+    db.session.commit()
+    deleted = records("plan_measures", measure.id)[-1]
+    assert deleted.action is AuditAction.DELETE
+    assert deleted.changes["needs"] == [[shown(need)], None]
+
+
 def test_the_audit_page_shows_the_lists(client, auth, cast, firm_with_a_mode):
     firm = firm_with_a_mode
     auth.login("officer")
@@ -300,3 +314,25 @@ def test_the_audit_page_shows_the_lists(client, auth, cast, firm_with_a_mode):
     text = client.get("/admin/audit", query_string={"entity_type": "enterprises"}).get_data(as_text=True)
     assert f"<dt>trade_modes</dt><dd>{shown(supplied)}; {shown(ecommerce)} → ∅</dd>" in text
 
+
+def test_a_visit_attendee_dropped_on_edit_is_audited_as_deleted(client, auth, cast):
+    # Replacing a one-to-many list deletes the old rows as orphans, which never reach session.deleted.
+    firm = cast.contact.enterprise
+    visit = Visit(enterprise=firm, visited_at=datetime(2019, 9, 27, 1, 30, tzinfo=timezone.utc),
+                  visit_type=VisitType.DOOR_TO_DOOR, summary="走访", officers=[cast.officer],
+                  attendees=[VisitAttendee(name="王经理", title="关务主管")])
+    db.session.add(visit)
+    db.session.commit()
+    attendee_id = visit.attendees[0].id
+    auth.login("officer")
+    page = client.get(f"/visits/{visit.id}/edit")
+    data = {"csrf_token": csrf_from(page), "visited_at": "2019-09-27T09:30", "visit_type": "door_to_door",
+            "campaign_id": "0", "officers": [str(cast.officer.id)], "summary": "走访", "other_attendees": "李厂长",
+            "version": visit.updated_at.isoformat()}
+    assert client.post(f"/visits/{visit.id}/edit", data=data).status_code == 302
+    dropped = records("visit_attendees", attendee_id)[-1]
+    assert dropped.action is AuditAction.DELETE and dropped.actor_name == "officer"
+    assert dropped.changes["name"] == ["王经理", None]
+    assert [r.changes["name"] for r in records("visit_attendees") if r.action is AuditAction.INSERT][-1] == [
+        None, "李厂长"]
+    assert records("visits", visit.id)[1:] == []  # the visit's own fields did not change

@@ -179,8 +179,11 @@ def _after_flush(session: Session, flush_context) -> None:
             diff = _diff(obj)
             if diff:
                 changes.append((obj.__tablename__, _entity_id(obj), AuditAction.UPDATE, diff))
-    for obj in session.deleted:
-        if _audited(obj):
+    # session.deleted lacks the orphans a flush deletes (a measure removed from its plan, a visit's replaced
+    # attendees): the flush's own list has every row it deleted.
+    deleted = [state.obj() for state, (is_delete, _) in flush_context.states.items() if is_delete]
+    for obj in deleted:
+        if obj is not None and _audited(obj):
             changes.append((obj.__tablename__, _entity_id(obj), AuditAction.DELETE, _snapshot(obj, as_new=False)))
     write_audit_rows(session, changes)
 

@@ -79,6 +79,7 @@ class Need(db.Model):
     """A business need (业务需求) a firm raised, handed to one department with a deadline."""
 
     __tablename__ = "needs"
+    __audit_label__ = ("content",)
     __table_args__ = (
         sa.Index("ix_needs_status_deadline", "status", "deadline"),
         sa.Index("ix_needs_officer_status", "assigned_officer_id", "status", "deadline"),

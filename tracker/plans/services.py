@@ -8,8 +8,6 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from tracker.audit.listeners import write_audit_rows
-from tracker.audit.models import AuditAction
 from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign
 from tracker.enterprises.models import Enterprise
@@ -97,7 +95,6 @@ def add_measure(plan: AssistancePlan, *, description: str, owner: User | None = 
                           deadline=deadline, needs=list(needs), status=MeasureStatus.OPEN)
     db.session.add(measure)
     db.session.flush()
-    _audit_needs(measure, [])
     return measure
 
 
@@ -108,18 +105,8 @@ def update_measure(measure: PlanMeasure, *, description: str, owner: User | None
     _require(plan.is_draft(), _("Only a draft plan's measures can be changed."))
     _check_measure(plan, description, owner, needs)
     measure.description, measure.owner, measure.deadline = description.strip(), owner, deadline
-    before = [n.id for n in measure.needs]
     measure.needs = list(needs)
     db.session.flush()
-    _audit_needs(measure, before)
-
-
-def _audit_needs(measure: PlanMeasure, before: list[int]) -> None:
-    """The linked needs are a many-to-many list, which the audit trail's flush listener cannot see."""
-    after = sorted(n.id for n in measure.needs)
-    if sorted(before) != after:
-        write_audit_rows(db.session, [("plan_measures", measure.id, AuditAction.UPDATE,
-                                       {"needs": [sorted(before) or None, after]})])
 
 
 def record_progress(measure: PlanMeasure, *, status: MeasureStatus, result: str | None) -> None:

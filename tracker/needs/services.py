@@ -7,7 +7,7 @@ or rating (不满意) sends a resolved need back to 办理中. Every function ch
 and raises DomainError with a translated message; they flush, the view commits.
 """
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from tracker.auth.models import Role, User
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
-from tracker.i18n import LOCAL_TZ
+from tracker.i18n import LOCAL_TZ, local_today  # noqa: F401  (services.local_today for the views)
 from tracker.offices.models import Department
 from tracker.notifications import services as notifications
 from tracker.domain import DomainError
@@ -41,11 +41,6 @@ from tracker.workdays.services import add_working_days
 
 TEXT_MAX = 5000
 REASON_MAX = DeadlineExtension.__table__.c.reason.type.length
-
-
-def local_today() -> date:
-    """Today in Asia/Shanghai: what "overdue" is measured against."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 def overdue_condition(today: date | None = None):

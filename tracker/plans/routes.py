@@ -11,7 +11,7 @@ from tracker.enterprises.search import search_condition
 from tracker.extensions import db
 from tracker.forms import error_summary
 from tracker.plans import queries, services
-from tracker.needs.services import local_today
+from tracker.i18n import local_today
 from tracker.domain import DomainError
 from tracker.needs.models import Need
 from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus

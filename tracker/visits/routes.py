@@ -14,7 +14,7 @@ from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Department
 from tracker.visits import queries, services
-from tracker.needs.services import local_today
+from tracker.i18n import local_today
 from tracker.domain import DomainError
 from tracker.needs.models import Need, NeedCategory
 from tracker.visits.models import PolicyTopic, Visit, VisitType

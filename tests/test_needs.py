@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from tests.test_api import Api
-from tests.test_enterprises import query_count
 from tracker.audit.models import AuditAction, AuditRecord
 from tracker.auth.models import Role
 from tracker.extensions import db
@@ -20,57 +19,17 @@ from tracker.needs.models import (
     Need,
     NeedCategory,
     NeedEntryKind,
-    NeedSource,
     NeedStatus,
     Satisfaction,
 )
 from tracker.notifications.models import Notification, NotificationKind
 from tracker.workdays.models import CalendarOverride, OverrideKind
-
-
-@pytest.fixture
-def category(app):
-    """A need category with 3 working days; the reference row is restored afterwards."""
-    row = db.session.scalar(sa.select(NeedCategory).order_by(NeedCategory.id))
-    original = row.deadline_days
-    row.deadline_days = 3
-    db.session.commit()
-    yield row
-    db.session.rollback()
-    row = db.session.get(NeedCategory, row.id)
-    row.deadline_days = original
-    db.session.commit()
-
-
-@pytest.fixture
-def firm(cast):
-    """The contact's firm (营口), assigned to the officer; every user reads pages in English."""
-    enterprise = cast.contact.enterprise
-    enterprise.assigned_officer = cast.officer
-    for user in (cast.admin, cast.manager, cast.manager_dl, cast.officer, cast.officer_byq, cast.contact,
-                 cast.contact_byq):
-        user.locale = "en"
-    db.session.commit()
-    return enterprise
-
-
-def make_need(firm, category, officer=None, raised_on=date(2019, 9, 27), by=None, **kw) -> Need:
-    data = services.NeedData(source=NeedSource.VISIT, category=category, content=kw.pop("content", "原产地证办理慢"),
-                             raised_on=raised_on, assigned_officer=officer, **kw)
-    need = services.create_need(firm, data, by=by)
-    db.session.commit()
-    return need
+from tests.conftest import make_need, page, query_count
 
 
 def reload(need: Need) -> Need:
     db.session.rollback()
     return db.session.get(Need, need.id)
-
-
-def page(client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return response.get_data(as_text=True)
 
 
 # Deadlines --------------------------------------------------------------------------------------

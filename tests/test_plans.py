@@ -4,8 +4,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import csrf_from
-from tests.test_enterprises import query_count
+from tests.conftest import Factory, csrf_from, query_count
 from tracker.audit.models import AuditRecord
 from tracker.campaigns.services import create_campaign
 from tracker.extensions import db
@@ -20,7 +19,7 @@ from tracker.plans.models import AssistancePlan, MeasureStatus, PlanStatus
 def setting(cast):
     firm = cast.contact.enterprise
     firm.assigned_officer = cast.officer
-    campaign = create_campaign(name="2019年百企大调研", office=cast.org.yingkou, year=2019)
+    campaign = Factory.campaign(cast.org.yingkou)
     db.session.commit()
     return firm, campaign
 
@@ -36,10 +35,7 @@ def make_need(firm, status=NeedStatus.PENDING):
 
 def draft(setting, cast, measures=1, objective="提升通关效率"):
     firm, campaign = setting
-    plan = plans.create_plan(firm, campaign, objective, cast.officer)
-    for n in range(measures):
-        plans.add_measure(plan, description=f"措施{n + 1}", owner=cast.officer, deadline=date(2019, 12, 31))
-    return plan
+    return Factory.plan(firm, campaign, cast.officer, measures=measures, objective=objective)
 
 
 def test_one_plan_per_firm_per_campaign(setting, cast):

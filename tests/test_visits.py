@@ -5,8 +5,7 @@ from datetime import date, datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import csrf_from
-from tests.test_enterprises import query_count
+from tests.conftest import Factory, csrf_from, query_count
 from tracker.audit.models import AuditRecord
 from tracker.campaigns.services import create_campaign, screen
 from tracker.imports.models import DeclarationCount
@@ -119,10 +118,8 @@ def test_an_officer_logs_only_visits_he_took_part_in(client, auth, cast, firm, f
     assert response.status_code == 302
 
 
-def make_visit(firm, officers, when=datetime(2019, 9, 27, 1, 30, tzinfo=timezone.utc), **kw):
-    visit = Visit(enterprise=firm, visited_at=when, visit_type=kw.pop("visit_type", VisitType.DOOR_TO_DOOR),
-                  summary=kw.pop("summary", "走访"), officers=officers, **kw)
-    db.session.add(visit)
+def make_visit(firm, officers, when=None, **kw):
+    visit = Factory.visit(firm, officers, when, **kw)
     db.session.commit()
     return visit
 

@@ -113,6 +113,22 @@ def test_who_may_record_a_need(client, auth, cast, firm, category, factory):
     assert client.get(f"/needs/new/{firm.id}").status_code == 403
 
 
+@pytest.mark.parametrize("username,see,edit", [
+    ("officer", 200, 200),  # assigned to him
+    ("officer2", 200, 403),  # same office, not his firm nor his need
+    ("manager", 200, 200), ("manager-dl", 200, 200), ("admin", 200, 200),
+    ("bayuquan-officer", 404, 404),  # another office: as if it did not exist
+    ("yalisi", 403, 403),  # the firm's contact reads it in the portal, not here
+    ("longxin", 403, 403),  # another firm's contact
+])
+def test_who_may_see_and_edit_a_need(client, auth, cast, firm, category, factory, username, see, edit):
+    factory.user("officer", cast.org.yingkou, username="officer2")
+    need = make_need(firm, category, cast.officer)
+    auth.login(username)
+    assert client.get(f"/needs/{need.id}").status_code == see
+    assert client.get(f"/needs/{need.id}/edit").status_code == edit
+
+
 # Transitions ------------------------------------------------------------------------------------
 def test_the_whole_flow_through_the_pages(client, auth, cast, firm, category):
     need = make_need(firm, category, cast.officer)

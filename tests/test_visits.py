@@ -124,17 +124,19 @@ def make_visit(firm, officers, when=None, **kw):
     return visit
 
 
-def test_who_may_edit_a_visit(client, auth, cast, firm, factory):
-    officer2 = factory.user("officer", cast.org.yingkou, username="officer2")
+@pytest.mark.parametrize("username,see,edit", [
+    ("officer", 200, 200),  # on the visit
+    ("officer2", 200, 403),  # same office, not on the visit
+    ("manager", 200, 200), ("manager-dl", 200, 200), ("admin", 200, 200),
+    ("bayuquan-officer", 404, 404),  # another office: as if it did not exist
+    ("yalisi", 403, 403),  # contacts never see officers' visit records
+])
+def test_who_may_see_and_edit_a_visit(client, auth, cast, firm, factory, username, see, edit):
+    factory.user("officer", cast.org.yingkou, username="officer2")
     visit = make_visit(firm, [cast.officer])
-    for username, see, edit in [("officer", 200, 200), ("officer2", 200, 403), ("manager", 200, 200),
-                                ("manager-dl", 200, 200), ("bayuquan-officer", 404, 404), ("admin", 200, 200),
-                                ("yalisi", 403, 403)]:
-        auth.login(username)
-        assert client.get(f"/visits/{visit.id}").status_code == see, username
-        assert client.get(f"/visits/{visit.id}/edit").status_code == edit, username
-        auth.logout()
-    assert officer2.id
+    auth.login(username)
+    assert client.get(f"/visits/{visit.id}").status_code == see
+    assert client.get(f"/visits/{visit.id}/edit").status_code == edit
 
 
 def test_editing_a_visit_and_a_stale_form(client, auth, cast, firm):

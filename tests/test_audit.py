@@ -1,11 +1,21 @@
 """The audit trail records who changed what, and admins can read and filter it."""
+import re
+from datetime import date, datetime, timezone
+
+import pytest
 import sqlalchemy as sa
 
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, submission_key_from
 from tracker.audit.models import AuditAction, AuditRecord
 from tracker.auth.models import User
+from tracker.campaigns.services import create_campaign
+from tracker.enterprises.models import Enterprise, TradeMode
 from tracker.extensions import db
 from tracker.offices.models import Office
+from tracker.plans import services as plans
+from tracker.needs.models import Need, NeedCategory, NeedSource
+from tracker.plans.models import PlanMeasure
+from tracker.visits.models import PolicyTopic, Visit, VisitAttendee, VisitType
 
 
 def records(entity_type, entity_id=None):
@@ -97,3 +107,233 @@ def test_admin_lists_and_filters_the_trail(client, auth, cast):
 def test_audit_page_is_for_admins_only(client, auth, cast):
     auth.login("manager")
     assert client.get("/admin/audit").status_code == 403
+
+
+# Many-to-many lists ----------------------------------------------------------------------------------
+# A list held through a link table (a firm's trade modes, a visit's officers and topics, a measure's
+# linked needs) is recorded by the listener in the record of the object that holds it, as
+# {name: [old, new]} with "label (#id)" items, or None for an empty side.
+def trade_mode(code):
+    return db.session.scalar(sa.select(TradeMode).where(TradeMode.code == code))
+
+
+def shown(item):
+    if isinstance(item, TradeMode):
+        return f"{item.code} {item.name} (#{item.id})"
+    if isinstance(item, User):
+        return f"{item.username} {item.display_name} (#{item.id})"
+    if isinstance(item, Need):
+        return f"{item.content} (#{item.id})"
+    return f"{item.name} (#{item.id})"
+
+
+def edit_firm(client, firm, **fields):
+    """Post the firm's edit form as the page fills it in, with some fields changed."""
+    page = client.get(f"/enterprises/{firm.id}/edit")
+    assert page.status_code == 200
+    version = re.search(r'name="version" type="hidden" value="([^"]*)"', page.get_data(as_text=True)).group(1)
+    data = {"csrf_token": csrf_from(page), "version": version, "name": firm.name, "uscc": firm.uscc,
+            "office_id": str(firm.office_id), "assigned_officer_id": str(firm.assigned_officer_id or 0),
+            "economic_type": firm.economic_type or "", "district": firm.district or "",
+            "trade_modes": [m.code for m in firm.trade_modes], **fields}
+    response = client.post(f"/enterprises/{firm.id}/edit", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    return response
+
+
+@pytest.fixture
+def firm_with_a_mode(cast):
+    firm = cast.contact.enterprise
+    firm.trade_modes = [trade_mode("0110")]
+    db.session.commit()
+    return firm
+
+
+def test_a_firms_trade_mode_edit_is_audited_with_old_and_new_values(client, auth, cast, firm_with_a_mode):
+    firm = firm_with_a_mode
+    before = len(records("enterprises", firm.id))
+    general, supplied, ecommerce = trade_mode("0110"), trade_mode("0214"), trade_mode("9610")
+    auth.login("officer")
+    edit_firm(client, firm, trade_modes=["0214", "9610"], district="站前区")
+
+    new = records("enterprises", firm.id)[before:]
+    # One edit, one record: the list beside the columns that changed with it.
+    assert len(new) == 1
+    change = new[0]
+    assert change.action is AuditAction.UPDATE and change.actor_name == "officer"
+    assert change.changes["trade_modes"] == [[shown(general)], [shown(supplied), shown(ecommerce)]]
+    assert change.changes["district"] == [None, "站前区"]
+    assert change.changes["trade_modes"][1] == ["0214 来料加工 (#%d)" % supplied.id, "9610 跨境电商 (#%d)" % ecommerce.id]
+
+
+def test_a_trade_mode_edit_alone_is_audited_and_emptying_the_list_too(client, auth, cast, firm_with_a_mode):
+    firm = firm_with_a_mode
+    before = len(records("enterprises", firm.id))
+    auth.login("officer")
+    edit_firm(client, firm, trade_modes=["0110", "0214"])
+    edit_firm(client, firm, trade_modes=[])
+
+    added, emptied = records("enterprises", firm.id)[before:]
+    both = [shown(trade_mode("0110")), shown(trade_mode("0214"))]
+    assert added.changes == {"trade_modes": [[shown(trade_mode("0110"))], both]}
+    assert emptied.changes == {"trade_modes": [both, None]}
+    assert firm.trade_modes == []
+
+
+def test_an_unchanged_list_writes_no_record(client, auth, cast, firm_with_a_mode):
+    firm = firm_with_a_mode
+    before = len(records("enterprises", firm.id))
+    auth.login("officer")
+    edit_firm(client, firm)  # the form as it came, saved
+    assert len(records("enterprises", firm.id)) == before
+    edit_firm(client, firm, district="站前区")  # a column alone
+    [change] = records("enterprises", firm.id)[before:]
+    assert change.changes == {"district": [None, "站前区"]}
+
+
+def test_a_new_firms_trade_modes_are_in_its_insert_record(client, auth, cast):
+    auth.login("officer")
+    page = client.get("/enterprises/new")
+    response = client.post("/enterprises/new", data={
+        "csrf_token": csrf_from(page), "submission_key": submission_key_from(page), "name": "营口新港物流有限公司",
+        "uscc": "91310110666007217T",
+        "office_id": str(cast.org.yingkou.id),
+        "assigned_officer_id": "0", "economic_type": "", "trade_modes": ["9610", "0110"]})
+    assert response.status_code == 302
+    firm = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == "91310110666007217T"))
+    [insert] = records("enterprises", firm.id)
+    assert insert.action is AuditAction.INSERT
+    assert insert.changes["trade_modes"] == [None, [shown(trade_mode("0110")), shown(trade_mode("9610"))]]
+
+
+def test_a_visits_officers_and_topics_change_is_audited_once(client, auth, cast, factory):
+    firm = cast.contact.enterprise
+    officer2 = factory.user("officer", cast.org.yingkou, username="officer2")
+    topics = db.session.scalars(sa.select(PolicyTopic).order_by(PolicyTopic.id).limit(3)).all()
+    visit = Visit(enterprise=firm, visited_at=datetime(2019, 9, 27, 1, 30, tzinfo=timezone.utc),
+                  visit_type=VisitType.DOOR_TO_DOOR, summary="走访", officers=[cast.officer], topics=topics[:1])
+    db.session.add(visit)
+    db.session.commit()
+    [insert] = records("visits", visit.id)
+    assert insert.changes["officers"] == [None, [shown(cast.officer)]]
+    assert insert.changes["topics"] == [None, [shown(topics[0])]]
+
+    auth.login("officer")
+    page = client.get(f"/visits/{visit.id}/edit")
+    data = {"csrf_token": csrf_from(page), "visited_at": "2019-09-27T09:30", "visit_type": "door_to_door",
+            "campaign_id": "0", "officers": [str(cast.officer.id), str(officer2.id)],
+            "topics": [str(topics[1].id), str(topics[2].id)], "summary": "走访，座谈", "other_attendees": "",
+            "version": str(visit.version_id)}
+    assert client.post(f"/visits/{visit.id}/edit", data=data).status_code == 302
+
+    [_, update] = records("visits", visit.id)
+    assert update.actor_name == "officer"
+    assert update.changes["officers"] == [[shown(cast.officer)], [shown(cast.officer), shown(officer2)]]
+    assert update.changes["topics"] == [[shown(topics[0])], [shown(topics[1]), shown(topics[2])]]
+    assert update.changes["summary"] == ["走访", "走访，座谈"]
+    # Nothing else wrote the lists a second time.
+    lists = [r for r in records("visits") if "officers" in r.changes or "topics" in r.changes]
+    assert lists == [insert, update]
+
+    # The same form saved again changes nothing and writes nothing.
+    db.session.expire_all()
+    page = client.get(f"/visits/{visit.id}/edit")
+    data.update(csrf_token=csrf_from(page), version=str(visit.version_id))
+    assert client.post(f"/visits/{visit.id}/edit", data=data).status_code == 302
+    assert len(records("visits", visit.id)) == 2
+
+
+def make_needs(firm, *contents):
+    category = db.session.scalar(sa.select(NeedCategory).order_by(NeedCategory.id))
+    needs = [Need(enterprise=firm, source=NeedSource.VISIT, category=category, content=content,
+                  raised_on=date(2019, 9, 27), deadline=date(2019, 10, 16)) for content in contents]
+    db.session.add_all(needs)
+    db.session.flush()
+    return needs
+
+
+def test_a_measures_linked_needs_change_is_audited_once(client, auth, cast):
+    firm = cast.contact.enterprise
+    firm.assigned_officer = cast.officer
+    campaign = create_campaign(name="2019年百企大调研", office=cast.org.yingkou, year=2019)
+    need_a, need_b = make_needs(firm, "通关时间长", "原产地证预约办理")
+    plan = plans.create_plan(firm, campaign, "提升通关效率", cast.officer)
+    measure = plans.add_measure(plan, description="预约办理", needs=[need_a])
+    db.session.commit()
+    [insert] = records("plan_measures", measure.id)
+    assert insert.changes["needs"] == [None, [shown(need_a)]]
+
+    auth.login("officer")
+    url = f"/plans/{plan.id}/measures/{measure.id}/edit"
+    page = client.get(url)
+    data = {"csrf_token": csrf_from(page), "description": "预约办理", "owner_id": "0", "deadline": "",
+            "needs": [str(need_b.id)]}
+    assert client.post(url, data=data).status_code == 302
+
+    [_, update] = records("plan_measures", measure.id)
+    assert update.changes == {"needs": [[shown(need_a)], [shown(need_b)]]}
+    assert [r for r in records("plan_measures") if "needs" in r.changes] == [insert, update]
+    # Saved again as it is: no record.
+    data["csrf_token"] = csrf_from(client.get(url))
+    assert client.post(url, data=data).status_code == 302
+    assert len(records("plan_measures", measure.id)) == 2
+
+
+def test_a_deleted_measure_keeps_its_linked_needs_in_the_trail(app, cast):
+    firm = cast.contact.enterprise
+    campaign = create_campaign(name="2019年百企大调研", office=cast.org.yingkou, year=2019)
+    [need] = make_needs(firm, "通关时间长")
+    plan = plans.create_plan(firm, campaign, "提升通关效率", cast.officer)
+    measure = plans.add_measure(plan, description="预约办理", needs=[need])
+    db.session.commit()
+    plans.remove_measure(db.session.get(PlanMeasure, measure.id))
+    db.session.commit()
+    deleted = records("plan_measures", measure.id)[-1]
+    assert deleted.action is AuditAction.DELETE
+    assert deleted.changes["needs"] == [[shown(need)], None]
+
+
+def test_the_audit_page_shows_the_lists(client, auth, cast, firm_with_a_mode):
+    firm = firm_with_a_mode
+    auth.login("officer")
+    edit_firm(client, firm, trade_modes=["0214", "9610"])
+    auth.logout()
+    auth.login("admin")
+    page = client.get("/admin/audit", query_string={"entity_type": "enterprises", "action": "update"})
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    supplied, ecommerce, general = trade_mode("0214"), trade_mode("9610"), trade_mode("0110")
+    assert f"<dt>trade_modes</dt><dd>{shown(general)} → {shown(supplied)}; {shown(ecommerce)}</dd>" in text
+    assert "[&#39;" not in text and "['" not in text  # a list reads as a list, not as Python
+    # Emptied: the new side shows as nothing.
+    auth.logout()
+    auth.login("officer")
+    edit_firm(client, firm, trade_modes=[])
+    auth.logout()
+    auth.login("admin")
+    text = client.get("/admin/audit", query_string={"entity_type": "enterprises"}).get_data(as_text=True)
+    assert f"<dt>trade_modes</dt><dd>{shown(supplied)}; {shown(ecommerce)} → ∅</dd>" in text
+
+
+def test_a_visit_attendee_dropped_on_edit_is_audited_as_deleted(client, auth, cast):
+    # Replacing a one-to-many list deletes the old rows as orphans, which never reach session.deleted.
+    firm = cast.contact.enterprise
+    visit = Visit(enterprise=firm, visited_at=datetime(2019, 9, 27, 1, 30, tzinfo=timezone.utc),
+                  visit_type=VisitType.DOOR_TO_DOOR, summary="走访", officers=[cast.officer],
+                  attendees=[VisitAttendee(name="王经理", title="关务主管")])
+    db.session.add(visit)
+    db.session.commit()
+    attendee_id = visit.attendees[0].id
+    auth.login("officer")
+    page = client.get(f"/visits/{visit.id}/edit")
+    data = {"csrf_token": csrf_from(page), "visited_at": "2019-09-27T09:30", "visit_type": "door_to_door",
+            "campaign_id": "0", "officers": [str(cast.officer.id)], "summary": "走访", "other_attendees": "李厂长",
+            "version": str(visit.version_id)}
+    assert client.post(f"/visits/{visit.id}/edit", data=data).status_code == 302
+    dropped = records("visit_attendees", attendee_id)[-1]
+    assert dropped.action is AuditAction.DELETE and dropped.actor_name == "officer"
+    assert dropped.changes["name"] == ["王经理", None]
+    assert [r.changes["name"] for r in records("visit_attendees") if r.action is AuditAction.INSERT][-1] == [
+        None, "李厂长"]
+    assert records("visits", visit.id)[1:] == []  # the visit's own fields did not change

@@ -4,7 +4,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import csrf_from, submission_key_from
+from tests.conftest import csrf_from, query_count, submission_key_from
 from tracker.campaigns.models import Campaign, RosterEntry
 from tracker.campaigns.services import create_campaign, screen
 from tracker.imports.models import DeclarationCount
@@ -160,7 +160,6 @@ def test_roster_export_and_firm_list_filter(client, auth, setting):
 
 
 def test_roster_page_query_count_is_constant(app, client, auth, setting, factory, cast):
-    from tests.test_enterprises import query_count
 
     campaign, _ = setting
     screen(campaign)

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from tests.conftest import csrf_from, submission_key_from
+from tests.conftest import csrf_from, query_count, submission_key_from
 from tracker.audit.models import AuditRecord
 from tracker.imports.models import DeclarationCount
 from tracker.enterprises.identifiers import IdentifierError, uscc_check_character, validate_uscc
@@ -271,20 +271,6 @@ def test_contacts_are_added_and_removed_with_validation(client, auth, firms):
                                                           "phone": "0417-1234567"})
     db.session.rollback()
     assert [c.name for c in db.session.get(Enterprise, firm.id).contacts] == ["王经理"]
-
-
-def query_count(app, client, url):
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
 
 
 def test_list_and_profile_queries_do_not_grow_with_the_data(app, client, auth, cast, factory):

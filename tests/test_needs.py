@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from tests.test_api import Api
-from tests.test_enterprises import query_count
 from tracker.audit.models import AuditAction, AuditRecord
 from tracker.auth.models import Role
 from tracker.extensions import db
@@ -20,57 +19,17 @@ from tracker.needs.models import (
     Need,
     NeedCategory,
     NeedEntryKind,
-    NeedSource,
     NeedStatus,
     Satisfaction,
 )
 from tracker.notifications.models import Notification, NotificationKind
 from tracker.workdays.models import CalendarOverride, OverrideKind
-
-
-@pytest.fixture
-def category(app):
-    """A need category with 3 working days; the reference row is restored afterwards."""
-    row = db.session.scalar(sa.select(NeedCategory).order_by(NeedCategory.id))
-    original = row.deadline_days
-    row.deadline_days = 3
-    db.session.commit()
-    yield row
-    db.session.rollback()
-    row = db.session.get(NeedCategory, row.id)
-    row.deadline_days = original
-    db.session.commit()
-
-
-@pytest.fixture
-def firm(cast):
-    """The contact's firm (营口), assigned to the officer; every user reads pages in English."""
-    enterprise = cast.contact.enterprise
-    enterprise.assigned_officer = cast.officer
-    for user in (cast.admin, cast.manager, cast.manager_dl, cast.officer, cast.officer_byq, cast.contact,
-                 cast.contact_byq):
-        user.locale = "en"
-    db.session.commit()
-    return enterprise
-
-
-def make_need(firm, category, officer=None, raised_on=date(2019, 9, 27), by=None, **kw) -> Need:
-    data = services.NeedData(source=NeedSource.VISIT, category=category, content=kw.pop("content", "原产地证办理慢"),
-                             raised_on=raised_on, assigned_officer=officer, **kw)
-    need = services.create_need(firm, data, by=by)
-    db.session.commit()
-    return need
+from tests.conftest import make_need, page, query_count
 
 
 def reload(need: Need) -> Need:
     db.session.rollback()
     return db.session.get(Need, need.id)
-
-
-def page(client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return response.get_data(as_text=True)
 
 
 # Deadlines --------------------------------------------------------------------------------------
@@ -152,6 +111,22 @@ def test_who_may_record_a_need(client, auth, cast, firm, category, factory):
     auth.logout()
     auth.login("yalisi")
     assert client.get(f"/needs/new/{firm.id}").status_code == 403
+
+
+@pytest.mark.parametrize("username,see,edit", [
+    ("officer", 200, 200),  # assigned to him
+    ("officer2", 200, 403),  # same office, not his firm nor his need
+    ("manager", 200, 200), ("manager-dl", 200, 200), ("admin", 200, 200),
+    ("bayuquan-officer", 404, 404),  # another office: as if it did not exist
+    ("yalisi", 403, 403),  # the firm's contact reads it in the portal, not here
+    ("longxin", 403, 403),  # another firm's contact
+])
+def test_who_may_see_and_edit_a_need(client, auth, cast, firm, category, factory, username, see, edit):
+    factory.user("officer", cast.org.yingkou, username="officer2")
+    need = make_need(firm, category, cast.officer)
+    auth.login(username)
+    assert client.get(f"/needs/{need.id}").status_code == see
+    assert client.get(f"/needs/{need.id}/edit").status_code == edit
 
 
 # Transitions ------------------------------------------------------------------------------------
@@ -579,7 +554,7 @@ def test_pages_cut_the_ledger_order_overdue_first_then_by_deadline(app, client, 
     page it lists exactly what NeedFilters.select() orders, for every scope and filter."""
     from werkzeug.datastructures import MultiDict
 
-    from tracker.needs import routes as needs_routes
+    from tracker.needs import queries as needs_routes
 
     monkeypatch.setattr(needs_routes, "PER_PAGE", 4)
     today = services.local_today()

@@ -4,8 +4,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import _empty_all_tables, csrf_from
-from tests.test_enterprises import query_count
+from tests.conftest import csrf_from, _empty_all_tables, query_count
 from tracker.audit.models import AuditRecord
 from tracker.extensions import db
 from tracker.needs import services as needs_services

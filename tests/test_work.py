@@ -4,8 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from tests import test_needs
-from tests.test_needs import make_need, page
+from tests.conftest import make_need, page
 from tracker.auth.models import Role
 from tracker.extensions import db
 from tracker.needs import services as services
@@ -13,11 +12,6 @@ from tracker.notifications import services as notifications
 from tracker.notifications.models import Notification, NotificationKind
 from tracker.visits.models import Visit, VisitType
 from tracker.workdays.services import add_working_days
-
-# The needs tests' fixtures: a 3-working-day category and the contact's firm assigned to the officer.
-category = test_needs.category
-firm = test_needs.firm
-
 
 def reminders(user_id: int) -> list[Notification]:
     db.session.rollback()
@@ -97,7 +91,7 @@ def test_notify_is_idempotent_per_user_kind_and_key(app, cast):
 def test_notifications_are_marked_read(client, auth, cast, firm, category, factory):
     need = make_need(firm, category, cast.officer, by=cast.manager)  # assigned by the manager: a notice
     mine = db.session.scalar(sa.select(Notification).where(Notification.user_id == cast.officer.id))
-    theirs = notifications.notify(cast.manager, NotificationKind.PLAN_RETURNED, link="/", dedupe_key="plan:9")
+    theirs = factory.notification(cast.manager, NotificationKind.PLAN_RETURNED, link="/")
     db.session.commit()
     auth.login("officer")
     assert "assigned to you" in page(client, "/work/")

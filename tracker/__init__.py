@@ -128,7 +128,6 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from tracker.admin import reference as _admin_reference  # noqa: F401  (views on the admin blueprint)
-    from tracker.needs import export as _needs_export  # noqa: F401  (a view on the needs blueprint)
     from tracker.admin.routes import bp as admin_bp
     from tracker.api.routes import bp as api_bp
     from tracker.auth.routes import bp as auth_bp

@@ -42,7 +42,7 @@ def _user_or_fail(username: str) -> User:
 
 
 def _prompt_password(username: str) -> str:
-    from tracker.auth.forms import check_new_password
+    from tracker.security import check_new_password
 
     while True:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -111,7 +111,7 @@ def deactivate_user_command(username):
 @click.option("--password", default=None, help="Prompted for when not given.")
 def set_password_command(username, password):
     """Set a user's password; their sessions end at once."""
-    from tracker.auth.forms import check_new_password
+    from tracker.security import check_new_password
 
     _as_cli_actor()
     user = _user_or_fail(username)

@@ -1,5 +1,5 @@
 """Interface language (Chinese by default) and local time display."""
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, session
@@ -7,6 +7,11 @@ from flask_babel import format_datetime
 from flask_login import current_user
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def local_today() -> date:
+    """Today in Asia/Shanghai: what deadlines and "overdue" are measured against."""
+    return datetime.now(LOCAL_TZ).date()
 
 
 def select_locale() -> str:

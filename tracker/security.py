@@ -65,3 +65,17 @@ def is_common_password(password: str) -> bool:
     if _COMMON is None:
         _COMMON = frozenset(FREQUENCY_LISTS["passwords"]) | _EXTRA_COMMON
     return password.lower() in _COMMON
+
+
+def check_new_password(password: str, username: str | None = None) -> str | None:
+    """The reason a new password is refused, or None. Shared by forms and the CLI."""
+    from flask_babel import gettext as _
+
+    low, high = current_app.config["PASSWORD_MIN_LENGTH"], current_app.config["PASSWORD_MAX_LENGTH"]
+    if len(password) < low:
+        return _("The password must have at least %(n)d characters.", n=low)
+    if len(password) > high:
+        return _("The password must have at most %(n)d characters.", n=high)
+    if is_common_password(password) or (username and username.lower() in password.lower()):
+        return _("This password is too common or too easy to guess. Please choose another.")
+    return None

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import flash, g
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.domain import DomainError
@@ -70,9 +70,8 @@ def run_change(action: Callable[[], Any], success: str | Callable[[Any], str] | 
             return _stale(row, version_field, stale)
     try:
         result = action()
-        if row is not None and hasattr(row, "updated_at"):
-            # A change of its collections alone (trade modes, officers) must move the version too.
-            flag_modified(row, "updated_at")
+        if row is not None:
+            _move_version(row, int(version_field.data))
         if submission is not None:
             key = db.session.get(SubmissionKey, submission)
             key.created_url = created_url(result) if created_url else None
@@ -91,6 +90,23 @@ def run_change(action: Callable[[], Any], success: str | Callable[[Any], str] | 
     if success:
         flash(success(result) if callable(success) else success, category)
     return Change(True, result=result)
+
+
+def _move_version(row, opened_at: int) -> None:
+    """Make sure the edit moved the row's version: an edit of its lists alone (a firm's trade modes, a
+    visit's officers) or one that changed nothing updates no column, so version_id_col checks nothing.
+    Then one Core UPDATE moves it, on the condition that it is still the version the form was opened at
+    (outside the ORM's flush, so the audit trail records the edit once, as its listener wrote it)."""
+    db.session.flush()
+    if row.version_id != opened_at:
+        return  # the ORM's UPDATE moved it, having checked it
+    table = row.__table__
+    moved = db.session.execute(
+        sa.update(table).where(table.c.id == row.id, table.c.version_id == opened_at)
+        .values(version_id=opened_at + 1))
+    if moved.rowcount != 1:
+        raise StaleDataError(f"{table.name} {row.id} changed meanwhile")
+    set_committed_value(row, "version_id", opened_at + 1)
 
 
 def _stale(row, version_field, message: str | None) -> Change:

@@ -2,6 +2,11 @@
 
 Models opt out with ``__audited__ = False``; ``__audit_redact__`` lists fields whose values are never
 written (only the fact that they changed) and ``__audit_ignore__`` fields not worth a record.
+
+Many-to-many lists (relationships through a ``secondary`` table, such as a firm's trade modes) are
+recorded in the same record as the columns of the object that holds them, as ``{name: [old, new]}``
+with each side a list of "label (#id)" items, or None when empty. The label of an item is made of the
+attributes its model names in ``__audit_label__`` (by default its ``name``, if it has one).
 """
 import contextvars
 import enum
@@ -20,6 +25,8 @@ from tracker.extensions import db
 from tracker.types import utcnow
 
 REDACTED = "[redacted]"
+# An item's label is cut to this length: the id says which one it is, the label only reminds of it.
+LABEL_LENGTH = 60
 
 # The actor outside a request (CLI commands): (user id or None, label).
 cli_actor: contextvars.ContextVar[tuple[int | None, str]] = contextvars.ContextVar(
@@ -70,6 +77,35 @@ def _value(obj: Any, key: str, value: Any) -> Any:
     return REDACTED if key in getattr(obj, "__audit_redact__", ()) else _json_value(value)
 
 
+def _item_label(item: Any) -> str:
+    """"0110 一般贸易 (#3)": what the item is called, and which record it is."""
+    mapper = sa.inspect(item).mapper
+    names = getattr(item, "__audit_label__", ("name",) if "name" in mapper.column_attrs else ())
+    label = " ".join(str(part) for part in (getattr(item, name) for name in names) if part not in (None, ""))
+    label = " ".join(label.split())
+    if len(label) > LABEL_LENGTH:
+        label = label[:LABEL_LENGTH - 1] + "…"
+    ident = f"#{_entity_id(item)}"
+    return f"{label} ({ident})" if label else ident
+
+
+def _items(items) -> list[str] | None:
+    """The items of one side of a list change, in a stable order (by primary key); None when empty."""
+    ordered = sorted(items, key=lambda item: sa.inspect(item).mapper.primary_key_from_instance(item))
+    return [_item_label(item) for item in ordered] or None
+
+
+def _collections(obj: Any):
+    """The many-to-many lists of an audited object, with their history since the last flush."""
+    state = sa.inspect(obj)
+    ignored = getattr(obj, "__audit_ignore__", ())
+    for rel in state.mapper.relationships:
+        if rel.secondary is None or rel.viewonly or rel.key in ignored:
+            continue
+        # Never loads: a list that was neither read nor changed has no history to tell.
+        yield rel.key, state.attrs[rel.key].history
+
+
 def _snapshot(obj: Any, *, as_new: bool) -> dict[str, list[Any]]:
     state = sa.inspect(obj)
     ignored = getattr(obj, "__audit_ignore__", ())
@@ -82,6 +118,10 @@ def _snapshot(obj: Any, *, as_new: bool) -> dict[str, list[Any]]:
             continue
         shown = _value(obj, attr.key, value)
         changes[attr.key] = [None, shown] if as_new else [shown, None]
+    for key, history in _collections(obj):
+        items = _items(history.non_deleted() if as_new else history.non_added())
+        if items is not None:
+            changes[key] = [None, items] if as_new else [items, None]
     return changes
 
 
@@ -100,6 +140,11 @@ def _diff(obj: Any) -> dict[str, list[Any]]:
         if old == new:
             continue
         changes[attr.key] = [_value(obj, attr.key, old), _value(obj, attr.key, new)]
+    for key, history in _collections(obj):
+        if history.added or history.deleted:
+            old, new = _items(history.non_added()), _items(history.non_deleted())
+            if old != new:
+                changes[key] = [old, new]
     return changes
 
 
@@ -130,12 +175,15 @@ def _after_flush(session: Session, flush_context) -> None:
         if _audited(obj):
             changes.append((obj.__tablename__, _entity_id(obj), AuditAction.INSERT, _snapshot(obj, as_new=True)))
     for obj in session.dirty:
-        if _audited(obj) and session.is_modified(obj, include_collections=False):
+        if _audited(obj) and session.is_modified(obj):
             diff = _diff(obj)
             if diff:
                 changes.append((obj.__tablename__, _entity_id(obj), AuditAction.UPDATE, diff))
-    for obj in session.deleted:
-        if _audited(obj):
+    # session.deleted lacks the orphans a flush deletes (a measure removed from its plan, a visit's replaced
+    # attendees): the flush's own list has every row it deleted.
+    deleted = [state.obj() for state, (is_delete, _) in flush_context.states.items() if is_delete]
+    for obj in deleted:
+        if obj is not None and _audited(obj):
             changes.append((obj.__tablename__, _entity_id(obj), AuditAction.DELETE, _snapshot(obj, as_new=False)))
     write_audit_rows(session, changes)
 

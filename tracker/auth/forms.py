@@ -1,11 +1,10 @@
 """Sign-in and password forms."""
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from tracker.security import is_common_password
+from tracker.security import check_new_password
 
 
 class LoginForm(FlaskForm):
@@ -14,20 +13,6 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField()
     submit = SubmitField(_l("Sign in"))
-
-
-def check_new_password(password: str, username: str | None = None) -> str | None:
-    """The reason a new password is refused, or None. Shared by forms and the CLI."""
-    from flask_babel import gettext as _
-
-    low, high = current_app.config["PASSWORD_MIN_LENGTH"], current_app.config["PASSWORD_MAX_LENGTH"]
-    if len(password) < low:
-        return _("The password must have at least %(n)d characters.", n=low)
-    if len(password) > high:
-        return _("The password must have at most %(n)d characters.", n=high)
-    if is_common_password(password) or (username and username.lower() in password.lower()):
-        return _("This password is too common or too easy to guess. Please choose another.")
-    return None
 
 
 class NewPasswordMixin:

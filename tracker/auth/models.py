@@ -55,6 +55,7 @@ class User(UserMixin, db.Model):
     )
     __audit_redact__ = ("password_hash", "session_token")
     __audit_ignore__ = ("last_login_at",)
+    __audit_label__ = ("username", "display_name")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower case; sign-in compares case-insensitively.

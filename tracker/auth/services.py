@@ -106,7 +106,7 @@ def create_user(
     password: str,
     enterprise: Enterprise | None = None,
 ) -> User:
-    from tracker.auth.forms import check_new_password
+    from tracker.security import check_new_password
 
     username = normalise_username(username)
     if not username:

@@ -5,18 +5,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.auth.models import Role
-from tracker.campaigns import services
+from tracker.campaigns import queries, services
 from tracker.campaigns.forms import CampaignForm, ExcludeForm, IncludeForm
-from tracker.campaigns.models import Campaign, RosterDecision, RosterDecisionKind, RosterEntry
+from tracker.campaigns.models import Campaign, RosterDecision, RosterDecisionKind
 from tracker.enterprises.identifiers import normalise_code
 from tracker.enterprises.models import Enterprise
-from tracker.enterprises.search import search_condition
 from tracker.exports import csv_response, xlsx_response
 from tracker.extensions import db
 from tracker.offices.models import Office
-from tracker.visits.models import Visit
 from tracker.pagination import paginate_rows
-from tracker.permissions import STAFF, allow, can_see_office, load_or_404, require, scope_campaigns
+from tracker.permissions import STAFF, allow, can_see_office, load_or_404, require
 from tracker.views import run_change
 
 bp = Blueprint("campaigns", __name__)
@@ -30,13 +28,8 @@ def get_campaign(campaign_id: int) -> Campaign:
 @bp.route("/")
 @allow(*STAFF)
 def index():
-    stmt = sa.select(Campaign).options(sa.orm.joinedload(Campaign.office)).order_by(
-        Campaign.declaration_year.desc(), Campaign.id.desc())
-    stmt = scope_campaigns(stmt, current_user)
-    campaigns = db.session.scalars(stmt).all()
-    sizes = dict(db.session.execute(
-        sa.select(RosterEntry.campaign_id, sa.func.count()).where(
-            RosterEntry.campaign_id.in_([c.id for c in campaigns])).group_by(RosterEntry.campaign_id)).all())
+    campaigns = queries.campaigns_of(current_user)
+    sizes = queries.roster_sizes(campaigns)
     return render_template("campaigns/index.html", campaigns=campaigns, sizes=sizes)
 
 
@@ -65,49 +58,16 @@ def new():
     return render_template("campaigns/new.html", form=form)
 
 
-def _roster_select(campaign: Campaign, q: str) -> sa.Select:
-    stmt = (
-        sa.select(RosterEntry, Enterprise)
-        .join(Enterprise, Enterprise.id == RosterEntry.enterprise_id)
-        .where(RosterEntry.campaign_id == campaign.id)
-        .options(sa.orm.joinedload(Enterprise.assigned_officer), sa.orm.joinedload(Enterprise.office))
-        .order_by(sa.desc(sa.func.coalesce(RosterEntry.declarations, -1)), Enterprise.name_pinyin)
-    )
-    if q:
-        stmt = stmt.where(search_condition(q))
-    return stmt
-
-
-def _last_visit(campaign: Campaign):
-    """The roster row's last visit made for this campaign (None: not visited yet)."""
-    return (sa.select(sa.func.max(Visit.visited_at))
-            .where(Visit.enterprise_id == Enterprise.id, Visit.campaign_id == campaign.id)
-            .correlate(Enterprise).scalar_subquery().label("last_visit"))
-
-
-def _coverage(campaign: Campaign) -> tuple[int, int]:
-    """(firms of the roster visited for this campaign, roster size), in one query."""
-    on_roster = RosterEntry.campaign_id == campaign.id
-    visited = sa.select(sa.func.count()).select_from(RosterEntry).where(on_roster, sa.exists().where(
-        Visit.enterprise_id == RosterEntry.enterprise_id, Visit.campaign_id == campaign.id)).scalar_subquery()
-    size = sa.select(sa.func.count()).select_from(RosterEntry).where(on_roster).scalar_subquery()
-    return tuple(db.session.execute(sa.select(visited, size)).one())
-
-
 @bp.route("/<int:campaign_id>")
 @allow(*STAFF)
 def detail(campaign_id: int):
     campaign = get_campaign(campaign_id)
     q = request.args.get("q", "").strip()[:100]
-    pagination = paginate_rows(_roster_select(campaign, q).add_columns(_last_visit(campaign)),
+    pagination = paginate_rows(queries.roster_select(campaign, q).add_columns(queries.last_visit(campaign)),
                                request.args.get("page", 1, type=int), 50)
-    decisions = db.session.scalars(
-        sa.select(RosterDecision).where(RosterDecision.campaign_id == campaign.id)
-        .options(sa.orm.joinedload(RosterDecision.enterprise), sa.orm.joinedload(RosterDecision.decided_by))
-        .order_by(RosterDecision.decided_at.desc())
-    ).all()
+    decisions = queries.decisions_of(campaign)
     return render_template("campaigns/detail.html", campaign=campaign, pagination=pagination, q=q,
-                           decisions=decisions, coverage=_coverage(campaign), include_form=IncludeForm(formdata=None),
+                           decisions=decisions, coverage=queries.coverage(campaign), include_form=IncludeForm(formdata=None),
                            exclude_form=ExcludeForm(formdata=None))
 
 
@@ -173,7 +133,7 @@ def export(campaign_id: int, fmt: str):
               _("Assigned officer"), _("On the roster by")]
 
     def rows():
-        for entry, enterprise in db.session.execute(_roster_select(campaign, "").execution_options(yield_per=1000)):
+        for entry, enterprise in db.session.execute(queries.roster_select(campaign, "").execution_options(yield_per=1000)):
             yield (enterprise.name, enterprise.uscc, enterprise.customs_code, enterprise.office.name,
                    entry.declarations, enterprise.credit_level_label,
                    enterprise.assigned_officer.display_name if enterprise.assigned_officer else "",

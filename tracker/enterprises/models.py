@@ -21,6 +21,7 @@ class TradeMode(db.Model):
     """A customs supervision mode (监管方式), e.g. 0110 一般贸易. An editable reference list."""
 
     __tablename__ = "trade_modes"
+    __audit_label__ = ("code", "name")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(4), unique=True)

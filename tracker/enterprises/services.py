@@ -152,13 +152,15 @@ def validate(raw: dict, *, office: Office, current: Enterprise | None = None) ->
 
 
 def _apply(enterprise: Enterprise, data: EnterpriseData) -> None:
-    for field in ("name", "uscc", "uscc_override_reason", "customs_code", "name_en", "district", "address",
-                  "industry", "economic_type", "is_key", "notes", "assigned_officer_id"):
-        setattr(enterprise, field, getattr(data, field))
-    wanted = set(data.trade_mode_codes)
-    if {m.code for m in enterprise.trade_modes} != wanted:
-        enterprise.trade_modes = list(db.session.scalars(sa.select(TradeMode).where(TradeMode.code.in_(wanted)))) \
-            if wanted else []
+    # No flush halfway (loading the trade modes would make one): the edit reaches the audit trail as one record.
+    with db.session.no_autoflush:
+        for field in ("name", "uscc", "uscc_override_reason", "customs_code", "name_en", "district", "address",
+                      "industry", "economic_type", "is_key", "notes", "assigned_officer_id"):
+            setattr(enterprise, field, getattr(data, field))
+        wanted = set(data.trade_mode_codes)
+        if {m.code for m in enterprise.trade_modes} != wanted:
+            enterprise.trade_modes = list(db.session.scalars(
+                sa.select(TradeMode).where(TradeMode.code.in_(wanted)))) if wanted else []
 
 
 def create_enterprise(data: EnterpriseData, office: Office) -> Enterprise:

@@ -4,22 +4,17 @@ What a manager hands up the line: the firm, the need, who handles it, the deadli
 is overdue, what the firm was told and its latest rating. Internal notes are never exported.
 """
 import sqlalchemy as sa
-from flask import request
 from flask_babel import gettext as _
-from flask_login import current_user
 
+from tracker.auth.models import User
 from tracker.exports import csv_response, xlsx_response
 from tracker.extensions import db
-from tracker.needs import services as services
-from tracker.needs.models import SATISFACTION_LABELS, FollowUp, Satisfaction
-from tracker.needs.routes import NeedFilters, bp
-from tracker.permissions import STAFF, allow
+from tracker.needs.models import SATISFACTION_LABELS, FollowUp, Need, Satisfaction
+from tracker.needs.queries import NeedFilters
 
 
 def _latest_satisfaction():
     """The satisfaction of the need's latest follow-up or rating, as a correlated subquery."""
-    from tracker.needs.models import Need
-
     return (sa.select(FollowUp.satisfaction).where(FollowUp.need_id == Need.id)
             .order_by(FollowUp.created_at.desc(), FollowUp.id.desc()).limit(1).scalar_subquery())
 
@@ -36,12 +31,9 @@ def _rows(stmt: sa.Select, today):
         )
 
 
-@bp.route("/export.<any(xlsx, csv):fmt>")
-@allow(*STAFF)
-def export(fmt: str):
-    today = services.local_today()
-    filters = NeedFilters(request.args)
-    stmt = filters.select(current_user, today).add_columns(_latest_satisfaction())
+def ledger_response(fmt: str, filters: NeedFilters, user: User, today):
+    """The ledger under the list's filters, as the response the export route returns."""
+    stmt = filters.select(user, today).add_columns(_latest_satisfaction())
     header = [_("No."), _("Enterprise name"), _("Unified social credit code"), _("Raised through"), _("Category"),
               _("Need"), _("Responsible department"), _("Assigned officer"), _("Raised on"), _("Deadline"),
               _("Status"), _("Overdue"), _("Explanation given to the firm"), _("Latest satisfaction")]

@@ -3,12 +3,14 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.visits.models import Visit
 from tracker.types import UTCDateTime, enum_column, utcnow
+from tracker.visits.models import Visit
 
 
 # Reference table
@@ -82,6 +84,7 @@ class Need(db.Model):
     """A business need (业务需求) a firm raised, handed to one department with a deadline."""
 
     __tablename__ = "needs"
+    __audit_label__ = ("content",)
     __table_args__ = (
         sa.Index("ix_needs_status_deadline", "status", "deadline"),
         sa.Index("ix_needs_officer_status", "assigned_officer_id", "status", "deadline"),
@@ -139,6 +142,80 @@ class Need(db.Model):
     def is_overdue(self, today: date) -> bool:
         return self.status.is_open and self.deadline < today
 
+    # The state machine. Each transition checks the state it starts from and raises DomainError when the
+    # need is no longer there (a second click, a colleague who was quicker); the services add what goes
+    # with it (history entries, notices), and the views and templates ask the can_* methods.
+    def can_accept(self) -> bool:
+        return self.status is NeedStatus.PENDING
+
+    def can_resolve(self) -> bool:
+        return self.status is NeedStatus.IN_PROGRESS
+
+    def can_mark_unresolvable(self) -> bool:
+        return self.status.is_open
+
+    def can_close_off(self) -> bool:
+        """The state allows closing off (销号); a follow-up or the firm's confirmation is needed too."""
+        return self.status is NeedStatus.RESOLVED
+
+    def can_be_followed_up(self) -> bool:
+        """A follow-up call (回访) or the firm's rating is for a resolved need."""
+        return self.status is NeedStatus.RESOLVED
+
+    def can_be_edited(self) -> bool:
+        return self.status.is_open
+
+    def can_take_progress(self) -> bool:
+        return self.status.is_open
+
+    def can_request_extension(self) -> bool:
+        return self.status.is_open and self.pending_extension() is None
+
+    def pending_extension(self) -> "DeadlineExtension | None":
+        return next((e for e in self.extensions if e.status is ExtensionStatus.REQUESTED), None)
+
+    def _refusal(self, action: str) -> DomainError:
+        return DomainError(_("A need that is %(status)s cannot be %(action)s.", status=self.status.label,
+                             action=action))
+
+    def accept(self) -> None:
+        """待受理 → 办理中."""
+        if not self.can_accept():
+            raise self._refusal(_("accepted"))
+        self.status = NeedStatus.IN_PROGRESS
+
+    def resolve(self) -> None:
+        """办理中 → 已办结."""
+        if not self.can_resolve():
+            raise self._refusal(_("resolved"))
+        self.status = NeedStatus.RESOLVED
+        self.resolved_at = utcnow()
+
+    def mark_unresolvable(self, explanation: str) -> None:
+        """待受理/办理中 → 无法解决（已说明）, with the explanation given to the firm."""
+        if not self.can_mark_unresolvable():
+            raise self._refusal(_("marked as impossible to resolve"))
+        self.explanation = explanation
+        self.status = NeedStatus.UNRESOLVABLE
+        self.closed_at = utcnow()
+
+    def reopen(self) -> None:
+        """已办结 → 办理中, after a follow-up or rating of 不满意."""
+        if not self.can_be_followed_up():
+            raise self._refusal(_("reopened"))
+        self.status = NeedStatus.IN_PROGRESS
+        self.resolved_at = None
+
+    def close_off(self, confirmed: bool) -> None:
+        """已办结 → 已销号, only once a follow-up or the firm confirmed the resolution (*confirmed*)."""
+        if not self.can_close_off():
+            raise self._refusal(_("closed off"))
+        if not confirmed:
+            raise DomainError(_("A need can be closed off only after a follow-up call or the firm's own "
+                                "confirmation, rated satisfied or basically satisfied."))
+        self.status = NeedStatus.CLOSED
+        self.closed_at = utcnow()
+
 
 class NeedEntryKind(str, enum.Enum):
     PROGRESS = "progress"  # dated progress, visible to the firm
@@ -191,6 +268,23 @@ class DeadlineExtension(db.Model):
     need: Mapped[Need] = relationship(back_populates="extensions")
     requested_by = relationship("User", foreign_keys=[requested_by_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    def can_be_decided(self) -> bool:
+        return self.status is ExtensionStatus.REQUESTED
+
+    def decide(self, approve: bool, by_id: int, note: str | None) -> None:
+        """Approve (the need's deadline moves) or reject a requested extension, once."""
+        if not self.can_be_decided():
+            raise DomainError(_("This extension has already been decided."))
+        if approve and not self.need.status.is_open:
+            raise DomainError(_("The need is %(status)s; its deadline can no longer be extended.",
+                                status=self.need.status.label))
+        self.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
+        self.decided_by_id = by_id
+        self.decided_at = utcnow()
+        self.decision_note = note
+        if approve:
+            self.need.deadline = self.new_deadline
 
 
 class Satisfaction(str, enum.Enum):

@@ -7,7 +7,7 @@ or rating (不满意) sends a resolved need back to 办理中. Every function ch
 and raises DomainError with a translated message; they flush, the view commits.
 """
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from tracker.auth.models import Role, User
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
-from tracker.i18n import LOCAL_TZ
+from tracker.i18n import LOCAL_TZ, local_today  # noqa: F401  (services.local_today for the views)
 from tracker.offices.models import Department
 from tracker.notifications import services as notifications
 from tracker.domain import DomainError
@@ -41,11 +41,6 @@ from tracker.workdays.services import add_working_days
 
 TEXT_MAX = 5000
 REASON_MAX = DeadlineExtension.__table__.c.reason.type.length
-
-
-def local_today() -> date:
-    """Today in Asia/Shanghai: what "overdue" is measured against."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 def overdue_condition(today: date | None = None):
@@ -160,7 +155,7 @@ def create_need(enterprise: Enterprise, data: NeedData, by: User | None = None) 
 def update_need(need: Need, *, category: NeedCategory, content: str, department: Department | None,
                 assigned_officer: User | None, by: User | None = None) -> Need:
     """Edit what the need is about and who handles it; the deadline moves only by an extension."""
-    if need.status not in OPEN_NEED_STATUSES:
+    if not need.can_be_edited():
         raise DomainError(_("Only an open need can be edited; this one is %(status)s.", status=need.status.label))
     reassigned = (assigned_officer.id if assigned_officer else None) != need.assigned_officer_id
     need.category = category
@@ -174,10 +169,6 @@ def update_need(need: Need, *, category: NeedCategory, content: str, department:
 
 
 # Transitions ---------------------------------------------------------------------------------------
-def _refuse(need: Need, action: str) -> DomainError:
-    return DomainError(_("A need that is %(status)s cannot be %(action)s.", status=need.status.label, action=action))
-
-
 def _entry(need: Need, kind: NeedEntryKind, text: str, by: User | None) -> NeedEntry:
     entry = NeedEntry(need=need, kind=kind, text=text, author_id=by.id if by else None, created_at=utcnow())
     db.session.add(entry)
@@ -186,15 +177,13 @@ def _entry(need: Need, kind: NeedEntryKind, text: str, by: User | None) -> NeedE
 
 def accept(need: Need, by: User | None = None) -> None:
     """待受理 → 办理中."""
-    if need.status is not NeedStatus.PENDING:
-        raise _refuse(need, _("accepted"))
-    need.status = NeedStatus.IN_PROGRESS
+    need.accept()
     db.session.flush()
 
 
 def add_progress(need: Need, text: str, by: User | None = None) -> NeedEntry:
     """A dated progress entry, which the firm sees."""
-    if not need.status.is_open:
+    if not need.can_take_progress():
         raise DomainError(_("Progress can be added only while the need is open; it is %(status)s.",
                               status=need.status.label))
     entry = _entry(need, NeedEntryKind.PROGRESS, _clean(text, _("The progress")), by)
@@ -218,26 +207,23 @@ def add_comment(need: Need, text: str, by: User) -> NeedEntry:
 
 def resolve(need: Need, text: str, by: User | None = None) -> None:
     """办理中 → 已办结, with a progress entry saying what was done."""
-    if need.status is not NeedStatus.IN_PROGRESS:
-        raise _refuse(need, _("resolved"))
+    if not need.can_resolve():
+        raise need._refusal(_("resolved"))
     _entry(need, NeedEntryKind.PROGRESS, _clean(text, _("What was done")), by)
-    need.status = NeedStatus.RESOLVED
-    need.resolved_at = utcnow()
+    need.resolve()
     db.session.flush()
 
 
 def mark_unresolvable(need: Need, explanation: str, by: User | None = None) -> None:
     """待受理/办理中 → 无法解决（已说明）, with the explanation given to the firm."""
-    if not need.status.is_open:
-        raise _refuse(need, _("marked as impossible to resolve"))
-    need.explanation = _clean(explanation, _("The explanation given to the firm"))
-    need.status = NeedStatus.UNRESOLVABLE
-    need.closed_at = utcnow()
+    if not need.can_mark_unresolvable():
+        raise need._refusal(_("marked as impossible to resolve"))
+    need.mark_unresolvable(_clean(explanation, _("The explanation given to the firm")))
     db.session.flush()
 
 
 def pending_extension(need: Need) -> DeadlineExtension | None:
-    return next((e for e in need.extensions if e.status is ExtensionStatus.REQUESTED), None)
+    return need.pending_extension()
 
 
 def request_extension(need: Need, new_deadline: date, reason: str, by: User | None = None) -> DeadlineExtension:
@@ -265,20 +251,10 @@ def decide_extension(extension: DeadlineExtension, approve: bool, by: User, note
     need = extension.need
     if not can_decide_extension(by, need):
         raise DomainError(_("Only a manager of the firm's office can decide on an extension."))
-    if extension.status is not ExtensionStatus.REQUESTED:
-        raise DomainError(_("This extension has already been decided."))
-    if approve and not need.status.is_open:
-        raise DomainError(_("The need is %(status)s; its deadline can no longer be extended.",
-                              status=need.status.label))
     note = (note or "").strip() or None
     if note and len(note) > REASON_MAX:
         raise DomainError(_("The note is longer than %(max)d characters.", max=REASON_MAX))
-    extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
-    extension.decided_by_id = by.id
-    extension.decided_at = utcnow()
-    extension.decision_note = note
-    if approve:
-        need.deadline = extension.new_deadline
+    extension.decide(approve, by.id, note)
     db.session.flush()
     if extension.requested_by_id and extension.requested_by_id != by.id:
         notifications.notify(
@@ -290,8 +266,7 @@ def decide_extension(extension: DeadlineExtension, approve: bool, by: User, note
 
 
 def _reopen(need: Need, follow_up: FollowUp) -> None:
-    need.status = NeedStatus.IN_PROGRESS
-    need.resolved_at = None
+    need.reopen()
     db.session.flush()
     if need.assigned_officer_id:
         notifications.notify(
@@ -302,7 +277,7 @@ def _reopen(need: Need, follow_up: FollowUp) -> None:
 
 def _follow_up(need: Need, channel: FollowUpChannel, held_on: date, satisfaction: Satisfaction,
                note: str | None, by: User | None) -> FollowUp:
-    if need.status is not NeedStatus.RESOLVED:
+    if not need.can_be_followed_up():
         raise DomainError(_("Only a resolved need can be followed up or rated; this one is %(status)s.",
                               status=need.status.label))
     note = (note or "").strip() or None
@@ -342,11 +317,5 @@ def confirmation_after_resolution(need: Need) -> FollowUp | None:
 
 def close_off(need: Need, by: User | None = None) -> None:
     """已办结 → 已销号, only after a follow-up or the firm's confirmation that was not 不满意."""
-    if need.status is not NeedStatus.RESOLVED:
-        raise _refuse(need, _("closed off"))
-    if confirmation_after_resolution(need) is None:
-        raise DomainError(_("A need can be closed off only after a follow-up call or the firm's own "
-                              "confirmation, rated satisfied or basically satisfied."))
-    need.status = NeedStatus.CLOSED
-    need.closed_at = utcnow()
+    need.close_off(confirmed=need.can_close_off() and confirmation_after_resolution(need) is not None)
     db.session.flush()

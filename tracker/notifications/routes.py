@@ -21,7 +21,7 @@ def index():
 
     A GET writes nothing: deadline reminders are made by the periodic job (and `flask notify-deadlines`).
     """
-    from tracker.needs.services import local_today
+    from tracker.i18n import local_today
 
     user = current_user
     today = local_today()

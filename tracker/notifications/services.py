@@ -22,7 +22,6 @@ from tracker.types import utcnow
 
 # "A deadline within two working days".
 REMINDER_WORKING_DAYS = 2
-NOTIFICATIONS_PER_PAGE = 50
 
 
 # The service --------------------------------------------------------------------------------------
@@ -66,7 +65,7 @@ def deadline_reminders(today: date | None = None, user: User | None = None) -> i
     Idempotent: the dedupe key holds the deadline, so an extended deadline is reminded of again.
     Returns how many notices were made.
     """
-    from tracker.needs.services import local_today
+    from tracker.i18n import local_today
     from tracker.workdays.services import add_working_days
 
     today = today or local_today()

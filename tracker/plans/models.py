@@ -3,9 +3,11 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.needs.models import Need
 from tracker.types import UTCDateTime, enum_column, utcnow
@@ -69,6 +71,72 @@ class AssistancePlan(db.Model):
     measures: Mapped[list["PlanMeasure"]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="PlanMeasure.position"
     )
+
+    # The state machine: each transition checks the state it starts from and raises DomainError when the
+    # plan is no longer there; services add the rest (who may, notices) and templates ask the can_* methods.
+    def is_draft(self) -> bool:
+        """A draft's objective and measures can be changed; it can be submitted."""
+        return self.status is PlanStatus.DRAFT
+
+    def can_submit(self) -> bool:
+        return self.status is PlanStatus.DRAFT
+
+    def awaits_decision(self) -> bool:
+        """A submitted plan waits for a manager to approve it or return it for changes."""
+        return self.status is PlanStatus.SUBMITTED
+
+    def can_start(self) -> bool:
+        return self.status is PlanStatus.APPROVED
+
+    def is_under_way(self) -> bool:
+        """Measures record their progress while the plan is carried out; then it can be completed."""
+        return self.status is PlanStatus.IN_PROGRESS
+
+    def is_visible_to_firm(self) -> bool:
+        return self.status in VISIBLE_TO_FIRM
+
+    @staticmethod
+    def _require(allowed: bool, message: str) -> None:
+        if not allowed:
+            raise DomainError(message)
+
+    def submit(self) -> None:
+        """草拟 → 待审批: the plan needs an objective and at least one measure."""
+        self._require(self.can_submit(), _("Only a draft plan can be submitted."))
+        if not self.objective.strip():
+            raise DomainError(_("Give the plan an objective before submitting it."))
+        if not self.measures:
+            raise DomainError(_("Add at least one measure before submitting the plan."))
+        self.status = PlanStatus.SUBMITTED
+        self.submitted_at = utcnow()
+        self.return_comment = None
+
+    def approve(self, by_id: int) -> None:
+        """待审批 → 已批准."""
+        self._require(self.awaits_decision(), _("Only a plan awaiting approval can be approved."))
+        self.status = PlanStatus.APPROVED
+        self.approved_by_id = by_id
+        self.approved_at = utcnow()
+
+    def return_for_changes(self, comment: str) -> None:
+        """待审批 → 草拟 (退回修改) with the manager's comment."""
+        self._require(self.awaits_decision(), _("Only a plan awaiting approval can be returned."))
+        if not (comment or "").strip():
+            raise DomainError(_("Say what should change when returning a plan."))
+        self.status = PlanStatus.DRAFT
+        self.return_comment = comment.strip()
+
+    def start(self) -> None:
+        """已批准 → 实施中."""
+        self._require(self.can_start(), _("Only an approved plan can be started."))
+        self.status = PlanStatus.IN_PROGRESS
+
+    def complete(self, blockers: list[str]) -> None:
+        """实施中 → 已完成, only when nothing blocks it (*blockers*: every measure done, every need settled)."""
+        self._require(self.is_under_way(), _("Only a plan in progress can be completed."))
+        if blockers:
+            raise DomainError(_("The plan cannot be completed yet:") + " " + " ".join(blockers))
+        self.status = PlanStatus.COMPLETED
 
 
 measure_needs = sa.Table(

@@ -10,33 +10,22 @@ from tracker.enterprises.models import Enterprise
 from tracker.enterprises.search import search_condition
 from tracker.extensions import db
 from tracker.forms import error_summary
-from tracker.plans import services as services
-from tracker.needs.services import local_today
+from tracker.plans import queries, services
+from tracker.i18n import local_today
 from tracker.needs.models import Need
 from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
 from tracker.plans.forms import MEASURE_STATUS_LABELS, MeasureForm, PlanForm, ProgressForm, ReturnForm
 from tracker.types import utcnow
 from tracker.permissions import (
-    SIGNED_IN, STAFF, allow, load_or_404, scope_campaigns, scope_enterprises, scope_plans,
+    SIGNED_IN, STAFF, allow, load_or_404, scope_enterprises,
 )
 from tracker.views import form_status, run_change
 
 bp = Blueprint("plans", __name__)
 
-PAGE_SIZE = 50
-
-
-# What the plan's pages show, loaded in a fixed number of queries however many measures and needs it has.
-PLAN_PAGE_LOAD = (
-    sa.orm.joinedload(AssistancePlan.enterprise), sa.orm.joinedload(AssistancePlan.campaign),
-    sa.orm.joinedload(AssistancePlan.approved_by),
-    sa.orm.selectinload(AssistancePlan.measures).joinedload(PlanMeasure.owner),
-    sa.orm.selectinload(AssistancePlan.measures).selectinload(PlanMeasure.needs),
-)
-
 
 def get_plan(plan_id: int, check=None, lock: bool = False) -> AssistancePlan:
-    return load_or_404(AssistancePlan, plan_id, check, lock=lock, options=PLAN_PAGE_LOAD)
+    return load_or_404(AssistancePlan, plan_id, check, lock=lock, options=queries.PLAN_PAGE_LOAD)
 
 
 def editable_plan(plan_id: int, lock: bool | None = None) -> AssistancePlan:
@@ -56,24 +45,12 @@ def _back(plan: AssistancePlan, anchor: str = ""):
 @bp.route("/")
 @allow(*STAFF)
 def index():
-    status = request.args.get("status", "")
-    status = status if status in {s.value for s in PlanStatus} else ""
-    campaign = request.args.get("campaign", type=int)
-    stmt = (sa.select(AssistancePlan).options(sa.orm.joinedload(AssistancePlan.enterprise),
-                                              sa.orm.joinedload(AssistancePlan.campaign),
-                                              sa.orm.joinedload(AssistancePlan.approved_by),
-                                              sa.orm.selectinload(AssistancePlan.measures))
-            .order_by(AssistancePlan.updated_at.desc(), AssistancePlan.id.desc()))
-    stmt = scope_plans(stmt, current_user)
-    if status:
-        stmt = stmt.where(AssistancePlan.status == PlanStatus(status))
-    if campaign:
-        stmt = stmt.where(AssistancePlan.campaign_id == campaign)
-    pagination = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE, error_out=False)
-    campaigns = scope_campaigns(sa.select(Campaign).order_by(Campaign.declaration_year.desc(), Campaign.id.desc()),
-                                current_user)
-    return render_template("plans/list.html", pagination=pagination, status=status, campaign=campaign,
-                           statuses=list(PlanStatus), campaigns=db.session.scalars(campaigns).all())
+    filters = queries.PlanFilters(request.args)
+    pagination = db.paginate(filters.select(current_user), page=request.args.get("page", 1, type=int),
+                             per_page=queries.PAGE_SIZE, error_out=False)
+    return render_template("plans/list.html", pagination=pagination, status=filters.status,
+                           campaign=filters.campaign, statuses=list(PlanStatus),
+                           campaigns=queries.campaign_choices(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -110,9 +87,9 @@ def detail(plan_id: int):
     editable = services.can_edit_plan(current_user, plan)
     return render_template(
         "plans/detail.html", plan=plan, editable=editable, approver=services.can_approve(current_user, plan),
-        blockers=services.completion_blockers(plan) if plan.status is PlanStatus.IN_PROGRESS else [],
+        blockers=services.completion_blockers(plan) if plan.is_under_way() else [],
         measure_form=(MeasureForm(plan.enterprise, formdata=None)
-                      if editable and plan.status is PlanStatus.DRAFT else None),
+                      if editable and plan.is_draft() else None),
         return_form=ReturnForm(formdata=None), progress_form=ProgressForm, statuses=MEASURE_STATUS_LABELS,
         today=local_today())
 

@@ -8,8 +8,6 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from tracker.audit.listeners import write_audit_rows
-from tracker.audit.models import AuditAction
 from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign
 from tracker.enterprises.models import Enterprise
@@ -18,9 +16,8 @@ from tracker.notifications import services as notifications
 from tracker.domain import DomainError
 from tracker.needs.models import Need, NeedStatus
 from tracker.notifications.models import NotificationKind
-from tracker.plans.models import VISIBLE_TO_FIRM, AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
+from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
 from tracker.permissions import can_see_office
-from tracker.types import utcnow
 
 # A linked need counts as settled when it is closed off or explained as impossible.
 SETTLED_NEED_STATUSES = (NeedStatus.CLOSED, NeedStatus.UNRESOLVABLE)
@@ -30,7 +27,7 @@ SETTLED_NEED_STATUSES = (NeedStatus.CLOSED, NeedStatus.UNRESOLVABLE)
 # Permissions ----------------------------------------------------------------------------------------
 def can_see_plan(user: User, plan: AssistancePlan) -> bool:
     if user.role is Role.ENTERPRISE_CONTACT:
-        return user.enterprise_id == plan.enterprise_id and plan.status in VISIBLE_TO_FIRM
+        return user.enterprise_id == plan.enterprise_id and plan.is_visible_to_firm()
     return can_see_office(user, plan.enterprise.office)
 
 
@@ -54,10 +51,9 @@ def can_approve(user: User, plan: AssistancePlan) -> bool:
 
 
 # Creating and editing -------------------------------------------------------------------------------
-def _require_status(plan: AssistancePlan, *allowed: PlanStatus, message: str | None = None) -> None:
-    if plan.status not in allowed:
-        raise DomainError(message or _("This cannot be done while the plan is %(status)s.",
-                                         status=plan.status.label))
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise DomainError(message)
 
 
 def create_plan(enterprise: Enterprise, campaign: Campaign, objective: str, by: User) -> AssistancePlan:
@@ -76,7 +72,7 @@ def create_plan(enterprise: Enterprise, campaign: Campaign, objective: str, by: 
 
 
 def update_objective(plan: AssistancePlan, objective: str) -> None:
-    _require_status(plan, PlanStatus.DRAFT, message=_("Only a draft plan can be changed."))
+    _require(plan.is_draft(), _("Only a draft plan can be changed."))
     plan.objective = (objective or "").strip()
     db.session.flush()
 
@@ -92,14 +88,13 @@ def _check_measure(plan: AssistancePlan, description: str, owner: User | None, n
 
 def add_measure(plan: AssistancePlan, *, description: str, owner: User | None = None, deadline: date | None = None,
                 needs: list[Need] = ()) -> PlanMeasure:
-    _require_status(plan, PlanStatus.DRAFT, message=_("Measures can only be added to a draft plan."))
+    _require(plan.is_draft(), _("Measures can only be added to a draft plan."))
     _check_measure(plan, description, owner, list(needs))
     position = max((m.position for m in plan.measures), default=0) + 1
     measure = PlanMeasure(plan=plan, position=position, description=description.strip(), owner=owner,
                           deadline=deadline, needs=list(needs), status=MeasureStatus.OPEN)
     db.session.add(measure)
     db.session.flush()
-    _audit_needs(measure, [])
     return measure
 
 
@@ -107,27 +102,16 @@ def update_measure(measure: PlanMeasure, *, description: str, owner: User | None
                    needs: list[Need]) -> None:
     """Change what a measure is; only while the plan is a draft."""
     plan = measure.plan
-    _require_status(plan, PlanStatus.DRAFT, message=_("Only a draft plan's measures can be changed."))
+    _require(plan.is_draft(), _("Only a draft plan's measures can be changed."))
     _check_measure(plan, description, owner, needs)
     measure.description, measure.owner, measure.deadline = description.strip(), owner, deadline
-    before = [n.id for n in measure.needs]
     measure.needs = list(needs)
     db.session.flush()
-    _audit_needs(measure, before)
-
-
-def _audit_needs(measure: PlanMeasure, before: list[int]) -> None:
-    """The linked needs are a many-to-many list, which the audit trail's flush listener cannot see."""
-    after = sorted(n.id for n in measure.needs)
-    if sorted(before) != after:
-        write_audit_rows(db.session, [("plan_measures", measure.id, AuditAction.UPDATE,
-                                       {"needs": [sorted(before) or None, after]})])
 
 
 def record_progress(measure: PlanMeasure, *, status: MeasureStatus, result: str | None) -> None:
     """Mark how a measure is going; only while the plan is being carried out."""
-    _require_status(measure.plan, PlanStatus.IN_PROGRESS,
-                    message=_("Progress can only be recorded while the plan is in progress."))
+    _require(measure.plan.is_under_way(), _("Progress can only be recorded while the plan is in progress."))
     if status is MeasureStatus.DONE and not (result or "").strip():
         raise DomainError(_("Say what the measure achieved before marking it done."))
     measure.status = status
@@ -136,7 +120,7 @@ def record_progress(measure: PlanMeasure, *, status: MeasureStatus, result: str 
 
 
 def remove_measure(measure: PlanMeasure) -> None:
-    _require_status(measure.plan, PlanStatus.DRAFT, message=_("Only a draft plan's measures can be removed."))
+    _require(measure.plan.is_draft(), _("Only a draft plan's measures can be removed."))
     measure.plan.measures.remove(measure)
     db.session.flush()
 
@@ -144,14 +128,7 @@ def remove_measure(measure: PlanMeasure) -> None:
 # Transitions ----------------------------------------------------------------------------------------
 def submit(plan: AssistancePlan, by: User) -> None:
     """草拟 → 待审批: the plan needs an objective and at least one measure."""
-    _require_status(plan, PlanStatus.DRAFT, message=_("Only a draft plan can be submitted."))
-    if not plan.objective.strip():
-        raise DomainError(_("Give the plan an objective before submitting it."))
-    if not plan.measures:
-        raise DomainError(_("Add at least one measure before submitting the plan."))
-    plan.status = PlanStatus.SUBMITTED
-    plan.submitted_at = utcnow()
-    plan.return_comment = None
+    plan.submit()
     db.session.flush()
 
 
@@ -174,10 +151,7 @@ def _notify_decision(plan: AssistancePlan, kind: NotificationKind, by: User) -> 
 def approve(plan: AssistancePlan, by: User) -> None:
     """待审批 → 已批准, by a manager of the firm's office subtree."""
     _require_approver(plan, by)
-    _require_status(plan, PlanStatus.SUBMITTED, message=_("Only a plan awaiting approval can be approved."))
-    plan.status = PlanStatus.APPROVED
-    plan.approved_by = by
-    plan.approved_at = utcnow()
+    plan.approve(by.id)
     db.session.flush()
     _notify_decision(plan, NotificationKind.PLAN_APPROVED, by)
 
@@ -185,19 +159,14 @@ def approve(plan: AssistancePlan, by: User) -> None:
 def return_for_changes(plan: AssistancePlan, by: User, comment: str) -> None:
     """待审批 → 草拟 (退回修改) with the manager's comment."""
     _require_approver(plan, by)
-    _require_status(plan, PlanStatus.SUBMITTED, message=_("Only a plan awaiting approval can be returned."))
-    if not (comment or "").strip():
-        raise DomainError(_("Say what should change when returning a plan."))
-    plan.status = PlanStatus.DRAFT
-    plan.return_comment = comment.strip()
+    plan.return_for_changes(comment)
     db.session.flush()
     _notify_decision(plan, NotificationKind.PLAN_RETURNED, by)
 
 
 def start(plan: AssistancePlan, by: User) -> None:
     """已批准 → 实施中."""
-    _require_status(plan, PlanStatus.APPROVED, message=_("Only an approved plan can be started."))
-    plan.status = PlanStatus.IN_PROGRESS
+    plan.start()
     db.session.flush()
 
 
@@ -215,9 +184,5 @@ def completion_blockers(plan: AssistancePlan) -> list[str]:
 
 def complete(plan: AssistancePlan, by: User) -> None:
     """实施中 → 已完成, only when every measure is done and every linked need is closed off or explained."""
-    _require_status(plan, PlanStatus.IN_PROGRESS, message=_("Only a plan in progress can be completed."))
-    problems = completion_blockers(plan)
-    if problems:
-        raise DomainError(_("The plan cannot be completed yet:") + " " + " ".join(problems))
-    plan.status = PlanStatus.COMPLETED
+    plan.complete(completion_blockers(plan) if plan.is_under_way() else [])
     db.session.flush()

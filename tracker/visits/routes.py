@@ -1,29 +1,27 @@
 """Visits: the filtered list, logging a visit (with the needs raised at it), its page and its edits."""
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.auth.models import Role, User
+from tracker.auth.models import User
 from tracker.campaigns.models import Campaign
 from tracker.enterprises.models import Enterprise
 from tracker.enterprises.search import search_condition
 from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Department
-from tracker.visits import services as services
-from tracker.needs.services import local_today
+from tracker.visits import queries, services
+from tracker.i18n import local_today
 from tracker.needs.models import Need, NeedCategory
 from tracker.visits.models import PolicyTopic, Visit, VisitType
 from tracker.visits.forms import VisitForm
-from tracker.permissions import STAFF, allow, load_or_404, scope_enterprises, scope_visits, visible_office_ids
+from tracker.permissions import STAFF, allow, load_or_404, scope_enterprises
 from tracker.views import form_status, run_change
 
 bp = Blueprint("visits", __name__)
-
-PAGE_SIZE = 50
 
 
 def get_visit(visit_id: int, check=None, lock: bool = False) -> Visit:
@@ -45,69 +43,14 @@ def enterprise_visits(enterprise: Enterprise) -> list[Visit]:
     return services.visits_of_enterprise(current_user, enterprise)
 
 
-class VisitFilters:
-    """The list's query-string filters."""
-
-    def __init__(self, args):
-        self.q = args.get("q", "").strip()[:100]
-        self.type = args.get("type", "") if args.get("type") in {t.value for t in VisitType} else ""
-        self.officer = args.get("officer", type=int)
-        self.campaign = args.get("campaign", type=int)
-        self.date_from = _date(args.get("from"))
-        self.date_to = _date(args.get("to"))
-
-    def select(self, user: User) -> sa.Select:
-        stmt = (
-            sa.select(Visit).join(Enterprise, Enterprise.id == Visit.enterprise_id)
-            .options(sa.orm.contains_eager(Visit.enterprise), sa.orm.joinedload(Visit.campaign),
-                     sa.orm.selectinload(Visit.officers), sa.orm.selectinload(Visit.topics))
-            .order_by(Visit.visited_at.desc(), Visit.id.desc())
-        )
-        stmt = scope_visits(stmt, user)
-        if self.q:
-            stmt = stmt.where(search_condition(self.q))
-        if self.type:
-            stmt = stmt.where(Visit.visit_type == VisitType(self.type))
-        if self.officer:
-            from tracker.visits.models import visit_officers
-
-            stmt = stmt.where(Visit.id.in_(
-                sa.select(visit_officers.c.visit_id).where(visit_officers.c.user_id == self.officer)))
-        if self.campaign:
-            stmt = stmt.where(Visit.campaign_id == self.campaign)
-        if self.date_from:
-            stmt = stmt.where(Visit.visited_at >= datetime.combine(self.date_from, time(), LOCAL_TZ))
-        if self.date_to:
-            stmt = stmt.where(Visit.visited_at < datetime.combine(self.date_to + timedelta(days=1), time(), LOCAL_TZ))
-        return stmt
-
-
-def _date(value):
-    try:
-        return datetime.strptime(value or "", "%Y-%m-%d").date()
-    except ValueError:
-        return None
-
-
-def _filter_choices(user: User) -> dict:
-    offices = visible_office_ids(user) if not user.is_admin else None
-    officers = sa.select(User).where(User.role.in_([Role.OFFICER, Role.MANAGER])).order_by(User.username)
-    campaigns = sa.select(Campaign).order_by(Campaign.declaration_year.desc(), Campaign.id.desc())
-    if offices is not None:
-        officers = officers.where(User.office_id.in_(offices))
-        campaigns = campaigns.where(Campaign.office_id.in_(offices))
-    return {"officers": db.session.scalars(officers).all(), "campaigns": db.session.scalars(campaigns).all(),
-            "types": list(VisitType)}
-
-
 @bp.route("/")
 @allow(*STAFF)
 def index():
-    filters = VisitFilters(request.args)
+    filters = queries.VisitFilters(request.args)
     pagination = db.paginate(filters.select(current_user), page=request.args.get("page", 1, type=int),
-                             per_page=PAGE_SIZE, error_out=False)
+                             per_page=queries.PAGE_SIZE, error_out=False)
     return render_template("visits/list.html", pagination=pagination, filters=filters,
-                           choices=_filter_choices(current_user))
+                           choices=queries.filter_choices(current_user))
 
 
 def _firm_for_new_visit() -> Enterprise | None:

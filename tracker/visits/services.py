@@ -5,8 +5,6 @@ from datetime import date, datetime, timezone
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from tracker.audit.listeners import write_audit_rows
-from tracker.audit.models import AuditAction
 from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign, RosterEntry
 from tracker.enterprises.models import Enterprise
@@ -103,46 +101,38 @@ def check(enterprise: Enterprise, data: VisitData, by: User) -> None:
         raise DomainError(_("The follow-up date cannot be before the visit."))
 
 
-def _apply(visit: Visit, data: VisitData) -> dict[str, list]:
-    """Set the fields; returns the changes of the many-to-many lists, which the flush listener cannot see."""
-    before = {"officers": sorted(o.username for o in visit.officers), "topics": sorted(t.name for t in visit.topics)}
-    visit.visited_at = local_to_utc(data.visited_at)
-    visit.visit_type = data.visit_type
-    visit.campaign = data.campaign
-    visit.officers = list(data.officers)
-    visit.topics = list(data.topics)
-    visit.summary = (data.summary or "").strip()
-    visit.findings = (data.findings or "").strip() or None
-    visit.follow_up_on = data.follow_up_on
-    wanted = [(a.contact_id, a.name.strip(), (a.title or "").strip() or None) for a in data.attendees if a.name.strip()]
-    if [(a.contact_id, a.name, a.title) for a in visit.attendees] != wanted:
-        visit.attendees = [VisitAttendee(contact_id=c, name=n, title=t) for c, n, t in wanted]
-    after = {"officers": sorted(o.username for o in visit.officers), "topics": sorted(t.name for t in visit.topics)}
-    return {k: [before[k] or None, after[k]] for k in before if before[k] != after[k]}
-
-
-def _audit_lists(visit: Visit, changes: dict[str, list]) -> None:
-    if changes:
-        write_audit_rows(db.session, [("visits", visit.id, AuditAction.UPDATE, changes)])
+def _apply(visit: Visit, data: VisitData) -> None:
+    # No flush halfway (loading the attendees would make one): the edit reaches the audit trail as one record.
+    with db.session.no_autoflush:
+        visit.visited_at = local_to_utc(data.visited_at)
+        visit.visit_type = data.visit_type
+        visit.campaign = data.campaign
+        visit.officers = list(data.officers)
+        visit.topics = list(data.topics)
+        visit.summary = (data.summary or "").strip()
+        visit.findings = (data.findings or "").strip() or None
+        visit.follow_up_on = data.follow_up_on
+        wanted = [(a.contact_id, a.name.strip(), (a.title or "").strip() or None)
+                  for a in data.attendees if a.name.strip()]
+        if [(a.contact_id, a.name, a.title) for a in visit.attendees] != wanted:
+            visit.attendees = [VisitAttendee(contact_id=c, name=n, title=t) for c, n, t in wanted]
 
 
 def create_visit(enterprise: Enterprise, data: VisitData, by: User, needs: list[RaisedNeed] = ()) -> Visit:
     """Log a visit and, in the same transaction, the needs the firm raised at it."""
     check(enterprise, data, by)
     visit = Visit(enterprise=enterprise, created_by_id=by.id)
-    changes = _apply(visit, data)
+    _apply(visit, data)
     db.session.add(visit)
     db.session.flush()
-    _audit_lists(visit, changes)
     raise_needs_at_visit(visit, needs, by)
     return visit
 
 
 def update_visit(visit: Visit, data: VisitData, by: User) -> None:
     check(visit.enterprise, data, by)
-    changes = _apply(visit, data)
+    _apply(visit, data)
     db.session.flush()
-    _audit_lists(visit, changes)
 
 
 def follow_up_done(visit: Visit, by: User) -> None:

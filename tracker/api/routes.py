@@ -231,7 +231,8 @@ def create_enterprise(payload: dict):
         try:
             schemas.EnterpriseInputSchema().load(request.get_json())
         except ma.ValidationError as exc:
-            bp.ARGUMENTS_PARSER.handle_error(ma.ValidationError({"json": exc.messages}), request, None,
+            bp.ARGUMENTS_PARSER.handle_error(ma.ValidationError({"json": exc.messages}), request,
+                                             schemas.EnterpriseInputSchema(),
                                              error_status_code=422, error_headers=None)
         raise
     firm = db.session.scalar(sa.select(Enterprise).where(Enterprise.id == firm_id).options(*_detail_options()))

@@ -109,6 +109,8 @@ class ApiSchema(ma.Schema):
     """Unknown keys are refused; ``staff_only`` keys are left out for a firm's contact."""
 
     staff_only: tuple[str, ...] = ()
+    # The error text of a 422 for this schema's body.
+    refusal = _l("The request was not accepted. Correct the fields listed.")
     error_messages = {"unknown": _l("Unknown field."), "type": _l("The request body is not a valid JSON object.")}
 
     class Meta:
@@ -286,6 +288,8 @@ class EnterpriseInputSchema(ApiSchema):
     Both run on every request, so every problem is listed at once.
     """
 
+    refusal = _l("The enterprise was not saved. Correct the fields listed.")
+
     name = text(max_length=200, required=True)
     name_en = text(max_length=300, nullable=True)
     uscc = text(max_length=40, required=True,
@@ -295,7 +299,7 @@ class EnterpriseInputSchema(ApiSchema):
         metadata={"description": "Accept a USCC whose check character fails (early pilot codes), giving the reason."},
     )
     customs_code = text(max_length=20, nullable=True, metadata={"description": "10 digits."})
-    office = text(max_length=4, required=True,
+    office = text(max_length=10, required=True,
                   metadata={"description": "Office code; the caller's office or one below it (admins any)."})
     district = text(max_length=100, nullable=True)
     address = text(max_length=300, nullable=True)

@@ -81,8 +81,8 @@ class ApiParser(FlaskParser):
         if location == "query":
             message = " ".join(m for listed in fields.values() for m in listed)
             raise ApiError(error_status_code or 400, message, fields=fields)
-        raise ApiError(error_status_code or self.DEFAULT_VALIDATION_STATUS,
-                       _("The request was not accepted. Correct the fields listed."), fields=fields)
+        refusal = getattr(schema, "refusal", None) or _("The request was not accepted. Correct the fields listed.")
+        raise ApiError(error_status_code or self.DEFAULT_VALIDATION_STATUS, str(refusal), fields=fields)
 
 
 class RelativeFlaskPlugin(FlaskPlugin):

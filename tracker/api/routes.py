@@ -215,7 +215,7 @@ def enterprise(enterprise_id: int):
 @bp.route("/enterprises", methods=["POST"])
 @allow(Role.OFFICER, Role.MANAGER, Role.ADMIN)
 @bp.doc(summary="Register a firm (officers, managers and admins)")
-@bp.arguments(schemas.EnterpriseInputSchema, description="Every problem is listed at once.")
+@bp.arguments(schemas.EnterpriseInputSchema, description=schemas.REGISTRY_CHECKS)
 @bp.response(201, schemas.EnterpriseDetailSchema, description="The new firm.",
              headers={"Location": {"schema": {"type": "string"}, "description": "The firm's URL in this API."}})
 @errors(400, 401, 403, 415, e400="The body is not a JSON object.", e401=UNAUTHORIZED,

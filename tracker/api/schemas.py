@@ -55,9 +55,20 @@ def at_most(n: int) -> validate.Length:
     return validate.Length(max=n, error=_l("At most %(n)d characters.", n=n))
 
 
-def text(*, max_length: int, required: bool = False, nullable: bool = False, **kw) -> fields.String:
-    return fields.String(required=required, allow_none=nullable, validate=at_most(max_length),
-                         error_messages=TEXT_MESSAGES, **kw)
+def text(*, max_length: int, required: bool = False, nullable: bool = False, blank: str | None = None,
+         **kw) -> fields.String:
+    """A text field of at most *max_length* characters; with *blank*, the message when it has no letter."""
+    validators = [at_most(max_length)]
+    if blank is not None:
+        # Documented as a pattern, so the document says that "" and "   " are refused.
+        validators.append(validate.Regexp(r"\S", error=blank))
+    return fields.String(required=required, allow_none=nullable, validate=validators,
+                         error_messages={**TEXT_MESSAGES, "required": blank or TEXT_MESSAGES["required"]}, **kw)
+
+
+def allow_empty_value(self, field: fields.Field, **kwargs) -> dict:
+    """apispec parameter attribute: a query parameter sent empty (?page=) counts as absent."""
+    return {"allowEmptyValue": True} if isinstance(field.parent, QuerySchema) else {}
 
 
 class UTCDateTime(fields.DateTime):
@@ -254,9 +265,11 @@ def per_page_field() -> fields.Integer:
     return whole_number("per_page", MAX_PER_PAGE, load_default=DEFAULT_PER_PAGE)
 
 
-class EnterpriseQuerySchema(ApiSchema):
-    """An empty parameter (``?page=``) counts as absent."""
+class QuerySchema(ApiSchema):
+    """Query parameters: one sent empty (``?page=``) counts as absent (tracker.api.spec.ApiParser)."""
 
+
+class EnterpriseQuerySchema(QuerySchema):
     q = fields.String(load_default="", metadata={
         "description": "Name substring, pinyin initials or syllables (e.g. ylsf), USCC or customs code "
                        "(or a part of four characters or more)."})
@@ -282,24 +295,31 @@ class EnterpriseQuerySchema(ApiSchema):
         return data
 
 
-class EnterpriseInputSchema(ApiSchema):
-    """POST /enterprises: types and lengths here, then the registry's own checks (codes, scope, clashes).
+# Not the schema's Meta.description: apispec 6.10 then leaves out additionalProperties: false.
+REGISTRY_CHECKS = (
+    "Every problem is listed at once. Beyond the types and lengths stated in the schema, the registry checks "
+    "the codes (a USCC's check character, a customs code's 10 digits), the office (the caller's or one below "
+    "it), the officer, the trade modes and that no other firm has the same codes: 422, naming each field."
+)
 
-    Both run on every request, so every problem is listed at once.
-    """
+
+class EnterpriseInputSchema(ApiSchema):
+    """POST /enterprises: the field checks and the registry's, both on every request, so every problem
+    is listed at once (REGISTRY_CHECKS says which)."""
+
 
     refusal = _l("The enterprise was not saved. Correct the fields listed.")
 
-    name = text(max_length=200, required=True)
+    name = text(max_length=200, required=True, blank=_l("The enterprise name is required."))
     name_en = text(max_length=300, nullable=True)
-    uscc = text(max_length=40, required=True,
+    uscc = text(max_length=40, required=True, blank=_l("The unified social credit code is required."),
                 metadata={"description": "Full-width characters, spaces and lower case are normalised."})
     uscc_override_reason = text(
         max_length=500, nullable=True,
         metadata={"description": "Accept a USCC whose check character fails (early pilot codes), giving the reason."},
     )
     customs_code = text(max_length=20, nullable=True, metadata={"description": "10 digits."})
-    office = text(max_length=10, required=True,
+    office = text(max_length=10, required=True, blank=_l("The office is required."),
                   metadata={"description": "Office code; the caller's office or one below it (admins any)."})
     district = text(max_length=100, nullable=True)
     address = text(max_length=300, nullable=True)
@@ -315,8 +335,8 @@ class EnterpriseInputSchema(ApiSchema):
         error_messages={**LIST_MESSAGES, "invalid": _l("Must be a list of trade mode codes.")},
         metadata={"description": "Trade mode codes."},
     )
-    assigned_officer = text(max_length=64, nullable=True,
-                            metadata={"description": "Username of an active officer or manager."})
+    assigned_officer = text(max_length=64, nullable=True, blank=_l("Choose an active officer of this office."),
+                            metadata={"description": "Username of an active officer or manager of the office."})
 
     @ma.validates_schema(pass_original=True, skip_on_field_errors=False)
     def _check_with_the_registry(self, data, original_data, **kwargs):
@@ -427,7 +447,7 @@ class NeedDetailSchema(NeedItemSchema):
 NeedPageSchema = _page_schema("NeedPage", NeedItemSchema, "0 when the firm has no needs.")
 
 
-class NeedQuerySchema(ApiSchema):
+class NeedQuerySchema(QuerySchema):
     status = enum(NeedStatus, error_messages={
         **FIELD_MESSAGES,
         "unknown": _l("status must be one of %(values)s.", values=", ".join(s.value for s in NeedStatus))})

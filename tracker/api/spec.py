@@ -14,7 +14,7 @@ from flask_smorest.spec.plugins import FlaskPlugin
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import MultiDict
 
-from tracker.api.schemas import ErrorSchema
+from tracker.api.schemas import ErrorSchema, allow_empty_value
 
 API_PREFIX = "/api/v1"
 OPENAPI_VERSION = "3.0.3"
@@ -123,6 +123,7 @@ def init_api(app: Flask) -> TrackerApi:
         },
     )
     api = TrackerApi(app, spec_kwargs={"flask_plugin": RelativeFlaskPlugin()})
+    api.ma_plugin.converter.add_parameter_attribute_function(allow_empty_value)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "A token from POST /tokens, valid 24 hours."}
     )

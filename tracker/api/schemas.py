@@ -4,8 +4,6 @@ The same definition validates a request (``@bp.arguments``), serializes a respon
 (``@bp.response``) and, through apispec, becomes the OpenAPI document. Length limits are those
 of the database columns and the web forms; messages go through Flask-Babel like the pages' own.
 """
-from datetime import datetime, timezone
-
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -13,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import fields, validate
 
+from tracker.api.auth import isoformat
 from tracker.auth import services as accounts
 from tracker.auth.models import Role
 from tracker.declarations.models import DeclarationCount
@@ -44,11 +43,6 @@ FIELD_MESSAGES = {
 TEXT_MESSAGES = {**FIELD_MESSAGES, "invalid": _l("Must be text."), "invalid_utf8": _l("Must be text.")}
 BOOLEAN_MESSAGES = {**FIELD_MESSAGES, "invalid": _l("Must be true or false.")}
 LIST_MESSAGES = {**FIELD_MESSAGES, "invalid": _l("Must be a list.")}
-
-
-def isoformat(moment: datetime) -> str:
-    """ISO 8601 in UTC with a Z, e.g. 2026-05-01T08:00:00Z."""
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def at_most(n: int) -> validate.Length:

@@ -133,9 +133,3 @@ def init_api(app: Flask) -> TrackerApi:
     api.register_blueprint(bp, url_prefix=API_PREFIX)
     return api
 
-
-def openapi_document() -> dict:
-    """The document of this application's API."""
-    from flask_smorest import current_api
-
-    return current_api.spec.to_dict()

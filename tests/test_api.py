@@ -1,5 +1,4 @@
 """The JSON API, driven as a client drives it: HTTP Basic for a token, then Bearer."""
-import base64
 import json
 import logging
 import re
@@ -8,14 +7,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from openapi_core import OpenAPI
-from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from openapi_core.exceptions import OpenAPIError
-from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
-from openapi_schema_validator import OAS30Validator
-from werkzeug.test import EnvironBuilder
 
-from tests.conftest import PASSWORD, AuthActions
+from tests.conftest import API, Api, AuthActions, basic, bearer, issue, token_for
 from tracker.api.models import ApiToken, hash_token
 from tracker.audit.models import AuditAction, AuditRecord
 from tracker.auth.models import User
@@ -30,88 +24,9 @@ from tracker.enterprises.services import record_credit_rating
 from tracker.extensions import db
 from tracker.types import utcnow
 
-API = "/api/v1"
 ITEM_KEYS = {"id", "name", "name_en", "uscc", "customs_code", "office", "district", "address", "industry",
              "economic_type", "is_key", "credit_level", "trade_modes", "assigned_officer", "archived"}
 DETAIL_KEYS = ITEM_KEYS | {"contacts", "credit_history", "declarations"}
-
-
-class DocumentedResponses:
-    """Checks an API response against the generated OpenAPI document: status documented, body its schema.
-
-    An address or method the document does not have (a 404 or 405) must still answer the
-    document's Error object.
-    """
-
-    def __init__(self, document: dict):
-        self.document = document
-        self.openapi = OpenAPI.from_dict(document)
-        error = {**document["components"]["schemas"]["Error"], "components": document["components"]}
-        self.error = OAS30Validator(error)
-
-    def check(self, response) -> None:
-        sent = response.request  # its body was read by the app; the response check needs none
-        request = WerkzeugOpenAPIRequest(EnvironBuilder(
-            path=sent.path, method=sent.method, query_string=sent.query_string.decode(), headers=dict(sent.headers),
-        ).get_request())
-        try:
-            self.openapi.validate_response(request, WerkzeugOpenAPIResponse(response))
-        except (PathNotFound, OperationNotFound):
-            assert response.status_code in (404, 405), response.status_code
-            self.error.validate(response.get_json())
-
-
-@pytest.fixture(autouse=True)
-def documented(client, monkeypatch) -> DocumentedResponses:
-    """Every /api/ response a test of this file receives is checked against the document."""
-    checker = DocumentedResponses(client.get(f"{API}/openapi.json").get_json())
-    receive = client.open
-
-    def open_and_check(*args, **kwargs):
-        response = receive(*args, **kwargs)
-        if response.request.path.startswith("/api/"):
-            checker.check(response)
-        return response
-
-    monkeypatch.setattr(client, "open", open_and_check)
-    return checker
-
-
-def basic(username: str, password: str = PASSWORD) -> dict:
-    encoded = base64.b64encode(f"{username}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {encoded}"}
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def issue(client, username: str, password: str = PASSWORD):
-    return client.post(f"{API}/tokens", headers=basic(username, password))
-
-
-def token_for(client, username: str) -> str:
-    response = issue(client, username)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["token"]
-
-
-class Api:
-    """A client holding one user's bearer token."""
-
-    def __init__(self, client, username: str):
-        self.client = client
-        self.token = token_for(client, username)
-        self.headers = bearer(self.token)
-
-    def get(self, path: str, **params):
-        return self.client.get(API + path, headers=self.headers, query_string=params)
-
-    def post(self, path: str, json=None, **kw):
-        return self.client.post(API + path, headers=self.headers, json=json, **kw)
-
-    def delete(self, path: str):
-        return self.client.delete(API + path, headers=self.headers)
 
 
 @pytest.fixture

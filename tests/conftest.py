@@ -9,8 +9,15 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+import base64
+
 import pytest
 import sqlalchemy as sa
+from openapi_core import OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+from openapi_schema_validator import OAS30Validator
+from werkzeug.test import EnvironBuilder
 
 from flask import has_app_context
 from flask.testing import FlaskClient
@@ -132,13 +139,102 @@ def app(migrated_database, app_config):
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def client(app, documented):
+    """A test client whose every /api/ response is checked against the generated OpenAPI document."""
+    client = app.test_client()
+    receive = client.open
+
+    def open_and_check(*args, **kwargs):
+        response = receive(*args, **kwargs)
+        if response.request.path.startswith(API + "/"):
+            documented.check(response)
+        return response
+
+    client.open = open_and_check
+    return client
+
+
+_DOCUMENT_CHECKER: dict[str, "DocumentedResponses"] = {}
+
+
+@pytest.fixture
+def documented(app) -> "DocumentedResponses":
+    """The checker of API responses, built once per session from the document the app generates."""
+    if "checker" not in _DOCUMENT_CHECKER:
+        document = app.test_client().get(f"{API}/openapi.json").get_json()
+        _DOCUMENT_CHECKER["checker"] = DocumentedResponses(document)
+    return _DOCUMENT_CHECKER["checker"]
 
 
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+# The API, as a client drives it ---------------------------------------------------
+API = "/api/v1"
+
+
+class DocumentedResponses:
+    """Checks an API response against the generated OpenAPI document: status documented, body its schema.
+
+    An address or method the document does not have (a 404 or 405) must still answer the
+    document's Error object.
+    """
+
+    def __init__(self, document: dict):
+        self.document = document
+        self.openapi = OpenAPI.from_dict(document)
+        error = {**document["components"]["schemas"]["Error"], "components": document["components"]}
+        self.error = OAS30Validator(error)
+
+    def check(self, response) -> None:
+        sent = response.request  # its body was read by the app; the response check needs none
+        request = WerkzeugOpenAPIRequest(EnvironBuilder(
+            path=sent.path, method=sent.method, query_string=sent.query_string.decode(), headers=dict(sent.headers),
+        ).get_request())
+        try:
+            self.openapi.validate_response(request, WerkzeugOpenAPIResponse(response))
+        except (PathNotFound, OperationNotFound):
+            assert response.status_code in (404, 405), response.status_code
+            self.error.validate(response.get_json())
+
+
+def basic(username: str, password: str = PASSWORD) -> dict:
+    encoded = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {encoded}"}
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def issue(client, username: str, password: str = PASSWORD):
+    return client.post(f"{API}/tokens", headers=basic(username, password))
+
+
+def token_for(client, username: str) -> str:
+    response = issue(client, username)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["token"]
+
+
+class Api:
+    """A client holding one user's bearer token."""
+
+    def __init__(self, client, username: str):
+        self.client = client
+        self.token = token_for(client, username)
+        self.headers = bearer(self.token)
+
+    def get(self, path: str, **params):
+        return self.client.get(API + path, headers=self.headers, query_string=params)
+
+    def post(self, path: str, json=None, **kw):
+        return self.client.post(API + path, headers=self.headers, json=json, **kw)
+
+    def delete(self, path: str):
+        return self.client.delete(API + path, headers=self.headers)
 
 
 # Sign-in helper --------------------------------------------------------------

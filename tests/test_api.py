@@ -1,5 +1,5 @@
 """The JSON API, driven as a client drives it: HTTP Basic for a token, then Bearer."""
-import base64
+import json
 import logging
 import re
 from contextlib import contextmanager
@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from openapi_core.exceptions import OpenAPIError
 
-from tests.conftest import PASSWORD, AuthActions
+from tests.conftest import API, Api, AuthActions, basic, bearer, issue, token_for
 from tracker.api.models import ApiToken, hash_token
 from tracker.audit.models import AuditAction, AuditRecord
 from tracker.auth.models import User
@@ -23,47 +24,9 @@ from tracker.enterprises.services import record_credit_rating
 from tracker.extensions import db
 from tracker.types import utcnow
 
-API = "/api/v1"
 ITEM_KEYS = {"id", "name", "name_en", "uscc", "customs_code", "office", "district", "address", "industry",
              "economic_type", "is_key", "credit_level", "trade_modes", "assigned_officer", "archived"}
 DETAIL_KEYS = ITEM_KEYS | {"contacts", "credit_history", "declarations"}
-
-
-def basic(username: str, password: str = PASSWORD) -> dict:
-    encoded = base64.b64encode(f"{username}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {encoded}"}
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def issue(client, username: str, password: str = PASSWORD):
-    return client.post(f"{API}/tokens", headers=basic(username, password))
-
-
-def token_for(client, username: str) -> str:
-    response = issue(client, username)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["token"]
-
-
-class Api:
-    """A client holding one user's bearer token."""
-
-    def __init__(self, client, username: str):
-        self.client = client
-        self.token = token_for(client, username)
-        self.headers = bearer(self.token)
-
-    def get(self, path: str, **params):
-        return self.client.get(API + path, headers=self.headers, query_string=params)
-
-    def post(self, path: str, json=None, **kw):
-        return self.client.post(API + path, headers=self.headers, json=json, **kw)
-
-    def delete(self, path: str):
-        return self.client.delete(API + path, headers=self.headers)
 
 
 @pytest.fixture
@@ -628,7 +591,7 @@ def test_the_openapi_document_describes_every_endpoint(app, client):
             operation = document["paths"][path].get(method.lower())
             assert operation, f"{method} {rule.rule} is missing from the OpenAPI document"
             assert operation["responses"]
-    documented = {(p, m) for p, ops in document["paths"].items() for m in ops}
+    documented = {(p, m) for p, ops in document["paths"].items() for m in ops if m != "parameters"}
     served = {(openapi_path(r.rule), m.lower()) for r in routes for m in r.methods - {"HEAD", "OPTIONS"}}
     assert documented == served  # nothing documented that does not exist
 
@@ -679,3 +642,182 @@ def test_over_long_text_fields_are_refused_not_truncated(client, cast):
     response = client.post(f"{API}/enterprises", json=body, headers=bearer(token))
     assert response.status_code == 422
     assert "address" in response.get_json()["fields"]
+
+
+# The document is checked against what the API answers -------------------------------
+def test_the_response_check_catches_an_answer_that_breaks_the_document(cast, as_user, documented):
+    response = as_user("officer").get("/me")
+    documented.check(response)  # as served: fine
+
+    body = response.get_json()
+    del body["username"]
+    response.set_data(json.dumps(body))
+    with pytest.raises(OpenAPIError):
+        documented.check(response)
+
+    response.set_data(json.dumps({**body, "username": "officer", "id": "7"}))
+    with pytest.raises(OpenAPIError):
+        documented.check(response)
+
+    response.set_data(json.dumps({**body, "username": "officer"}))
+    documented.check(response)
+    response.status_code = 418  # no such answer is documented for /me
+    with pytest.raises(OpenAPIError):
+        documented.check(response)
+
+
+def test_the_document_states_the_limits_of_the_database_and_the_form(app, client):
+    from tracker.enterprises.forms import EnterpriseForm
+    from tracker.offices.models import Office
+
+    document = client.get(f"{API}/openapi.json").get_json()
+    schema = document["components"]["schemas"]["EnterpriseInput"]
+    assert set(schema["required"]) == {"name", "uscc", "office"}
+    assert schema["additionalProperties"] is False
+    properties = schema["properties"]
+    columns = Enterprise.__table__.columns
+    for name in ("name", "name_en", "district", "address", "industry"):
+        assert properties[name]["maxLength"] == columns[name].type.length, name
+    assert properties["office"]["maxLength"] == Office.__table__.columns["code"].type.length
+    assert properties["notes"]["maxLength"] == 5000
+    for name in ("name", "name_en", "uscc", "uscc_override_reason", "customs_code", "district", "address",
+                 "industry", "notes"):
+        (limit,) = [v.max for v in getattr(EnterpriseForm, name).kwargs["validators"] if hasattr(v, "max")]
+        assert properties[name]["maxLength"] == limit, name
+    assert properties["economic_type"]["enum"][:-1] == [str(n) for n in range(1, 10)]
+    assert properties["is_key"]["type"] == "boolean"
+    need = document["components"]["schemas"]["NeedItem"]["properties"]
+    assert need["raised_on"]["format"] == "date" and need["resolved_at"]["format"] == "date-time"
+    assert need["status"]["enum"] == ["pending", "in_progress", "resolved", "closed", "unresolvable"]
+
+
+def test_a_request_at_the_documents_limits_is_accepted(cast, trade_modes, as_user):
+    """Every length the document allows, and null wherever it says nullable, is taken."""
+    api = as_user("officer")
+    longest = valid_input(name="营" * 200, name_en="Y" * 300, district="区" * 100, address="路" * 300,
+                          industry="业" * 100, notes="记" * 5000, economic_type="9", is_key=False,
+                          trade_modes=["0110"], assigned_officer="officer")
+    response = api.post("/enterprises", json=longest)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["address"] == "路" * 300
+    nulls = valid_input(n=2, name_en=None, uscc_override_reason=None, customs_code=None, district=None,
+                        address=None, industry=None, economic_type=None, notes=None, trade_modes=None,
+                        assigned_officer=None)
+    response = api.post("/enterprises", json=nulls)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["customs_code"] is None and response.get_json()["trade_modes"] == []
+
+
+@pytest.mark.parametrize("field,limit", [("name", 200), ("name_en", 300), ("district", 100), ("industry", 100),
+                                         ("notes", 5000), ("uscc", 40), ("office", 10)])
+def test_one_character_past_a_documented_limit_is_422_naming_the_field(cast, as_user, field, limit):
+    body = assert_json_error(as_user("officer").post("/enterprises", json=valid_input(**{field: "8" * (limit + 1)})),
+                             422)
+    assert list(body["fields"]) == [field]
+    assert str(limit) in body["fields"][field][0]
+
+
+# Errors ----------------------------------------------------------------------------
+def test_a_401_without_a_token_challenges_plainly(client, cast):
+    response = client.get(f"{API}/me")
+    assert_json_error(response, 401)
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("spoil", ["unknown", "revoked", "expired", "deactivated"])
+def test_a_401_for_a_presented_token_says_invalid_token(client, cast, as_user, spoil):
+    api = as_user("officer")
+    record = stored_token(api.token)
+    if spoil == "unknown":
+        api.headers = bearer("not-a-token-we-issued")
+    elif spoil == "revoked":
+        record.revoked_at = utcnow()
+    elif spoil == "expired":
+        record.expires_at = utcnow() - timedelta(seconds=1)
+    else:
+        deactivate_user(db.session.get(User, cast.officer.id))
+    db.session.commit()
+    for response in (api.get("/me"), api.delete("/tokens/current"), api.post("/enterprises", json=valid_input())):
+        assert_json_error(response, 401)
+        assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+def speaks_english(username: str) -> None:
+    db.session.scalar(sa.select(User).where(User.username == username)).locale = "en"
+    db.session.commit()
+
+
+def test_api_errors_have_their_own_text_not_the_pages(app, client, cast, as_user):
+    from tracker.errors import messages
+
+    api = as_user("officer")
+    missing = api.get("/enterprises/999999").get_json()["error"]
+    assert missing == api.get("/nothing").get_json()["error"]
+    forbidden = as_user("yalisi").post("/enterprises", json=valid_input()).get_json()["error"]
+    unauthorized = client.get(f"{API}/me").get_json()["error"]
+    with app.test_request_context():
+        page_texts = {text for pair in messages().values() for text in pair}
+    assert {missing, forbidden, unauthorized}.isdisjoint(page_texts)
+    assert "Bearer" in unauthorized
+    speaks_english("officer")
+    assert api.get("/enterprises/999999").get_json()["error"] == (
+        "There is no such resource in the API, or it is not yours to see.")
+
+
+def test_validation_messages_follow_the_callers_language(client, cast):
+    token = token_for(client, "officer")
+    body = {"uscc": uscc(1), "office": "0930", "name": "营" * 201, "colour": "red", "is_key": "yes"}
+    for lang, expected in (("zh", "最多200个字符。"), ("en", "At most 200 characters.")):
+        if lang == "en":
+            speaks_english("officer")
+        response = client.post(f"{API}/enterprises", json=body, headers=bearer(token))
+        fields = assert_json_error(response, 422)["fields"]
+        assert set(fields) == {"name", "colour", "is_key"}
+        assert fields["name"] == [expected], fields
+        assert all(message.isascii() == (lang == "en") for messages in fields.values() for message in messages)
+    response = client.get(f"{API}/enterprises", query_string={"per_page": "101"}, headers=bearer(token))
+    assert assert_json_error(response, 400)["fields"] == {"per_page": ["per_page must be a whole number from 1 to 100."]}
+
+
+# One failure count for the web form and the API ------------------------------------
+def test_failures_at_the_form_and_the_api_count_together_per_username(client, cast):
+    auth = AuthActions(client)
+    for n in range(10):  # five at each door
+        if n % 2:
+            assert issue(client, "officer", "wrong password!").status_code == 401
+        else:
+            assert auth.login("officer", "wrong password!").status_code == 200
+    assert_json_error(issue(client, "officer"), 429)  # the right password waits too
+    assert auth.login("officer").status_code == 429
+    assert issue(client, "manager").status_code == 201  # another user is not locked out
+
+
+def test_a_username_is_counted_the_same_whatever_its_case_at_either_door(client, cast):
+    auth = AuthActions(client)
+    for n in range(10):
+        name = "OFFICER" if n % 2 else " officer "
+        if n < 5:
+            assert issue(client, name, "wrong password!").status_code == 401
+        else:
+            assert auth.login(name, "wrong password!").status_code == 200
+    assert auth.login("officer", "wrong password!").status_code == 429
+
+
+def test_failures_at_both_doors_count_together_per_address(client, cast):
+    auth = AuthActions(client)
+    for n in range(30):
+        if n % 2:
+            assert issue(client, f"nobody{n}", "wrong password!").status_code == 401
+        else:
+            assert auth.login(f"nobody{n}", "wrong password!").status_code == 200
+    assert_json_error(issue(client, "someone-else", "wrong password!"), 429)
+    assert auth.login("someone-else-again", "wrong password!").status_code == 429
+
+
+def test_successes_at_either_door_do_not_count(client, cast):
+    auth = AuthActions(client)
+    for _ in range(6):
+        assert issue(client, "officer").status_code == 201
+        assert auth.login("officer").status_code == 302
+        assert auth.logout().status_code == 302
+    assert issue(client, "officer").status_code == 201

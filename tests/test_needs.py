@@ -7,7 +7,6 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from tests.test_api import Api
 from tracker.audit.models import AuditAction, AuditRecord
 from tracker.auth.models import Role
 from tracker.extensions import db
@@ -24,7 +23,7 @@ from tracker.needs.models import (
 )
 from tracker.notifications.models import Notification, NotificationKind
 from tracker.workdays.models import CalendarOverride, OverrideKind
-from tests.conftest import make_need, page, query_count
+from tests.conftest import Api, make_need, page, query_count
 
 
 def reload(need: Need) -> Need:

@@ -130,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.admin import reference as _admin_reference  # noqa: F401  (views on the admin blueprint)
     from tracker.admin.routes import bp as admin_bp
     from tracker.api.routes import bp as api_bp
+    from tracker.api.spec import init_api
     from tracker.auth.routes import bp as auth_bp
     from tracker.campaigns.routes import bp as campaigns_bp
     from tracker.imports.routes import bp as imports_bp
@@ -155,7 +156,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(plans_bp, url_prefix="/plans")
     app.register_blueprint(needs_bp, url_prefix="/needs")
     app.register_blueprint(notifications_bp, url_prefix="/work")
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    init_api(app)  # registers api_bp at /api/v1, with its OpenAPI document
     # Safe because the API authenticates by bearer token only, never by cookie (see enforce_access).
     csrf.exempt(api_bp)
 

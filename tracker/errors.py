@@ -32,8 +32,35 @@ def messages() -> dict[int, tuple[str, str]]:
     }
 
 
+def api_messages() -> dict[int, str]:
+    """The API's own words: a program's user reads them, not a visitor of a page."""
+    return {
+        400: _("The request is not valid."),
+        401: _("A valid bearer token is required: get one at POST /api/v1/tokens and send it as "
+               "Authorization: Bearer <token>."),
+        403: _("Your role may not use this endpoint."),
+        404: _("There is no such resource in the API, or it is not yours to see."),
+        405: _("This endpoint does not accept that method."),
+        413: _("The request body is larger than the server accepts."),
+        415: _("Send the data as JSON, with Content-Type: application/json."),
+        422: _("The request was not accepted. Correct the fields listed."),
+        429: _("Too many failed attempts. Wait a minute and try again."),
+        500: _("Something went wrong on our side. The error has been logged."),
+        503: _("The service is temporarily unavailable. Please try again later."),
+    }
+
+
+def bearer_challenge() -> str:
+    """RFC 6750: a presented token that does not authenticate is an invalid_token; no token, no error code."""
+    from tracker.api.auth import bearer_token
+
+    return 'Bearer error="invalid_token"' if bearer_token() else "Bearer"
+
+
 def render_error(status: int, detail: str | None = None, extra_headers: dict | None = None):
     title, text = messages().get(status, (str(status), ""))
+    if is_api_request():
+        text = api_messages().get(status, text)
     text = detail or text
     if wants_json():
         response = make_response(jsonify({"error": text, "status": status}), status)
@@ -51,7 +78,7 @@ def handle_http_exception(exc: HTTPException):
     if exc.code == 405:
         headers.update({k: v for k, v in exc.get_headers() if k.lower() == "allow"})
     if exc.code == 401 and is_api_request():
-        headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
+        headers["WWW-Authenticate"] = bearer_challenge()
     return render_error(exc.code or 500, None, headers)
 
 

@@ -1,40 +1,25 @@
 """Sign-in, sign-out, password change and the language switch."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from tracker.auth import services
+from tracker.auth import services, throttle
 from tracker.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
-from tracker.extensions import db, limiter
+from tracker.extensions import db
 from tracker.permissions import PUBLIC, SIGNED_IN, allow
 from tracker.security import safe_next
 
 bp = Blueprint("auth", __name__)
 
 
-def _username_key() -> str:
-    return "username:" + services.normalise_username(request.form.get("username", ""))
-
-
-def _failed(response) -> bool:
-    """Only failed sign-ins count against the limits; a success redirects."""
-    return response.status_code != 302
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"],
-    key_func=_username_key, methods=["POST"], deduct_when=_failed, scope="login-username",
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-    key_func=get_remote_address, methods=["POST"], deduct_when=_failed, scope="login-address",
-)
+@throttle.per_username
+@throttle.per_address
 def login():
     target = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
+        throttle.succeeded()  # nothing was tried
         return redirect(target or url_for("main.index"))
     form = LoginForm(next=target)
     if form.validate_on_submit():
@@ -48,6 +33,7 @@ def login():
                 user.locale = chosen_locale
             services.record_sign_in(user)
             db.session.commit()
+            throttle.succeeded()
             return redirect(target or url_for("main.index"))
         form.password.errors.append(_("The username or password is not correct."))
     return render_template("auth/login.html", form=form)

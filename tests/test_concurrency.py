@@ -305,3 +305,23 @@ def test_two_edits_of_one_need_from_the_same_version(server, cast, firm, categor
         AuditRecord.entity_type == "needs", AuditRecord.entity_id == str(need.id),
         AuditRecord.action == AuditAction.UPDATE)) if "content" in r.changes]
     assert [e.changes["content"] for e in edits] == [["通关慢", winner]]
+
+
+def test_the_version_check_itself_with_two_connections(app, cast, firm, category):
+    """Below the pages: two sessions, each on its own connection, load one need at one version and both
+    change it; the second commit matches no row (StaleDataError) and writes nothing."""
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm.exc import StaleDataError
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time (BEGIN IMMEDIATE): two threads above")
+    need = make_need(firm, category, cast)
+    with Session(db.engine) as first, Session(db.engine) as second:
+        a, b = first.get(Need, need.id), second.get(Need, need.id)
+        assert a.version_id == b.version_id == 1
+        a.content, b.content = "先保存的", "后保存的"
+        first.commit()
+        with pytest.raises(StaleDataError):
+            second.commit()
+    fresh()
+    assert db.session.get(Need, need.id).content == "先保存的" and db.session.get(Need, need.id).version_id == 2

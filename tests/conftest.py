@@ -45,6 +45,10 @@ def make_config(database_url: str, **extra) -> dict:
         "DATABASE_URL": database_url,
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "RATELIMIT_STORAGE_URI": os.environ.get("TRACKER_TEST_RATELIMIT_STORAGE_URI", "memory://"),
+        # Tasks run at once, each in its own app context and session as in a consumer; tests/test_jobs.py
+        # runs a real consumer process.
+        "HUEY_IMMEDIATE": True,
+        "MAIL_BACKEND": "memory",
     }
     config.update(extra)
     return config

@@ -2,9 +2,8 @@
 an extension decided, a need reopened) and the officer's "My work" page at /work.
 
 Notices are made through notify(), which is idempotent per (user, kind, dedupe_key): calling it again for
-the same event does nothing. Deadline reminders are generated when My work is opened and by
-``flask --app tracker notify-deadlines`` (for a scheduler), so they appear even for an officer who never
-opens the page. The text is made in the reader's language from kind and params when shown.
+the same event does nothing. Deadline reminders are made by a periodic job (tracker/outreach/tasks.py)
+and by ``flask --app tracker notify-deadlines``, never while a page is read. The text is made in the reader's language from kind and params when shown.
 """
 from datetime import date
 
@@ -169,8 +168,6 @@ def index():
 
     user = current_user
     today = local_today()
-    if deadline_reminders(today, user):
-        db.session.commit()
     needs = db.session.scalars(
         sa.select(Need)
         .options(joinedload(Need.enterprise), joinedload(Need.category), joinedload(Need.department))

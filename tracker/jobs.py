@@ -176,7 +176,9 @@ jobs_cli = AppGroup("jobs", help="Run the job queue's consumer.")
 @click.option("-w", "--workers", default=2, show_default=True, help="Tasks run at the same time.")
 @click.option("-k", "--worker-type", type=click.Choice(["thread", "process"]), default="thread", show_default=True)
 @click.option("--no-periodic", is_flag=True, help="Do not run the periodic tasks (another consumer does).")
-def worker_command(workers, worker_type, no_periodic):
+@click.option("--max-delay", default=1.0, show_default=True,
+              help="Seconds an idle worker waits at most between two looks at a SQLite queue.")
+def worker_command(workers, worker_type, no_periodic, max_delay):
     """Run a consumer: it takes tasks from the queue and runs the periodic tasks."""
     if huey.immediate:
         raise click.ClickException("HUEY_IMMEDIATE is set: tasks run in the web process, there is nothing to consume.")
@@ -187,5 +189,5 @@ def worker_command(workers, worker_type, no_periodic):
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
     consumer = huey.create_consumer(workers=workers, worker_type=worker_type, periodic=not no_periodic,
-                                    check_worker_health=True)
+                                    max_delay=max_delay, check_worker_health=True)
     consumer.run()

@@ -101,8 +101,8 @@ def task(**options):
     """A task; calling it enqueues it (or, in immediate mode, runs it at once)."""
 
     def decorate(fn):
-        name = f"{fn.__module__}.{fn.__name__}"
-        return huey.task(name=name, **options)(_isolated(fn, fn.__name__))
+        # Huey names it module.function (the wrapper keeps the function's module and name).
+        return huey.task(**options)(_isolated(fn, fn.__name__))
 
     return decorate
 
@@ -111,8 +111,7 @@ def periodic(validate_datetime, **options):
     """A task the consumer's scheduler runs when validate_datetime (e.g. huey.crontab(...)) says so."""
 
     def decorate(fn):
-        name = f"{fn.__module__}.{fn.__name__}"
-        return huey.periodic_task(validate_datetime, name=name, **options)(_isolated(fn, fn.__name__))
+        return huey.periodic_task(validate_datetime, **options)(_isolated(fn, fn.__name__))
 
     return decorate
 

@@ -72,8 +72,9 @@ def test_queue_mail_refuses_what_is_not_an_address(app):
 def test_the_send_task_run_twice_sends_once(app, mailbox):
     message = mail.queue_mail(["a@example.cn", "b@example.cn"], "一次", "只发一次")
     db.session.commit()
-    assert send_outbox_message(message.id).get() is False
-    assert send_outbox_message(message.id).get() is False
+    send_outbox_message(message.id)  # enqueued, and run at once in immediate mode
+    send_outbox_message(message.id)
+    assert send_outbox_message.call_local(message.id) is False
     assert send_due_mail.call_local() == 0
     assert len(mailbox) == 1 and mailbox[0]["To"] == "a@example.cn, b@example.cn"
     assert outbox(message.id).attempts == 1
@@ -282,7 +283,7 @@ def test_a_read_job_for_a_discarded_upload_does_nothing(client, auth, cast):
     import_id = upload(client)
     db.session.execute(sa.update(DeclarationImport).values(status=ImportStatus.DISCARDED))
     db.session.commit()
-    import_tasks.read_import(import_id).get()
+    import_tasks.read_import(import_id)
     assert record(import_id).status is ImportStatus.DISCARDED and record(import_id).job_owner is None
 
 
@@ -351,3 +352,34 @@ def test_abandoned_uploads_are_removed_after_the_configured_age(app, client, aut
 def test_the_worker_command_refuses_immediate_mode(runner):
     result = runner.invoke(args=["jobs", "worker"])
     assert result.exit_code != 0 and "HUEY_IMMEDIATE" in result.output
+
+
+# Where the queue lives ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("app_config", [{"HUEY_IMMEDIATE": False}], indirect=True)
+def test_the_queue_is_a_sqlite_file_under_instance_by_default(app):
+    from huey.storage import SqliteStorage
+
+    assert isinstance(jobs.huey.storage, SqliteStorage) and not jobs.huey.immediate
+    assert jobs.huey.storage.filename == str(Path(app.instance_path) / "huey.sqlite3")
+
+
+REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="TRACKER_TEST_REDIS_URL is not set")
+@pytest.mark.parametrize("app_config", [{"HUEY_IMMEDIATE": False, "HUEY_URL": REDIS_URL}], indirect=True)
+def test_the_queue_is_in_redis_when_configured(app, mailbox):
+    from huey.storage import RedisStorage
+
+    assert isinstance(jobs.huey.storage, RedisStorage)
+    jobs.huey.flush()
+    try:
+        message = mail.queue_mail("zhou@example.cn", "经由 Redis", "x")
+        db.session.commit()
+        assert jobs.huey.pending_count() == 1 and mailbox == []  # queued for a consumer, not sent here
+        task = jobs.huey.dequeue()
+        jobs.huey.execute(task)  # what a consumer's worker does with it
+        assert [m["Subject"] for m in mailbox] == ["经由 Redis"]
+        assert outbox(message.id).status is OutboxStatus.SENT
+    finally:
+        jobs.huey.flush()

@@ -27,7 +27,8 @@ from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 log = logging.getLogger("tracker.jobs")
 
 # Tasks register on this instance when their modules are imported; init_app gives it its storage.
-huey = Huey("tracker", storage_class=MemoryStorage, utc=True)
+# No result store: a task's outcome is written to the database, and unread results would pile up.
+huey = Huey("tracker", storage_class=MemoryStorage, utc=True, results=False)
 
 # The modules that declare tasks: imported by init_app so that every process knows every task.
 TASK_MODULES = (
@@ -173,12 +174,15 @@ jobs_cli = AppGroup("jobs", help="Run the job queue's consumer.")
 
 @jobs_cli.command("worker")
 @click.option("-w", "--workers", default=2, show_default=True, help="Tasks run at the same time.")
-@click.option("-k", "--worker-type", type=click.Choice(["thread", "process"]), default="thread", show_default=True)
 @click.option("--no-periodic", is_flag=True, help="Do not run the periodic tasks (another consumer does).")
 @click.option("--max-delay", default=1.0, show_default=True,
               help="Seconds an idle worker waits at most between two looks at a SQLite queue.")
-def worker_command(workers, worker_type, no_periodic, max_delay):
-    """Run a consumer: it takes tasks from the queue and runs the periodic tasks."""
+def worker_command(workers, no_periodic, max_delay):
+    """Run a consumer: it takes tasks from the queue and runs the periodic tasks.
+
+    Its workers are threads of one process, which share the app and its database pool; for more
+    throughput run more consumers (with --no-periodic on all but one).
+    """
     if huey.immediate:
         raise click.ClickException("HUEY_IMMEDIATE is set: tasks run in the web process, there is nothing to consume.")
     logger = logging.getLogger("huey")
@@ -187,6 +191,6 @@ def worker_command(workers, worker_type, no_periodic, max_delay):
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
-    consumer = huey.create_consumer(workers=workers, worker_type=worker_type, periodic=not no_periodic,
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=not no_periodic,
                                     max_delay=max_delay, check_worker_health=True)
     consumer.run()

@@ -287,6 +287,21 @@ def test_a_read_job_for_a_discarded_upload_does_nothing(client, auth, cast):
     assert record(import_id).status is ImportStatus.DISCARDED and record(import_id).job_owner is None
 
 
+def test_a_job_that_breaks_fails_its_import_with_a_reason(client, auth, cast, monkeypatch):
+    from tracker.declarations import services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services, "analyse", broken)
+    auth.login("officer")
+    import_id = upload(client)
+    failed = record(import_id)
+    assert failed.status is ImportStatus.FAILED and failed.errors[0]["code"] == "internal"
+    assert failed.job_owner is None and failed.stored_path is None
+    assert "错误已记录" in client.get(f"/imports/{import_id}").get_data(as_text=True)
+
+
 def dead_pid() -> int:
     child = subprocess.Popen(["true"])
     child.wait()

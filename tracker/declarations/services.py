@@ -461,29 +461,34 @@ def run_commit(import_id: int, user_id: int | None) -> None:
     # The audit trail names the officer who chose to import, as when the write ran in his request.
     token = cli_actor.set((user.id, user.username) if user else (None, "job:import"))
     try:
-        commit_import(record, user)
-    except StaleImport:
-        # commit_import refreshed the preview; keep that, write nothing else.
-        record.notice = "stale"
+        try:
+            commit_import(record, user)
+        except StaleImport:
+            # commit_import refreshed the preview; keep that, write nothing else.
+            record.notice = "stale"
+        except ImportFileError as exc:
+            db.session.rollback()
+            fail_import(import_id, exc.code, exc.params, owner=worker_id())
+            return
+        else:
+            record.notice = None
         record.job_owner = None
         db.session.commit()
-        return
-    except ImportFileError as exc:
-        db.session.rollback()
-        fail_import(import_id, exc.code, exc.params)
-        return
     finally:
         cli_actor.reset(token)
-    record.job_owner = None
-    record.notice = None
-    db.session.commit()
 
 
-def fail_import(import_id: int, code: str, params: dict | None = None, *, owner: str | None = None) -> bool:
-    """Mark an import that a job was reading or committing as failed with the reason *code*; commits."""
+_ANY_OWNER = object()
+
+
+def fail_import(import_id: int, code: str, params: dict | None = None, *, owner=_ANY_OWNER) -> bool:
+    """Mark an import that a job was reading or committing as failed with the reason *code*; commits.
+
+    With *owner* (a worker id, or None for "no job has it"), only if its job is still that one's.
+    """
     write_lock_outside_requests.set(True)
     record = db.session.get(DeclarationImport, import_id, with_for_update=True, populate_existing=True)
-    if record is None or not record.in_progress or (owner is not None and record.job_owner != owner):
+    if record is None or not record.in_progress or (owner is not _ANY_OWNER and record.job_owner != owner):
         db.session.commit()
         return False
     record.status = ImportStatus.FAILED

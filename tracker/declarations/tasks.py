@@ -17,7 +17,7 @@ def read_import(import_id: int) -> None:
         services.run_analysis(import_id)
     except Exception:
         log.exception("analysis of import %s failed", import_id)
-        services.fail_import(import_id, "internal")
+        services.fail_import(import_id, "internal", owner=jobs.worker_id())
 
 
 @jobs.task()
@@ -26,7 +26,7 @@ def commit_import(import_id: int, user_id: int | None) -> None:
         services.run_commit(import_id, user_id)
     except Exception:
         log.exception("commit of import %s failed", import_id)
-        services.fail_import(import_id, "internal")
+        services.fail_import(import_id, "internal", owner=jobs.worker_id())
 
 
 @jobs.on_startup

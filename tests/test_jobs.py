@@ -264,6 +264,38 @@ def test_upload_and_commit_run_as_jobs(client, auth, cast):
     assert again.status_code == 200 and record(import_id).status is ImportStatus.COMMITTED
 
 
+def test_simultaneous_commit_posts_import_once(app, client, auth, cast):
+    from tests.conftest import AuthActions
+    from tracker.declarations.models import DeclarationCount
+
+    auth.login("officer")
+    import_id = upload(client)
+    clients = [app.test_client() for _ in range(10)]
+    tokens = []
+    for other in clients:
+        AuthActions(other).login("officer")
+        tokens.append(csrf_from(other.get(f"/imports/{import_id}")))
+    db.session.commit()
+    barrier = threading.Barrier(len(clients))
+    statuses, errors = [], []
+
+    def post(other, token):
+        try:
+            barrier.wait()
+            statuses.append(other.post(f"/imports/{import_id}/commit", data={"csrf_token": token}).status_code)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=post, args=pair) for pair in zip(clients, tokens)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == [] and statuses == [302] * len(clients)
+    assert record(import_id).status is ImportStatus.COMMITTED
+    assert db.session.scalar(sa.select(sa.func.count(DeclarationCount.id))) == 3
+
+
 def test_an_import_being_committed_cannot_be_discarded_nor_committed_again(client, auth, cast):
     auth.login("officer")
     import_id = upload(client)

@@ -60,8 +60,8 @@ def init_app(app: Flask) -> None:
         huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": filename}
     # immediate mode keeps tasks in memory: no file, no server, nothing left between tests.
     huey.immediate_use_memory = True
-    huey._immediate = immediate
-    huey.storage = huey.create_storage()
+    huey.immediate = immediate
+    huey.storage = huey.create_storage()  # for this app's storage even when the mode did not change
     _app = app
     app.extensions["huey"] = huey
     from tracker.mail.services import register_outbox_listeners

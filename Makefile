@@ -39,8 +39,9 @@ migrate: install translations
 seed: migrate
 	$(BIN)/flask seed-demo --if-empty
 
+# The web server and one job consumer together, as the Procfile lists them (honcho).
 run: seed
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) $(BIN)/honcho start --procfile Procfile --port $(PORT)
 
 test: install translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

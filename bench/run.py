@@ -68,7 +68,7 @@ def bench_config(url: str) -> dict:
         "DATABASE_URL": url,
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         "RATELIMIT_STORAGE_URI": "memory://",
-        "IMPORT_IN_BACKGROUND": False,
+        "HUEY_IMMEDIATE": True,
     }
 
 

@@ -56,6 +56,10 @@ def make_config(database_url: str, **extra) -> dict:
         "DATABASE_URL": database_url,
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "RATELIMIT_STORAGE_URI": os.environ.get("TRACKER_TEST_RATELIMIT_STORAGE_URI", "memory://"),
+        # Tasks run at once, each in its own app context and session as in a consumer; tests/test_jobs.py
+        # runs a real consumer process.
+        "HUEY_IMMEDIATE": True,
+        "MAIL_BACKEND": "memory",
     }
     config.update(extra)
     return config
@@ -139,7 +143,7 @@ def app(migrated_database, app_config):
 
 
 @pytest.fixture
-def client(app, documented):
+def client(app):
     """A test client whose every /api/ response is checked against the generated OpenAPI document."""
     client = app.test_client()
     receive = client.open
@@ -147,7 +151,7 @@ def client(app, documented):
     def open_and_check(*args, **kwargs):
         response = receive(*args, **kwargs)
         if response.request.path.startswith(API + "/"):
-            documented.check(response)
+            document_checker(app).check(response)
         return response
 
     client.open = open_and_check
@@ -157,13 +161,18 @@ def client(app, documented):
 _DOCUMENT_CHECKER: dict[str, "DocumentedResponses"] = {}
 
 
-@pytest.fixture
-def documented(app) -> "DocumentedResponses":
-    """The checker of API responses, built once per session from the document the app generates."""
+def document_checker(app) -> "DocumentedResponses":
+    """The checker of API responses, built once per session from the document the app generates (on the
+    first API response, so that a test that never calls the API sends no request of its own)."""
     if "checker" not in _DOCUMENT_CHECKER:
         document = app.test_client().get(f"{API}/openapi.json").get_json()
         _DOCUMENT_CHECKER["checker"] = DocumentedResponses(document)
     return _DOCUMENT_CHECKER["checker"]
+
+
+@pytest.fixture
+def documented(app) -> "DocumentedResponses":
+    return document_checker(app)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from tracker.needs import services as services
 from tracker.notifications import services as notifications
 from tracker.notifications.models import Notification, NotificationKind
 from tracker.visits.models import Visit, VisitType
+from tracker.notifications.tasks import remind_deadlines
 from tracker.workdays.services import add_working_days
 
 def reminders(user_id: int) -> list[Notification]:
@@ -42,11 +43,11 @@ def test_deadline_reminders_are_made_once(client, auth, cast, firm, category, ru
                     deadline=add_working_days(today, 1), content="两个工作日内到期")
     make_need(firm, category, cast.officer, raised_on=today, deadline=today + timedelta(days=60), content="远期")
     make_need(firm, category, cast.officer, content="已逾期不再提醒")
+    db.session.commit()
+    # The periodic job makes them (hourly in a consumer); run twice, it makes them once.
+    assert remind_deadlines.call_local() == 1
+    assert remind_deadlines.call_local() == 0
     auth.login("officer")
-    page(client, "/work/")
-    assert reminders(cast.officer.id) == []  # a GET writes nothing: the periodic job makes reminders
-    result = runner.invoke(args=["notify-deadlines"])
-    assert result.exit_code == 0 and "1 reminder" in result.output
     made = reminders(cast.officer.id)
     assert [n.params["need_id"] for n in made] == [due.id]
     assert "两个工作日内到期" not in page(client, "/work/notifications")  # notices name the need, not its text
@@ -54,6 +55,28 @@ def test_deadline_reminders_are_made_once(client, auth, cast, firm, category, ru
     result = runner.invoke(args=["notify-deadlines"])
     assert result.exit_code == 0 and "0 reminder" in result.output
     assert len(reminders(cast.officer.id)) == 1
+
+
+def test_opening_my_work_writes_nothing(client, auth, cast, firm, category):
+    """A GET never writes: the reminders due are made by the periodic job, not by reading the page."""
+    today = services.local_today()
+    make_need(firm, category, cast.officer, raised_on=today - timedelta(days=30),
+              deadline=add_working_days(today, 1), content="两个工作日内到期")
+    db.session.commit()
+
+    def rows() -> dict[str, int]:
+        db.session.rollback()
+        return {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t))
+                for t in db.metadata.sorted_tables}
+
+    auth.login("officer")
+    before = rows()
+    assert "两个工作日内到期" in page(client, "/work/")
+    page(client, "/work/notifications")
+    assert rows() == before
+    assert reminders(cast.officer.id) == []
+    assert remind_deadlines.call_local() == 1
+    assert f"#{reminders(cast.officer.id)[0].params['need_id']}" in page(client, "/work/")
 
 
 def test_the_command_reminds_every_officer(app, cast, firm, category, runner, factory):
@@ -174,12 +197,13 @@ def test_my_work_queries_do_not_grow_with_the_data(app, client, auth, cast, firm
                                  officers=[cast.officer]))
             notifications.notify(cast.officer, NotificationKind.PLAN_RETURNED, link="/", dedupe_key=f"plan:{k}:{n}")
         db.session.commit()
+        remind_deadlines.call_local()
 
     def counts() -> list[int]:
         numbers = []
         for username in ("officer", "manager"):
             auth.login(username)
-            page(client, "/work/")  # makes the deadline reminders once
+            page(client, "/work/")
             numbers.append(query_count(app, client, "/work/"))
             auth.logout()
         return numbers

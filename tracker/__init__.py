@@ -114,6 +114,10 @@ def register_extensions(app: Flask) -> None:
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
     register_audit_listeners()
 
+    from tracker import jobs
+
+    jobs.init_app(app)
+
     if app.config.get("PROXY_FIX_X_FOR"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1)
 
@@ -187,3 +191,6 @@ def register_cli(app: Flask) -> None:
     from tracker.cli import register_commands
 
     register_commands(app)
+    from tracker.jobs import jobs_cli
+
+    app.cli.add_command(jobs_cli)

@@ -22,8 +22,35 @@ class DefaultConfig:
     IMPORT_MAX_ROWS = 1_000_000
     # An XLSX may not expand beyond this, whatever its compressed size (zip bombs).
     IMPORT_XLSX_MAX_UNCOMPRESSED = 300 * 1024 * 1024
-    # Read uploads in a background thread and show progress; tests read them inline.
-    IMPORT_IN_BACKGROUND = True
+    # An upload previewed but neither imported nor discarded within this many hours is removed.
+    IMPORT_PREVIEW_MAX_AGE_HOURS = 72
+
+    # The job queue (Huey). None: a SQLite file instance/huey.sqlite3 (one machine); a redis:// URL
+    # for several web workers or machines; sqlite:///path for another file.
+    HUEY_URL = None
+    # Run each task at once in the process that enqueues it (the tests); no consumer needed.
+    HUEY_IMMEDIATE = False
+
+    # Outgoing mail, sent from the outbox by the job queue. "smtp" sends; "file" appends each message
+    # as a JSON line to MAIL_FILE under instance/ (development); "memory" keeps them in the process (tests).
+    MAIL_BACKEND = "file"
+    MAIL_FILE = "sent-mail.jsonl"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_STARTTLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_TIMEOUT = 30
+    MAIL_DEFAULT_SENDER = "tracker@localhost"
+    # A message is tried this many times, waiting MAIL_RETRY_SECONDS, then twice that, ... between tries.
+    MAIL_MAX_ATTEMPTS = 6
+    MAIL_RETRY_SECONDS = 60
+    # A message claimed for sending this long ago whose sender died is marked failed, never resent.
+    MAIL_SENDING_TIMEOUT_MINUTES = 30
+
+    # Expired or revoked API tokens are deleted this many days after they stopped working.
+    API_TOKEN_PURGE_AFTER_DAYS = 7
 
     # Flask-Limiter: in memory for one process; set a Redis URI for several workers.
     RATELIMIT_STORAGE_URI = "memory://"

@@ -7,6 +7,7 @@ from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseConta
 from tracker.imports.models import DeclarationCount, DeclarationImport  # noqa: F401
 from tracker.needs.models import DeadlineExtension, FollowUp, Need, NeedCategory, NeedEntry  # noqa: F401
 from tracker.notifications.models import Notification  # noqa: F401
+from tracker.mail.models import OutboxMessage  # noqa: F401
 from tracker.offices.models import Department, Office  # noqa: F401
 from tracker.plans.models import AssistancePlan, PlanMeasure  # noqa: F401
 from tracker.visits.models import PolicyTopic, Visit, VisitAttendee  # noqa: F401

@@ -1,7 +1,7 @@
 """Optimistic locking (version_id) on firms, needs, plans, visits and reference rows; one-time submission keys
 
 Revision ID: c7d41e0a9b25
-Revises: 3fb2f71a7537
+Revises: ad095d8c18af
 Create Date: 2026-12-01 22:15:00
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = "c7d41e0a9b25"
-down_revision = "3fb2f71a7537"
+down_revision = "ad095d8c18af"
 branch_labels = None
 depends_on = None
 

@@ -24,7 +24,8 @@
   }
 
   var status = document.getElementById("import-status");
-  if (status && status.getAttribute("data-status") === "reading") {
+  // Polled while a job reads or imports the file; the page reloads when the status changes.
+  if (status && status.getAttribute("data-in-progress") === "true") {
     var bar2 = document.getElementById("read-progress-bar");
     var rows = document.getElementById("rows-read");
     var show = function (percent) { if (bar2) { bar2.style.width = percent + "%"; } };
@@ -35,7 +36,7 @@
         .then(function (data) {
           show(data.percent);
           if (rows) { rows.textContent = data.rows_read; }
-          if (data.status !== "reading") { window.location.reload(); } else { window.setTimeout(poll, 700); }
+          if (data.status !== status.getAttribute("data-status")) { window.location.reload(); } else { window.setTimeout(poll, 700); }
         })
         .catch(function () { window.setTimeout(poll, 2000); });
     };

@@ -66,6 +66,22 @@ def revoke_all_tokens(user: User) -> int:
     return len(live)
 
 
+def purge_spent_tokens(older_than: timedelta) -> int:
+    """Delete the tokens that expired or were revoked more than *older_than* ago; returns how many.
+
+    Until then a spent token is still answered "expired" or "revoked" rather than "unknown".
+    """
+    cutoff = utcnow() - older_than
+    result = db.session.execute(
+        sa.delete(ApiToken).where(sa.or_(ApiToken.expires_at < cutoff, ApiToken.revoked_at < cutoff))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    if result.rowcount:
+        log.info("api tokens purged: count=%d", result.rowcount)
+    return result.rowcount
+
+
 def bearer_token() -> str | None:
     """The token of an ``Authorization: Bearer ...`` header, or None."""
     credentials = request.authorization

@@ -15,8 +15,9 @@ class ImportStatus(str, enum.Enum):
     READING = "reading"  # the file is being read and checked
     READY = "ready"  # checked, every row valid: the preview waits for the officer
     INVALID = "invalid"  # checked, some rows wrong: nothing can be written
+    COMMITTING = "committing"  # the officer chose to import: a job checks it again and writes it
     COMMITTED = "committed"
-    FAILED = "failed"  # could not be read at all (not CSV/XLSX, corrupt, too large)
+    FAILED = "failed"  # could not be read at all (not CSV/XLSX, corrupt, too large), or its job died
     DISCARDED = "discarded"
 
     @property
@@ -28,6 +29,7 @@ STATUS_LABELS = {
     ImportStatus.READING: _l("Reading"),
     ImportStatus.READY: _l("Ready to import"),
     ImportStatus.INVALID: _l("Has errors"),
+    ImportStatus.COMMITTING: _l("Importing"),
     ImportStatus.COMMITTED: _l("Imported"),
     ImportStatus.FAILED: _l("Could not be read"),
     ImportStatus.DISCARDED: _l("Discarded"),
@@ -52,6 +54,11 @@ class DeclarationImport(db.Model):
     # Year for rows that give none.
     default_year: Mapped[int | None]
     status: Mapped[ImportStatus] = mapped_column(enum_column(ImportStatus, "status"), default=ImportStatus.READING)
+    # The job worker (host:pid:token) reading or committing it now; None when no job has it.
+    job_owner: Mapped[str | None] = mapped_column(sa.String(100))
+    # What the page should say about the last commit or clean-up: "stale" (the data moved on, a new
+    # preview was made) or "expired" (discarded unimported after IMPORT_PREVIEW_MAX_AGE_HOURS).
+    notice: Mapped[str | None] = mapped_column(sa.String(20))
     # Progress while reading: rows read so far and bytes of the file consumed.
     rows_read: Mapped[int] = mapped_column(default=0)
     bytes_read: Mapped[int] = mapped_column(default=0)
@@ -66,6 +73,17 @@ class DeclarationImport(db.Model):
 
     office = relationship("Office")
     uploaded_by = relationship("User")
+
+    @property
+    def in_progress(self) -> bool:
+        """A job is reading or writing it: the page polls for its progress."""
+        return self.status in (ImportStatus.READING, ImportStatus.COMMITTING)
+
+    def can_commit(self) -> bool:
+        return self.status is ImportStatus.READY
+
+    def can_discard(self) -> bool:
+        return self.status in (ImportStatus.READING, ImportStatus.READY, ImportStatus.INVALID)
 
 
 class DeclarationCount(db.Model):

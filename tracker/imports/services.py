@@ -8,12 +8,12 @@ import hashlib
 import logging
 import re
 import secrets
-import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 from flask_babel import gettext as _
 
 from tracker.audit.listeners import write_audit_rows
@@ -26,6 +26,7 @@ from tracker.enterprises.identifiers import IdentifierError, normalise_code, val
 from tracker.enterprises.models import Enterprise, TradeMode, enterprise_trade_modes
 from tracker.enterprises.search import pinyin_keys
 from tracker.extensions import db
+from tracker.jobs import worker_id, worker_is_dead
 from tracker.offices.models import Office
 from tracker.types import utcnow
 
@@ -401,8 +402,29 @@ def _finish_analysis(record: DeclarationImport, plan: Plan | None, failure: Impo
     record.status = ImportStatus.READY if plan.valid else ImportStatus.INVALID
 
 
+def _claim(import_id: int, status: ImportStatus) -> bool:
+    """Mark the import as this worker's job, in a transaction of its own; False if it is not waiting for one."""
+    result = db.session.execute(
+        sa.update(DeclarationImport)
+        .where(DeclarationImport.id == import_id, DeclarationImport.status == status,
+               DeclarationImport.job_owner.is_(None))
+        .values(job_owner=worker_id())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        log.info("import %s is not %s or already has a job; nothing to do", import_id, status.value)
+        return False
+    return True
+
+
 def run_analysis(import_id: int) -> None:
-    """Analyse an uploaded file, reporting progress in its record as it goes."""
+    """The read job: analyse an uploaded file, reporting progress in its record as it goes."""
+    if not _claim(import_id, ImportStatus.READING):
+        return
+    me = worker_id()
+    # Reads only until the end: no SQLite write lock held while the file is read.
+    write_lock_outside_requests.set(False)
     record = db.session.get(DeclarationImport, import_id)
     table = DeclarationImport.__table__
 
@@ -422,39 +444,126 @@ def run_analysis(import_id: int) -> None:
     # The result is written in a transaction that takes SQLite's write lock at BEGIN: a deferred one that
     # reads and then writes fails at once ("database is locked") if another writer committed meanwhile.
     write_lock_outside_requests.set(True)
-    record = db.session.get(DeclarationImport, import_id)
+    record = db.session.get(DeclarationImport, import_id, with_for_update=True)
+    if record.status is not ImportStatus.READING or record.job_owner != me:
+        db.session.commit()  # discarded while it was read
+        return
     _finish_analysis(record, plan, failure)
+    record.job_owner = None
     db.session.commit()
 
 
-def start_analysis(app: Flask, import_id: int) -> None:
-    """Analyse in a background thread (the page shows progress), or inline when so configured (tests)."""
-    if not app.config["IMPORT_IN_BACKGROUND"]:
-        run_analysis(import_id)
+def run_commit(import_id: int, user_id: int | None) -> None:
+    """The commit job: check the previewed file again inside the write transaction and write it."""
+    from tracker.audit.listeners import cli_actor
+
+    if not _claim(import_id, ImportStatus.COMMITTING):
         return
+    write_lock_outside_requests.set(True)
+    record = db.session.get(DeclarationImport, import_id, with_for_update=True)
+    user = db.session.get(User, user_id) if user_id else None
+    # The audit trail names the officer who chose to import, as when the write ran in his request.
+    token = cli_actor.set((user.id, user.username) if user else (None, "job:import"))
+    try:
+        try:
+            commit_import(record, user)
+        except StaleImport:
+            # commit_import refreshed the preview; keep that, write nothing else.
+            record.notice = "stale"
+        except ImportFileError as exc:
+            db.session.rollback()
+            fail_import(import_id, exc.code, exc.params, owner=worker_id())
+            return
+        else:
+            record.notice = None
+        record.job_owner = None
+        db.session.commit()
+    finally:
+        cli_actor.reset(token)
 
-    def work():
-        # Reads only until the end: no SQLite write lock held while the file is read.
-        write_lock_outside_requests.set(False)
-        with app.app_context():
-            try:
-                run_analysis(import_id)
-            except Exception:
-                log.exception("analysis of import %s failed", import_id)
-                db.session.rollback()
-                write_lock_outside_requests.set(True)
-                record = db.session.get(DeclarationImport, import_id)
-                record.status = ImportStatus.FAILED
-                record.errors = [{"row": None, "column": None, "code": "internal", "params": {}}]
-                record.error_count = 1
-                db.session.commit()
 
-    threading.Thread(target=work, name=f"import-{import_id}", daemon=True).start()
+_ANY_OWNER = object()
 
 
-def commit_import(record: DeclarationImport, by: User) -> Plan:
+def fail_import(import_id: int, code: str, params: dict | None = None, *, owner=_ANY_OWNER) -> bool:
+    """Mark an import that a job was reading or committing as failed with the reason *code*; commits.
+
+    With *owner* (a worker id, or None for "no job has it"), only if its job is still that one's.
+    """
+    write_lock_outside_requests.set(True)
+    record = db.session.get(DeclarationImport, import_id, with_for_update=True, populate_existing=True)
+    if record is None or not record.in_progress or (owner is not _ANY_OWNER and record.job_owner != owner):
+        db.session.commit()
+        return False
+    record.status = ImportStatus.FAILED
+    record.errors = [{"row": None, "column": None, "code": code, "params": params or {}}]
+    record.error_count = 1
+    record.job_owner = None
+    _remove_file(record)
+    db.session.commit()
+    log.warning("import %s failed: %s", import_id, code)
+    return True
+
+
+def fail_orphaned_imports() -> int:
+    """At a consumer's start: imports whose job's worker died are failed, never left reading or committing."""
+    rows = db.session.execute(
+        sa.select(DeclarationImport.id, DeclarationImport.job_owner)
+        .where(DeclarationImport.status.in_([ImportStatus.READING, ImportStatus.COMMITTING]),
+               DeclarationImport.job_owner.is_not(None))
+    ).all()
+    db.session.commit()
+    return sum(fail_import(row.id, "interrupted", owner=row.job_owner) for row in rows
+               if worker_is_dead(row.job_owner))
+
+
+def purge_abandoned_uploads(max_age: timedelta) -> dict[str, int]:
+    """Remove uploads older than *max_age* that were neither imported nor discarded, and stray files.
+
+    Previews waiting for the officer become discarded (notice "expired"); imports still "reading" or
+    "committing" that no live worker has are failed ("interrupted"); files under instance/uploads/ that no
+    import refers to are deleted.
+    """
+    write_lock_outside_requests.set(True)
+    cutoff = utcnow() - max_age
+    done = {"expired": 0, "interrupted": 0, "files": 0}
+    previews = db.session.scalars(
+        sa.select(DeclarationImport).where(DeclarationImport.status.in_([ImportStatus.READY, ImportStatus.INVALID]),
+                                           DeclarationImport.created_at < cutoff)
+        .with_for_update()
+    ).all()
+    for record in previews:
+        record.status = ImportStatus.DISCARDED
+        record.notice = "expired"
+        _remove_file(record)
+        done["expired"] += 1
+    db.session.commit()
+    stuck = db.session.execute(
+        sa.select(DeclarationImport.id, DeclarationImport.job_owner)
+        .where(DeclarationImport.status.in_([ImportStatus.READING, ImportStatus.COMMITTING]),
+               DeclarationImport.created_at < cutoff)
+    ).all()
+    db.session.commit()
+    for row in stuck:
+        if row.job_owner is None or worker_is_dead(row.job_owner):
+            done["interrupted"] += fail_import(row.id, "interrupted", owner=row.job_owner)
+    kept = set(db.session.scalars(sa.select(DeclarationImport.stored_path)
+                                  .where(DeclarationImport.stored_path.is_not(None))))
+    db.session.commit()
+    for path in uploads_folder().iterdir():
+        try:
+            old = path.stat().st_mtime < cutoff.timestamp()
+        except FileNotFoundError:
+            continue
+        if path.is_file() and old and str(path) not in kept:
+            path.unlink(missing_ok=True)
+            done["files"] += 1
+    return done
+
+
+def commit_import(record: DeclarationImport, by: User | None) -> Plan:
     """Re-read the previewed file in this transaction and write it, or raise StaleImport."""
-    if record.status is not ImportStatus.READY:
+    if record.status is not ImportStatus.COMMITTING:
         raise StaleImport()
     path = Path(record.stored_path) if record.stored_path else None
     if path is None or not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != record.sha256:
@@ -472,12 +581,30 @@ def commit_import(record: DeclarationImport, by: User) -> Plan:
     return plan
 
 
-def discard_import(record: DeclarationImport) -> None:
-    if record.status is ImportStatus.COMMITTED:
-        return
+def request_commit(record: DeclarationImport) -> bool:
+    """READY -> COMMITTING for the commit job; False (nothing changed) when it is not ready any more.
+
+    A conditional UPDATE, so of two simultaneous requests exactly one starts a job.
+    """
+    result = db.session.execute(
+        sa.update(DeclarationImport)
+        .where(DeclarationImport.id == record.id, DeclarationImport.status == ImportStatus.READY)
+        .values(status=ImportStatus.COMMITTING, notice=None, job_owner=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    db.session.refresh(record)
+    return result.rowcount == 1
+
+
+def discard_import(record: DeclarationImport) -> bool:
+    """Discard an upload not imported (nor being imported); False when it cannot be any more."""
+    if not record.can_discard():
+        return False
     record.status = ImportStatus.DISCARDED
     _remove_file(record)
     db.session.flush()
+    return True
 
 
 def _remove_file(record: DeclarationImport) -> None:
@@ -514,6 +641,9 @@ def error_message(code: str, params: dict | None = None) -> str:
         "year_column": _("The file has no year column (年度): choose the year it covers."),
         "file_gone": _("The uploaded file is no longer available; upload it again."),
         "internal": _("The file could not be analysed. The error has been logged."),
+        "interrupted": _("The job that was reading or importing this file stopped before it finished (the job "
+                         "worker was restarted); nothing was imported. Upload the file again."),
+        "queue": _("The job queue is not available, so the file could not be read. Try again later."),
         # row
         "uscc_length": _("A unified social credit code has 18 characters."),
         "uscc_characters": _("The code has characters a unified social credit code cannot have."),

@@ -2,9 +2,9 @@
 an extension decided, a need reopened): the writes and the texts. The pages are in routes.py.
 
 Notices are made through notify(), which is idempotent per (user, kind, dedupe_key): calling it again for
-the same event does nothing. Deadline reminders are generated when My work is opened and by
-``flask --app tracker notify-deadlines`` (for a scheduler), so they appear even for an officer who never
-opens the page. The text is made in the reader's language from kind and params when shown.
+the same event does nothing. Deadline reminders are made by a periodic job (tracker/notifications/tasks.py)
+and by ``flask --app tracker notify-deadlines``, never while a page is read. The text is made in the
+reader's language from kind and params when shown.
 """
 from datetime import date
 

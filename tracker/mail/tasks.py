@@ -1,0 +1,16 @@
+"""The outbox's jobs: send one message after the commit that queued it, and sweep up what is due."""
+from huey import crontab
+
+from tracker import jobs
+from tracker.mail import services
+
+
+@jobs.task()
+def send_outbox_message(message_id: int) -> bool:
+    return services.deliver(message_id)
+
+
+@jobs.periodic(crontab(minute="*"))
+def send_due_mail() -> int:
+    """Every minute: retries whose backoff has passed, and messages whose enqueue was lost."""
+    return services.send_due()

@@ -303,3 +303,43 @@ def test_list_and_profile_queries_do_not_grow_with_the_data(app, client, auth, c
     assert query_count(app, client, "/enterprises/?page=2") == small
     firm_id = db.session.scalar(sa.select(Enterprise.id).order_by(Enterprise.id.desc()))
     assert query_count(app, client, f"/enterprises/{firm_id}") <= 12
+
+
+def _pinyin_keys_plain(name: str) -> tuple[str, str]:
+    """The straightforward keys: the whole name converted twice, once to initials, once to syllables."""
+    import re
+
+    from pypinyin import Style, lazy_pinyin
+
+    if not name:
+        return "", ""
+    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda s: list(s)))
+    full = "".join(lazy_pinyin(name, errors=lambda s: list(s)))
+    clean = re.compile(r"[^a-z0-9]")
+    return clean.sub("", initials.lower())[:200], clean.sub("", full.lower())[:1000]
+
+
+PINYIN_NAMES = [
+    # polyphonic characters, read by their phrase: 银行 háng, 重庆 chóng, 长安 cháng, 乐亭 lào, 行 xíng alone
+    "营口银行股份有限公司", "中国银行营口分行", "重庆长安汽车", "重要的长期合作", "乐亭行", "音乐行业协会", "行行出状元",
+    "厦门大学", "朝阳朝日", "单县单家", "绿色食品", "了解了", "嗯", "大石桥市长发镁业",
+    # mixed Latin, digits, punctuation and spaces
+    "宏群胜精密电子(营口)有限公司", "ABC国际贸易（营口）有限公司", "2019年百企大调研", "Yingkou Co., Ltd.",
+    "营口 雅丽丝", "  ", "", "3M中国", "第1分公司No.2", "ü字母", "＝HYPERLINK(\"x\")公司", "营口港务集团·物流",
+    "A" * 250, "营" * 300,
+]
+
+
+def test_pinyin_keys_are_those_of_the_whole_name():
+    from tracker.demo_names import BRANDS, INDUSTRY_WORDS
+    from tracker.enterprises.search import pinyin_keys
+
+    names = list(PINYIN_NAMES)
+    words = [w for ws in INDUSTRY_WORDS.values() for w in ws]
+    for i, brand in enumerate(BRANDS):
+        names.append(f"营口{brand}{words[i % len(words)]}有限公司")
+        names.append(f"大石桥市{brand}{words[(i * 7) % len(words)]}股份有限公司")
+    for name in names:
+        assert pinyin_keys(name) == _pinyin_keys_plain(name), name
+    assert pinyin_keys("营口银行") == ("ykyh", "yingkouyinhang")
+    assert pinyin_keys("3M中国") == ("3mzg", "3mzhongguo")

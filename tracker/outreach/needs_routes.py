@@ -3,7 +3,6 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth.models import Role, User
@@ -35,6 +34,7 @@ from tracker.outreach.needs_forms import (
     ResolveForm,
     UnresolvableForm,
 )
+from tracker.pagination import Page
 from tracker.permissions import STAFF, allow, can_see_enterprise, require, scope_offices, visible_office_ids
 from tracker.workdays.services import unconfirmed_warning
 
@@ -107,7 +107,7 @@ class NeedFilters:
     def where(self, stmt: sa.Select, user: User, today, scope=True) -> sa.Select:
         """stmt (a select involving Need) restricted to the filters and to the user's scope: scope_needs
         when scope is True, nothing when False, else scope itself, an equivalent condition (see
-        NeedPagination). Every condition is on the needs table itself (the firm search is a subquery of
+        need_page). Every condition is on the needs table itself (the firm search is a subquery of
         firm ids), so they serve the counts and the page's ids without a join."""
         if scope is True:
             stmt = services.scope_needs(stmt, user)
@@ -166,7 +166,7 @@ def _firms_outside_scope(user: User) -> tuple[sa.Select | None, bool]:
     return sa.select(Enterprise.id).where(Enterprise.office_id.in_(outside_offices)), n_out == 0
 
 
-class NeedPagination(Pagination):
+def need_page(filters: NeedFilters, user: User, today, page) -> Page:
     """A page of NeedFilters.select(): overdue needs first, then by deadline and id, read without sorting
     every matching need.
 
@@ -183,9 +183,9 @@ class NeedPagination(Pagination):
 
     The statements are the same whatever the data; past the last page only 1 and 2 run.
     """
+    found = {}
 
-    def _query_items(self):
-        filters, user, today = self._query_args["filters"], self._query_args["user"], self._query_args["today"]
+    def items(offset: int, per_page: int) -> list:
         outside, none_outside = _firms_outside_scope(user)
         late = services.OPEN_NEED_STATUSES
         overdue = sa.and_(_rare(Need.status.in_(late)), Need.deadline < today)  # services.overdue_condition
@@ -211,11 +211,10 @@ class NeedPagination(Pagination):
         numbers = db.session.execute(sa.select(*counts)).one()
         if outside is not None and not none_outside:
             numbers = [numbers[k] - numbers[k + 1] for k in range(0, len(numbers), 2)]
-        self._total, n_late = numbers[0], (numbers[1] if may_be_overdue else 0)
-        offset = (self.page - 1) * self.per_page
-        take_late = min(self.per_page, max(0, n_late - offset))
+        found["total"], n_late = numbers[0], (numbers[1] if may_be_overdue else 0)
+        take_late = min(per_page, max(0, n_late - offset))
         skip_rest = max(0, offset - n_late)
-        take_rest = min(self.per_page - take_late, max(0, self._total - n_late - skip_rest))
+        take_rest = min(per_page - take_late, max(0, found["total"] - n_late - skip_rest))
         parts = []
         for part, condition, limit, skip in ((0, overdue, take_late, offset), (1, not_overdue, take_rest, skip_rest)):
             if limit:
@@ -232,8 +231,7 @@ class NeedPagination(Pagination):
                      joinedload(Need.department), joinedload(Need.assigned_officer))).unique()}
         return [needs[i] for i in ids if i in needs]
 
-    def _query_count(self):
-        return self._total
+    return Page.of(page, PER_PAGE, items=items, count=lambda: found["total"])
 
 
 def _filter_choices(user: User) -> dict:
@@ -258,8 +256,7 @@ def _filter_choices(user: User) -> dict:
 def index():
     today = services.local_today()
     filters = NeedFilters(request.args)
-    pagination = NeedPagination(page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False,
-                                filters=filters, user=current_user, today=today)
+    pagination = need_page(filters, current_user, today, request.args.get("page", 1, type=int))
     return render_template("needs/list.html", pagination=pagination, filters=filters, today=today,
                            choices=_filter_choices(current_user))
 

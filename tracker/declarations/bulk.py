@@ -74,9 +74,22 @@ class BulkWriter:
         processors = [c.type.dialect_impl(self.dialect).bind_processor(self.dialect) for c in columns]
         fill = [defaults[n] for n in names[len(given):]]
 
+        slots = range(len(columns))
+        last_in: list = [object()] * len(columns)
+        last_out: list = [None] * len(columns)
+
         def values(row: dict) -> tuple:
             out = [row[n] for n in given] + fill
-            return tuple(p(v) if p is not None and v is not None else v for p, v in zip(processors, out))
+            for i in slots:
+                value = out[i]
+                if value is None or processors[i] is None:
+                    continue
+                if value is last_in[i]:  # the same object as the row before (the import's timestamp, office)
+                    out[i] = last_out[i]
+                else:
+                    last_in[i], last_out[i] = value, processors[i](value)
+                    out[i] = last_out[i]
+            return tuple(out)
 
         quoted = ", ".join(self.dialect.identifier_preparer.quote(n) for n in names)
         table_name = self.dialect.identifier_preparer.format_table(table)

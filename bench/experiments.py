@@ -55,7 +55,7 @@ def shapes(args: dict, user):
     """(current items, current count, lean count, deferred-join items, one-scan items) for one page."""
     from tracker.imports.models import DeclarationCount
     from tracker.enterprises.models import Enterprise
-    from tracker.enterprises.routes import SORTS, ListFilters
+    from tracker.enterprises.queries import SORTS, ListFilters
 
     filters = ListFilters(MultiDict(args))
     stmt = filters.select(user)
@@ -82,7 +82,7 @@ def shapes(args: dict, user):
 def exists_trade_mode(args: dict, user):
     """The filtered list with the trade-mode filter as a correlated EXISTS instead of IN (subquery)."""
     from tracker.enterprises.models import Enterprise, TradeMode, enterprise_trade_modes as etm
-    from tracker.enterprises.routes import ListFilters
+    from tracker.enterprises.queries import ListFilters
 
     rest = {k: v for k, v in args.items() if k != "trade_mode"}
     filters = ListFilters(MultiDict(rest))
@@ -98,7 +98,7 @@ def ids_first(args: dict, user):
     the total is the number of ids, the page is sorted in Python, then its 50 firms are loaded by id."""
     from tracker.imports.models import DeclarationCount
     from tracker.enterprises.models import Enterprise
-    from tracker.enterprises.routes import ListFilters
+    from tracker.enterprises.queries import ListFilters
     from tracker.extensions import db
 
     filters = ListFilters(MultiDict(args))

@@ -295,3 +295,51 @@ def test_the_read_job_reports_progress_and_finishes(app, client, auth, yalisi, c
     status = client.get(f"/imports/{record_id}/status").get_json()
     assert status["status"] == "ready" and status["rows_read"] == 3000 and not status["in_progress"]
     assert db.session.get(DeclarationImport, record_id).job_owner is None
+
+
+def test_a_large_import_writes_in_chunks_with_its_audit_trail(runner, tmp_path, yalisi, monkeypatch, factory, cast):
+    """Firms, counts and trade-mode links written chunk by chunk (three rows a chunk here) carry one audit
+    record each, with the ids the rows got; ids keep coming from the table afterwards; a re-import writes
+    nothing and a customs code filled in by a later file is audited."""
+    from tracker.imports import services
+
+    monkeypatch.setattr(services, "WRITE_CHUNK", 3)
+    rows = [[make_uscc("91", "210804", f"MA0CHK{i:03d}"), "", f"营口分块{i}号贸易有限公司", 2019, i, "0110"]
+            for i in range(8)]
+    result = run_cli(runner, tmp_path, "big.csv", csv_bytes(rows), "--office", "0930")
+    assert result.exit_code == 0, result.output
+    assert "8 new firms, 8 new counts" in result.output
+    db.session.rollback()
+    made = db.session.scalars(sa.select(Enterprise).where(Enterprise.name.like("营口分块%"))).all()
+    assert len(made) == 8 and {e.name_initials for e in made} >= {"ykfk0hmyyxgs"}
+    assert all(e.office.code == "0930" and e.created_at is not None and e.trade_modes[0].code == "0110" for e in made)
+    audits = db.session.scalars(sa.select(AuditRecord).where(AuditRecord.entity_type == "enterprises",
+                                                             AuditRecord.action == "insert")).all()
+    by_id = {a.entity_id: a for a in audits}
+    for e in made:
+        assert by_id[str(e.id)].changes == {"name": [None, e.name], "uscc": [None, e.uscc], "office_id": [None, e.office_id]}
+        assert by_id[str(e.id)].actor_name.startswith("cli")
+    count_audits = db.session.scalars(sa.select(AuditRecord).where(AuditRecord.entity_type == "declaration_counts")).all()
+    stored = {c.id: c for c in db.session.scalars(sa.select(DeclarationCount).where(
+        DeclarationCount.enterprise_id.in_([e.id for e in made])))}
+    assert {int(a.entity_id) for a in count_audits} == set(stored)
+    for a in count_audits:
+        c = stored[int(a.entity_id)]
+        assert a.changes == {"enterprise_id": [None, c.enterprise_id], "year": [None, 2019],
+                             "declarations": [None, c.declarations], "import_id": [None, None]}
+    total = db.session.scalar(sa.select(sa.func.count(AuditRecord.id)))
+    again = run_cli(runner, tmp_path, "big.csv", csv_bytes(rows), "--office", "0930")
+    assert "0 new firms, 0 new counts, 0 updated counts, 8 unchanged" in again.output
+    assert db.session.scalar(sa.select(sa.func.count(AuditRecord.id))) == total
+    later = factory.enterprise(cast.org.yingkou)  # the ids reserved by the import are not handed out again
+    db.session.commit()
+    assert later.id > max(e.id for e in made)
+    filled = run_cli(runner, tmp_path, "code.csv", csv_bytes([[rows[0][0], "2108960123", "", 2019, 0, ""]]),
+                     "--office", "0930")
+    assert "0 new firms" in filled.output, filled.output
+    db.session.rollback()
+    first = firm(rows[0][0])
+    assert first.customs_code == "2108960123"
+    assert db.session.scalar(sa.select(AuditRecord.changes).where(
+        AuditRecord.entity_type == "enterprises", AuditRecord.entity_id == str(first.id),
+        AuditRecord.action == "update")) == {"customs_code": [None, "2108960123"]}

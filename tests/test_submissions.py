@@ -59,3 +59,14 @@ def test_old_keys_are_purged(app, cast):
     db.session.commit()
     assert purge_submission_keys(timedelta(days=7)) == 1
     assert db.session.scalars(sa.select(SubmissionKey.key)).all() == ["b" * 22]
+
+
+def test_the_daily_job_purges_keys_older_than_a_week(app, cast):
+    from tracker.submissions import purge_old_submission_keys
+
+    db.session.add_all([SubmissionKey(key="c" * 22, user_id=cast.officer.id, created_at=utcnow() - timedelta(days=8)),
+                        SubmissionKey(key="d" * 22, user_id=cast.officer.id, created_at=utcnow() - timedelta(days=6))])
+    db.session.commit()
+    assert purge_old_submission_keys.call_local() == 1
+    db.session.rollback()
+    assert db.session.scalars(sa.select(SubmissionKey.key)).all() == ["d" * 22]

@@ -36,6 +36,7 @@ TASK_MODULES = (
     "tracker.notifications.tasks",
     "tracker.api.tasks",
     "tracker.mail.tasks",
+    "tracker.submissions",
 )
 
 # The app that tasks run in when the caller has none (in a consumer: the one the factory made).

@@ -8,8 +8,10 @@ nothing and is sent to the record the first one made (created_url).
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from huey import crontab
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tracker import jobs
 from tracker.extensions import db
 from tracker.types import UTCDateTime, utcnow
 
@@ -34,3 +36,13 @@ def purge_submission_keys(older_than: timedelta | datetime) -> int:
     result = db.session.execute(sa.delete(SubmissionKey).where(SubmissionKey.created_at < cutoff))
     db.session.commit()
     return result.rowcount
+
+
+# A key outlives any form a person keeps open: a week is far more than a working day's tab.
+SUBMISSION_KEY_MAX_AGE = timedelta(days=7)
+
+
+@jobs.periodic(crontab(minute="29", hour="3"))
+def purge_old_submission_keys() -> int:
+    """Daily: the one-time keys of forms sent more than a week ago."""
+    return purge_submission_keys(SUBMISSION_KEY_MAX_AGE)

@@ -148,6 +148,17 @@ def _diff(obj: Any) -> dict[str, list[Any]]:
     return changes
 
 
+def audit_rows(changes: list[tuple[str, Any, AuditAction, dict]]) -> list[dict]:
+    """The audit_records rows (dicts of their columns) for (entity type, entity id, action, changes)."""
+    actor_id, actor_name, ip = current_actor()
+    now = utcnow()
+    return [
+        {"occurred_at": now, "actor_id": actor_id, "actor_name": actor_name[:100], "ip_address": ip,
+         "action": action, "entity_type": entity_type, "entity_id": str(entity_id), "changes": diff}
+        for entity_type, entity_id, action, diff in changes
+    ]
+
+
 def write_audit_rows(session: Session, changes: list[tuple[str, Any, AuditAction, dict]]) -> None:
     """Write audit records for (entity type, entity id, action, {field: [old, new]}) in the session's transaction.
 
@@ -156,13 +167,7 @@ def write_audit_rows(session: Session, changes: list[tuple[str, Any, AuditAction
     """
     if not changes:
         return
-    actor_id, actor_name, ip = current_actor()
-    now = utcnow()
-    rows = [
-        {"occurred_at": now, "actor_id": actor_id, "actor_name": actor_name[:100], "ip_address": ip,
-         "action": action, "entity_type": entity_type, "entity_id": str(entity_id), "changes": diff}
-        for entity_type, entity_id, action, diff in changes
-    ]
+    rows = audit_rows(changes)
     # Core insert on the session's own connection: same transaction, no re-entrant flush.
     connection = session.connection()
     for start in range(0, len(rows), 1000):

@@ -1,35 +1,23 @@
 """The firm list (search, filters, export), the firm profile and its edits."""
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.auth.models import Role, User
-from tracker.campaigns.models import Campaign, RosterEntry
-from tracker.imports.models import DeclarationCount
-from tracker.enterprises import services
+from tracker.enterprises import queries, services
 from tracker.enterprises.forms import ContactForm, CreditRatingForm, EnterpriseForm
-from tracker.enterprises.models import Enterprise, EnterpriseContact, TradeMode, enterprise_trade_modes
-from tracker.enterprises.reference import CREDIT_LEVEL_LABELS, ECONOMIC_TYPES, CreditRegime, decode_customs_code
-from tracker.enterprises.search import search_condition
+from tracker.enterprises.models import Enterprise, EnterpriseContact
+from tracker.enterprises.queries import ListFilters, filter_choices
+from tracker.enterprises.reference import ECONOMIC_TYPES, CreditRegime, decode_customs_code
 from tracker.exports import csv_response, xlsx_response
 from tracker.extensions import db
 from tracker.forms import error_summary
 from tracker.offices.models import Office
-from tracker.pagination import paginate_rows
 from tracker.permissions import (
-    SIGNED_IN, STAFF, allow, can_see_office, load_or_404, require, scope_enterprises, scope_offices,
+    SIGNED_IN, STAFF, allow, can_see_office, load_or_404, require,
 )
 from tracker.views import form_status, run_change
 
 bp = Blueprint("enterprises", __name__)
-
-SORTS = {
-    "name": (Enterprise.name_pinyin, Enterprise.id),
-    "-declarations": (sa.desc(sa.func.coalesce(DeclarationCount.declarations, -1)), Enterprise.id),
-    "uscc": (Enterprise.uscc,),
-    "-created": (Enterprise.created_at.desc(), Enterprise.id.desc()),
-}
 
 
 def editable_enterprise(enterprise_id: int, lock: bool = True) -> Enterprise:
@@ -37,86 +25,20 @@ def editable_enterprise(enterprise_id: int, lock: bool = True) -> Enterprise:
     return load_or_404(Enterprise, enterprise_id, services.can_edit, lock=lock)
 
 
-class ListFilters:
-    """The list's query-string filters, read once and shared by the page and its exports."""
-
-    def __init__(self, args):
-        self.q = args.get("q", "").strip()[:100]
-        self.office = args.get("office", "")
-        self.campaign = args.get("campaign", type=int)
-        self.credit = args.get("credit", "")
-        self.trade_mode = args.get("trade_mode", "")
-        self.officer = args.get("officer", type=int)
-        self.key = args.get("key", "") == "1"
-        self.archived = args.get("archived", "") == "1"
-        self.sort = args.get("sort", "name") if args.get("sort") in SORTS else "name"
-        self.year = args.get("year", type=int)
-
-    def select(self, user: User) -> sa.Select:
-        year = self.year or db.session.scalar(sa.select(sa.func.max(DeclarationCount.year)))
-        self.year = year
-        stmt = (
-            sa.select(Enterprise, DeclarationCount.declarations)
-            .outerjoin(DeclarationCount, sa.and_(DeclarationCount.enterprise_id == Enterprise.id,
-                                                 DeclarationCount.year == year))
-            .options(sa.orm.joinedload(Enterprise.office), sa.orm.joinedload(Enterprise.assigned_officer),
-                     sa.orm.selectinload(Enterprise.trade_modes))
-        )
-        stmt = scope_enterprises(stmt, user)
-        if not self.archived:
-            stmt = stmt.where(Enterprise.archived_at.is_(None))
-        if self.q:
-            stmt = stmt.where(search_condition(self.q))
-        if self.office:
-            office = db.session.scalar(sa.select(Office).where(Office.code == self.office))
-            if office is not None:
-                stmt = stmt.where(Enterprise.office_id.in_(
-                    sa.select(Office.id).where(Office.path.startswith(office.path, autoescape=True))))
-        if self.campaign:
-            stmt = stmt.where(Enterprise.id.in_(
-                sa.select(RosterEntry.enterprise_id).where(RosterEntry.campaign_id == self.campaign)))
-        if self.credit in CREDIT_LEVEL_LABELS:
-            stmt = stmt.where(Enterprise.credit_level == self.credit)
-        if self.trade_mode:
-            stmt = stmt.where(Enterprise.id.in_(
-                sa.select(enterprise_trade_modes.c.enterprise_id).join(TradeMode)
-                .where(TradeMode.code == self.trade_mode)))
-        if self.officer:
-            stmt = stmt.where(Enterprise.assigned_officer_id == self.officer)
-        if self.key:
-            stmt = stmt.where(Enterprise.is_key.is_(True))
-        return stmt.order_by(*SORTS[self.sort])
-
-
-def _filter_choices(user: User) -> dict:
-    offices = db.session.scalars(scope_offices(sa.select(Office), user).order_by(Office.path)).all()
-    office_ids = [o.id for o in offices]
-    campaigns = db.session.scalars(
-        sa.select(Campaign).where(Campaign.office_id.in_(office_ids)).order_by(Campaign.declaration_year.desc())
-    ).all()
-    officers = db.session.scalars(
-        sa.select(User).where(User.role.in_([Role.OFFICER, Role.MANAGER]), User.office_id.in_(office_ids))
-        .order_by(User.username)
-    ).all()
-    modes = db.session.scalars(sa.select(TradeMode).order_by(TradeMode.code)).all()
-    return {"offices": offices, "campaigns": campaigns, "officers": officers, "trade_modes": modes,
-            "credit_levels": CREDIT_LEVEL_LABELS}
-
-
 @bp.route("/")
 @allow(*STAFF)
 def index():
     filters = ListFilters(request.args)
-    pagination = paginate_rows(filters.select(current_user), request.args.get("page", 1, type=int), 50)
+    pagination = filters.page(current_user, request.args.get("page", 1, type=int))
     return render_template("enterprises/list.html", pagination=pagination, filters=filters,
-                           choices=_filter_choices(current_user))
+                           choices=filter_choices(current_user))
 
 
 EXPORT_HEADER = ("name", "uscc", "customs_code", "office", "district", "credit_level", "trade_modes",
                  "assigned_officer", "key_firm", "declarations")
 
 
-def _export_rows(stmt: sa.Select):
+def _export_rows(stmt):
     for enterprise, declarations in db.session.execute(stmt.execution_options(yield_per=1000)):
         yield (
             enterprise.name, enterprise.uscc, enterprise.customs_code, enterprise.office.name, enterprise.district,
@@ -176,14 +98,8 @@ def _attach_errors(form: EnterpriseForm, exc: "services.EnterpriseError") -> Non
 @allow(SIGNED_IN)
 def profile(enterprise_id: int):
     enterprise = load_or_404(Enterprise, enterprise_id)
-    counts = db.session.execute(
-        sa.select(DeclarationCount.year, DeclarationCount.declarations)
-        .where(DeclarationCount.enterprise_id == enterprise.id).order_by(DeclarationCount.year)
-    ).all()
-    rosters = db.session.execute(
-        sa.select(Campaign, RosterEntry).join(RosterEntry, RosterEntry.campaign_id == Campaign.id)
-        .where(RosterEntry.enterprise_id == enterprise.id).order_by(Campaign.declaration_year.desc())
-    ).all() if not current_user.is_contact else []
+    counts = queries.declaration_counts(enterprise)
+    rosters = queries.rosters(enterprise) if not current_user.is_contact else []
     editable = services.can_edit(current_user, enterprise)
     return render_template(
         "enterprises/profile.html", enterprise=enterprise, counts=counts, rosters=rosters, editable=editable,

@@ -10,16 +10,19 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import islice
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from tracker.audit.listeners import write_audit_rows
-from tracker.audit.models import AuditAction
+from tracker.audit.listeners import audit_rows
+from tracker.audit.models import AuditAction, AuditRecord
 from tracker.auth.models import User
 from tracker.database import write_lock_outside_requests
+from tracker.imports.bulk import BulkWriter
 from tracker.imports.models import DeclarationCount, DeclarationImport, ImportStatus
 from tracker.imports.reader import ImportFileError, Limits, Progress, detect_format, read_rows
 from tracker.enterprises.identifiers import IdentifierError, normalise_code, validate_uscc
@@ -32,6 +35,8 @@ from tracker.types import utcnow
 
 log = logging.getLogger("tracker.imports")
 CHUNK = 500
+# Rows written (with their audit records) at a time by apply_plan.
+WRITE_CHUNK = 5_000
 MAX_STORED_ERRORS = 1000
 SAMPLES = 20
 
@@ -47,7 +52,7 @@ class RowError:
         return {"row": self.row, "column": self.column, "code": self.code, "params": self.params}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     number: int
     uscc: str | None
@@ -203,9 +208,12 @@ def analyse(path: Path, file_format: str, office: Office, default_year: int | No
     mode_ids = {code: mode_id for mode_id, code in modes.values()}
     new_codes_taken: dict[str, str] = {}  # customs code -> uscc of the new firm taking it
     seen: dict[tuple, tuple[int, int]] = {}  # (firm key, year) -> (row number, declarations)
-    matched: list[tuple[_Row, object]] = []  # (row, firm key: int id or uscc for a new firm)
+    matched: list[tuple] = []  # (firm key: int id or uscc for a new firm, year, declarations)
 
-    for row in rows:
+    # Each row is dropped once matched (memory: a 100,000-row file holds 100,000 of them).
+    rows.reverse()
+    while rows:
+        row = rows.pop()
         firm = by_uscc.get(row.uscc) if row.uscc else None
         code_firm = by_code.get(row.customs_code) if row.customs_code else None
         if row.uscc and not row.uscc_check_ok and firm is None:
@@ -255,12 +263,12 @@ def analyse(path: Path, file_format: str, office: Office, default_year: int | No
                 errors.append(RowError(row.number, "declarations", "duplicate", {"row": earlier[0]}))
             continue
         seen[(key, row.year)] = (row.number, row.declarations)
-        matched.append((row, key))
+        matched.append((key, row.year, row.declarations))
         for code in row.trade_modes:
             plan.trade_links.add((key, mode_ids[code]))
         plan.years.add(row.year)
 
-    existing_ids = sorted({key for _, key in matched if isinstance(key, int)})
+    existing_ids = sorted({key for key, _, _ in matched if isinstance(key, int)})
     counts = {}
     for chunk in _chunks(existing_ids):
         for c in db.session.execute(
@@ -268,14 +276,15 @@ def analyse(path: Path, file_format: str, office: Office, default_year: int | No
                       DeclarationCount.declarations).where(DeclarationCount.enterprise_id.in_(chunk))
         ):
             counts[(c.enterprise_id, c.year)] = c
-    for row, key in matched:
-        current = counts.get((key, row.year)) if isinstance(key, int) else None
+    for key, year, declarations in matched:
+        current = counts.get((key, year)) if isinstance(key, int) else None
         if current is None:
-            plan.new_counts.append((key, row.year, row.declarations))
-        elif current.declarations != row.declarations:
-            plan.updated_counts.append((current.id, key, row.year, current.declarations, row.declarations))
+            plan.new_counts.append((key, year, declarations))
+        elif current.declarations != declarations:
+            plan.updated_counts.append((current.id, key, year, current.declarations, declarations))
         else:
             plan.unchanged += 1
+    del matched, counts, seen
 
     if plan.trade_links:
         linked = set()
@@ -304,56 +313,61 @@ class StaleImport(Exception):
     """The database changed between preview and commit, so the preview no longer says what would happen."""
 
 
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
 def apply_plan(plan: Plan, office: Office, import_record: DeclarationImport | None) -> None:
-    """Write everything the plan says, in the current transaction (the caller commits or rolls back)."""
+    """Write everything the plan says, in the current transaction (the caller commits or rolls back).
+
+    Chunk by chunk (WRITE_CHUNK rows): a chunk's rows and their audit records are written before the
+    next chunk is built, so memory does not grow with the file beyond the plan itself. The rows go to
+    the driver directly (COPY on PostgreSQL, executemany on SQLite; see bulk.py) with ids reserved
+    beforehand; the audit records have the shape write_audit_rows gives them.
+    """
+    db.session.flush()
     now = utcnow()
     import_id = import_record.id if import_record is not None else None
-    ids: dict[object, int] = {}
-    audit = []
-    if plan.new_firms:
-        values = []
-        for uscc, firm in plan.new_firms.items():
+    writer = BulkWriter(db.session)
+    firms, counts, audit = Enterprise.__table__, DeclarationCount.__table__, AuditRecord.__table__
+    ids: dict[str, int] = {}
+    for chunk in _batches(plan.new_firms.items(), WRITE_CHUNK):
+        rows = []
+        for firm_id, (uscc, firm) in zip(writer.reserve_ids(firms, len(chunk)), chunk):
             initials, full = pinyin_keys(firm["name"])
-            values.append({"name": firm["name"], "uscc": uscc, "customs_code": firm["customs_code"],
-                           "office_id": office.id, "name_initials": initials, "name_pinyin": full,
-                           "is_key": False, "created_at": now, "updated_at": now, "version_id": 1})
-        for chunk in _chunks(values, 1000):
-            result = db.session.execute(sa.insert(Enterprise).returning(Enterprise.id, Enterprise.uscc), chunk)
-            ids.update({row.uscc: row.id for row in result})
-        audit += [("enterprises", ids[v["uscc"]], AuditAction.INSERT,
-                   {k: [None, v[k]] for k in ("name", "uscc", "customs_code", "office_id") if v[k] is not None})
-                  for v in values]
-    if plan.customs_codes_filled:
-        # Core, to move each firm's version_id as the ORM would (an edit form opened before is stale then).
-        firms = Enterprise.__table__
-        db.session.execute(
-            sa.update(firms).where(firms.c.id == sa.bindparam("b_id"))
-            .values(customs_code=sa.bindparam("b_code"), updated_at=now, version_id=firms.c.version_id + 1),
-            [{"b_id": fid, "b_code": code} for fid, code in plan.customs_codes_filled.items()])
-        audit += [("enterprises", fid, AuditAction.UPDATE, {"customs_code": [None, code]})
-                  for fid, code in plan.customs_codes_filled.items()]
-    if plan.new_counts:
-        values = [{"enterprise_id": ids.get(key, key), "year": year, "declarations": n, "import_id": import_id,
-                   "updated_at": now} for key, year, n in plan.new_counts]
-        for chunk in _chunks(values, 1000):
-            result = db.session.execute(
-                sa.insert(DeclarationCount).returning(DeclarationCount.id, DeclarationCount.enterprise_id,
-                                                      DeclarationCount.year, DeclarationCount.declarations), chunk)
-            audit += [("declaration_counts", r.id, AuditAction.INSERT,
-                       {"enterprise_id": [None, r.enterprise_id], "year": [None, r.year],
-                        "declarations": [None, r.declarations], "import_id": [None, import_id]}) for r in result]
-    if plan.updated_counts:
-        db.session.execute(sa.update(DeclarationCount), [
-            {"id": cid, "declarations": new, "import_id": import_id, "updated_at": now}
-            for cid, _, _, _, new in plan.updated_counts])
-        audit += [("declaration_counts", cid, AuditAction.UPDATE, {"declarations": [old, new]})
-                  for cid, _, _, old, new in plan.updated_counts]
-    if plan.trade_links:
-        db.session.execute(sa.insert(enterprise_trade_modes), [
-            {"enterprise_id": ids.get(key, key), "trade_mode_id": mode_id} for key, mode_id in sorted(
-                plan.trade_links, key=lambda t: (str(t[0]), t[1]))])
-    write_audit_rows(db.session, audit)
-    db.session.flush()
+            rows.append({"id": firm_id, "name": firm["name"], "uscc": uscc, "customs_code": firm["customs_code"],
+                         "office_id": office.id, "name_initials": initials, "name_pinyin": full, "is_key": False,
+                         "created_at": now, "updated_at": now, "version_id": 1})
+            ids[uscc] = firm_id
+        writer.insert(firms, rows)
+        writer.insert(audit, audit_rows([
+            ("enterprises", r["id"], AuditAction.INSERT,
+             {k: [None, r[k]] for k in ("name", "uscc", "customs_code", "office_id") if r[k] is not None})
+            for r in rows]))
+    for chunk in _batches(plan.customs_codes_filled.items(), WRITE_CHUNK):
+        writer.update(firms, [{"id": fid, "customs_code": code, "updated_at": now} for fid, code in chunk])
+        writer.insert(audit, audit_rows([("enterprises", fid, AuditAction.UPDATE, {"customs_code": [None, code]})
+                                         for fid, code in chunk]))
+    for chunk in _batches(plan.new_counts, WRITE_CHUNK):
+        rows = [{"id": count_id, "enterprise_id": ids.get(key, key), "year": year, "declarations": n,
+                 "import_id": import_id, "updated_at": now}
+                for count_id, (key, year, n) in zip(writer.reserve_ids(counts, len(chunk)), chunk)]
+        writer.insert(counts, rows)
+        writer.insert(audit, audit_rows([
+            ("declaration_counts", r["id"], AuditAction.INSERT,
+             {"enterprise_id": [None, r["enterprise_id"]], "year": [None, r["year"]],
+              "declarations": [None, r["declarations"]], "import_id": [None, import_id]}) for r in rows]))
+    for chunk in _batches(plan.updated_counts, WRITE_CHUNK):
+        writer.update(counts, [{"id": cid, "declarations": new, "import_id": import_id, "updated_at": now}
+                               for cid, _, _, _, new in chunk])
+        writer.insert(audit, audit_rows([("declaration_counts", cid, AuditAction.UPDATE, {"declarations": [old, new]})
+                                         for cid, _, _, old, new in chunk]))
+    links = sorted(plan.trade_links, key=lambda t: (str(t[0]), t[1]))
+    for chunk in _batches(links, WRITE_CHUNK):
+        writer.insert(enterprise_trade_modes, [{"enterprise_id": ids.get(key, key), "trade_mode_id": mode_id}
+                                               for key, mode_id in chunk])
 
 
 # The upload flow ----------------------------------------------------------------------------------

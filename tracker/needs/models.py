@@ -90,7 +90,7 @@ class Need(db.Model):
         sa.Index("ix_needs_officer_status", "assigned_officer_id", "status", "deadline"),
         sa.Index("ix_needs_enterprise_status", "enterprise_id", "status"),
         # The needs list reads its pages in (deadline, id) order, whole or by category or department
-        # (tracker/needs/queries.py, NeedPagination); status and enterprise_id make the first one
+        # (tracker/needs/queries.py, need_page); status and enterprise_id make the first one
         # cover the overdue test and the scope (migration 3fb2f71a7537).
         sa.Index("ix_needs_deadline", "deadline", "id", "status", "enterprise_id"),
         sa.Index("ix_needs_category_deadline", "category_id", "deadline", "id"),

@@ -1,6 +1,5 @@
 """Reads of the needs ledger: the list's filters and its pages, tuned for a ledger of a million needs."""
 import sqlalchemy as sa
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload
 
 from tracker.auth.models import Role, User
@@ -10,6 +9,7 @@ from tracker.extensions import db
 from tracker.needs import services
 from tracker.needs.models import NEED_STATUS_LABELS, Need, NeedCategory, NeedStatus
 from tracker.offices.models import Department, Office
+from tracker.pagination import Page
 from tracker.permissions import scope_enterprises, scope_needs, scope_offices, visible_office_ids
 
 PER_PAGE = 50
@@ -44,7 +44,7 @@ class NeedFilters:
     def where(self, stmt: sa.Select, user: User, today, scope=True) -> sa.Select:
         """stmt (a select involving Need) restricted to the filters and to the user's scope: scope_needs
         when scope is True, nothing when False, else scope itself, an equivalent condition (see
-        NeedPagination). Every condition is on the needs table itself (the firm search is a subquery of
+        need_page). Every condition is on the needs table itself (the firm search is a subquery of
         firm ids), so they serve the counts and the page's ids without a join."""
         if scope is True:
             stmt = scope_needs(stmt, user)
@@ -103,7 +103,7 @@ def _firms_outside_scope(user: User) -> tuple[sa.Select | None, bool]:
     return sa.select(Enterprise.id).where(Enterprise.office_id.in_(outside_offices)), n_out == 0
 
 
-class NeedPagination(Pagination):
+def need_page(filters: NeedFilters, user: User, today, page) -> Page:
     """A page of NeedFilters.select(): overdue needs first, then by deadline and id, read without sorting
     every matching need.
 
@@ -120,9 +120,9 @@ class NeedPagination(Pagination):
 
     The statements are the same whatever the data; past the last page only 1 and 2 run.
     """
+    found = {}
 
-    def _query_items(self):
-        filters, user, today = self._query_args["filters"], self._query_args["user"], self._query_args["today"]
+    def items(offset: int, per_page: int) -> list:
         outside, none_outside = _firms_outside_scope(user)
         late = services.OPEN_NEED_STATUSES
         overdue = sa.and_(_rare(Need.status.in_(late)), Need.deadline < today)  # services.overdue_condition
@@ -148,11 +148,10 @@ class NeedPagination(Pagination):
         numbers = db.session.execute(sa.select(*counts)).one()
         if outside is not None and not none_outside:
             numbers = [numbers[k] - numbers[k + 1] for k in range(0, len(numbers), 2)]
-        self._total, n_late = numbers[0], (numbers[1] if may_be_overdue else 0)
-        offset = (self.page - 1) * self.per_page
-        take_late = min(self.per_page, max(0, n_late - offset))
+        found["total"], n_late = numbers[0], (numbers[1] if may_be_overdue else 0)
+        take_late = min(per_page, max(0, n_late - offset))
         skip_rest = max(0, offset - n_late)
-        take_rest = min(self.per_page - take_late, max(0, self._total - n_late - skip_rest))
+        take_rest = min(per_page - take_late, max(0, found["total"] - n_late - skip_rest))
         parts = []
         for part, condition, limit, skip in ((0, overdue, take_late, offset), (1, not_overdue, take_rest, skip_rest)):
             if limit:
@@ -169,8 +168,7 @@ class NeedPagination(Pagination):
                      joinedload(Need.department), joinedload(Need.assigned_officer))).unique()}
         return [needs[i] for i in ids if i in needs]
 
-    def _query_count(self):
-        return self._total
+    return Page.of(page, PER_PAGE, items=items, count=lambda: found["total"])
 
 
 def filter_choices(user: User) -> dict:

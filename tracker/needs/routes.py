@@ -62,8 +62,7 @@ def _run(need: Need, form, action, success: str, anchor: str = "", once: bool = 
 def index():
     today = services.local_today()
     filters = queries.NeedFilters(request.args)
-    pagination = queries.NeedPagination(page=request.args.get("page", 1, type=int), per_page=queries.PER_PAGE,
-                                        error_out=False, filters=filters, user=current_user, today=today)
+    pagination = queries.need_page(filters, current_user, today, request.args.get("page", 1, type=int))
     return render_template("needs/list.html", pagination=pagination, filters=filters, today=today,
                            choices=queries.filter_choices(current_user))
 

@@ -68,7 +68,7 @@ def firm_names(n: int, seed: int, office_of) -> list[tuple[str, str]]:
 
 
 def _pinyin_chunk(chunk: list[str]) -> list[tuple[str, str]]:
-    from tracker.enterprises.search import pinyin_keys
+    from tracker.enterprises.pinyin import pinyin_keys
 
     return [pinyin_keys(n) for n in chunk]
 

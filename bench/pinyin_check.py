@@ -12,7 +12,7 @@ sys.path[:0] = [str(BENCH), str(BENCH.parent)]
 
 import datagen  # noqa: E402
 from import_prototype import pinyin_keys_one_pass  # noqa: E402
-from tracker.enterprises.search import pinyin_keys  # noqa: E402
+from tracker.enterprises.pinyin import pinyin_keys  # noqa: E402
 
 EDGE_CASES = ["宏群胜精密电子(营口)有限公司", "ABC国际贸易（营口）有限公司", "营口银行股份有限公司", "中国银行营口分行",
               "重庆长安汽车", "乐亭行", "绿色食品", "嗯", "2019年百企大调研", "Yingkou Co., Ltd.", "", "  ", "营口 雅丽丝"]

@@ -320,7 +320,7 @@ PINYIN_NAMES = [
 
 def test_pinyin_keys_are_those_of_the_whole_name():
     from tracker.demo_names import BRANDS, INDUSTRY_WORDS
-    from tracker.enterprises.search import pinyin_keys
+    from tracker.enterprises.pinyin import pinyin_keys
 
     names = list(PINYIN_NAMES)
     words = [w for ws in INDUSTRY_WORDS.values() for w in ws]

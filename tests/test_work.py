@@ -181,7 +181,7 @@ def test_a_follow_up_called_back_leaves_my_work(client, auth, cast, firm, factor
 
 
 def test_my_work_queries_do_not_grow_with_the_data(app, client, auth, cast, firm, category, factory):
-    from tests.test_enterprises import query_count
+    from tests.conftest import query_count
 
     today = services.local_today()
 

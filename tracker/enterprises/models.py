@@ -94,7 +94,7 @@ class Enterprise(db.Model):
 
     @validates("name")
     def _keep_pinyin_keys(self, key: str, name: str) -> str:
-        from tracker.enterprises.search import pinyin_keys
+        from tracker.enterprises.pinyin import pinyin_keys
 
         name = " ".join((name or "").split())
         self.name_initials, self.name_pinyin = pinyin_keys(name)

@@ -27,7 +27,7 @@ from tracker.imports.models import DeclarationCount, DeclarationImport, ImportSt
 from tracker.imports.reader import ImportFileError, Limits, Progress, detect_format, read_rows
 from tracker.enterprises.identifiers import IdentifierError, normalise_code, validate_uscc
 from tracker.enterprises.models import Enterprise, TradeMode, enterprise_trade_modes
-from tracker.enterprises.search import pinyin_keys
+from tracker.enterprises.pinyin import pinyin_keys
 from tracker.extensions import db
 from tracker.jobs import worker_id, worker_is_dead
 from tracker.offices.models import Office

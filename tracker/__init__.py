@@ -115,8 +115,11 @@ def register_extensions(app: Flask) -> None:
     register_audit_listeners()
 
     from tracker import jobs
+    from tracker.mail.services import register_outbox_listeners
 
     jobs.init_app(app)
+    # Mail queued in a transaction is handed to the queue once that transaction commits.
+    register_outbox_listeners()
 
     if app.config.get("PROXY_FIX_X_FOR"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1)
@@ -160,7 +163,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(plans_bp, url_prefix="/plans")
     app.register_blueprint(needs_bp, url_prefix="/needs")
     app.register_blueprint(notifications_bp, url_prefix="/work")
-    init_api(app)  # registers api_bp at /api/v1, with its OpenAPI document
+    init_api(app, api_bp)  # registers api_bp at /api/v1, with its OpenAPI document
     # Safe because the API authenticates by bearer token only, never by cookie (see enforce_access).
     csrf.exempt(api_bp)
 

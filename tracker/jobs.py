@@ -65,9 +65,6 @@ def init_app(app: Flask) -> None:
     huey.storage = huey.create_storage()  # for this app's storage even when the mode did not change
     _app = app
     app.extensions["huey"] = huey
-    from tracker.mail.services import register_outbox_listeners
-
-    register_outbox_listeners()
 
 
 def _run_in_app(app: Flask | None, fn: Callable, label: str, args, kwargs):

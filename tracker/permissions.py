@@ -237,6 +237,22 @@ def can_see_enterprise(user: User, enterprise) -> bool:
 
 
 # Loading one object by id ------------------------------------------------------------------------
+def can_see_need(user: User, need) -> bool:
+    return can_see_enterprise(user, need.enterprise)
+
+
+def can_see_plan(user: User, plan) -> bool:
+    """Staff of the firm's offices; the firm's own contact once a manager approved the plan."""
+    if user.role is Role.ENTERPRISE_CONTACT:
+        return user.enterprise_id == plan.enterprise_id and plan.is_visible_to_firm()
+    return can_see_office(user, plan.enterprise.office)
+
+
+def can_see_visit(user: User, visit) -> bool:
+    """Staff of the firm's offices; contacts never read the officers' visit records."""
+    return user.role.is_staff and can_see_office(user, visit.enterprise.office)
+
+
 def _visibility() -> dict[type, Callable]:
     """Who may see a row of each model loaded by id: the scope the lists apply, asked of one object.
 
@@ -245,22 +261,19 @@ def _visibility() -> dict[type, Callable]:
     from tracker.campaigns.models import Campaign, RosterDecision
     from tracker.enterprises.models import Enterprise, EnterpriseContact
     from tracker.imports.models import DeclarationImport
-    from tracker.needs import services as needs
     from tracker.needs.models import DeadlineExtension, Need
     from tracker.notifications.models import Notification
-    from tracker.plans import services as plans
     from tracker.plans.models import AssistancePlan, PlanMeasure
-    from tracker.visits import services as visits
     from tracker.visits.models import Visit
 
     return {
         Enterprise: can_see_enterprise,
         EnterpriseContact: lambda user, contact: can_see_enterprise(user, contact.enterprise),
-        Need: needs.can_see_need,
-        DeadlineExtension: lambda user, extension: needs.can_see_need(user, extension.need),
-        AssistancePlan: plans.can_see_plan,
-        PlanMeasure: lambda user, measure: plans.can_see_plan(user, measure.plan),
-        Visit: visits.can_see_visit,
+        Need: can_see_need,
+        DeadlineExtension: lambda user, extension: can_see_need(user, extension.need),
+        AssistancePlan: can_see_plan,
+        PlanMeasure: lambda user, measure: can_see_plan(user, measure.plan),
+        Visit: can_see_visit,
         Campaign: lambda user, campaign: can_see_office(user, campaign.office),
         RosterDecision: lambda user, decision: can_see_office(user, decision.campaign.office),
         DeclarationImport: lambda user, record: can_see_office(user, record.office),

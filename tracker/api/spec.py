@@ -107,10 +107,8 @@ class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = ApiParser()
 
 
-def init_api(app: Flask) -> TrackerApi:
+def init_api(app: Flask, bp: ApiBlueprint) -> TrackerApi:
     """One Api per application (tests make many): the document is built from the app's own routes."""
-    from tracker.api.routes import bp
-
     app.config.update(
         API_TITLE="Customs enterprise-outreach tracker API",
         API_VERSION="1",

@@ -35,7 +35,7 @@ from tracker.needs.models import (
 )
 from tracker.notifications.models import NotificationKind
 from tracker.visits.models import Visit
-from tracker.permissions import can_see_enterprise
+from tracker.permissions import can_see_enterprise, can_see_need  # noqa: F401  (can_see_need for the views)
 from tracker.types import utcnow
 from tracker.workdays.services import add_working_days
 
@@ -72,10 +72,6 @@ def can_edit_need(user: User, need: Need) -> bool:
 def can_decide_extension(user: User, need: Need) -> bool:
     """Approvals are for managers of the firm's office subtree (and admins)."""
     return user.role is Role.ADMIN or (user.role is Role.MANAGER and _in_subtree(user, need.enterprise))
-
-
-def can_see_need(user: User, need: Need) -> bool:
-    return can_see_enterprise(user, need.enterprise)
 
 
 def can_rate(user: User, need: Need) -> bool:

@@ -17,7 +17,7 @@ from tracker.domain import DomainError
 from tracker.needs.models import Need, NeedStatus
 from tracker.notifications.models import NotificationKind
 from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
-from tracker.permissions import can_see_office
+from tracker.permissions import can_see_office, can_see_plan  # noqa: F401  (can_see_plan for the views)
 
 # A linked need counts as settled when it is closed off or explained as impossible.
 SETTLED_NEED_STATUSES = (NeedStatus.CLOSED, NeedStatus.UNRESOLVABLE)
@@ -25,12 +25,6 @@ SETTLED_NEED_STATUSES = (NeedStatus.CLOSED, NeedStatus.UNRESOLVABLE)
 
 
 # Permissions ----------------------------------------------------------------------------------------
-def can_see_plan(user: User, plan: AssistancePlan) -> bool:
-    if user.role is Role.ENTERPRISE_CONTACT:
-        return user.enterprise_id == plan.enterprise_id and plan.is_visible_to_firm()
-    return can_see_office(user, plan.enterprise.office)
-
-
 def can_edit_firm_plans(user: User, enterprise: Enterprise) -> bool:
     """Officers draft the plans of the firms assigned to them; managers any firm of their subtree."""
     if user.role is Role.ADMIN:

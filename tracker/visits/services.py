@@ -15,7 +15,7 @@ from tracker.domain import DomainError
 from tracker.needs.models import Need, NeedCategory, NeedSource
 from tracker.visits.models import PolicyTopic, Visit, VisitAttendee, VisitType
 from tracker.needs import services as needs_services
-from tracker.permissions import can_see_office
+from tracker.permissions import can_see_office, can_see_visit  # noqa: F401  (can_see_visit for the views)
 
 
 def local_to_utc(value: datetime) -> datetime:
@@ -31,10 +31,6 @@ def local_date(value: datetime) -> date:
 
 
 # Permissions ----------------------------------------------------------------------------------------
-def can_see_visit(user: User, visit: Visit) -> bool:
-    return user.role.is_staff and can_see_office(user, visit.enterprise.office)
-
-
 def can_log_visit(user: User, enterprise: Enterprise) -> bool:
     """Staff log visits to the firms of their office's subtree."""
     return user.role.is_staff and can_see_office(user, enterprise.office)

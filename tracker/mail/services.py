@@ -42,15 +42,18 @@ def queue_mail(to: str | list[str], subject: str, body_text: str, *, body_html: 
 
 
 # After the commit: enqueue the send task ----------------------------------------------------------------
+# The send task, handed over by tracker/mail/tasks.py when the job modules load (jobs.TASK_MODULES), so
+# that the service enqueues it without importing the module that imports the service.
+send_task = None
+
+
 def _after_commit(session: Session) -> None:
     ids = session.info.pop(_QUEUED_KEY, None)
     if not ids:
         return
-    from tracker.mail.tasks import send_outbox_message
-
     for message_id in ids:
         try:
-            send_outbox_message(message_id)
+            send_task(message_id)
         except Exception:  # the queue is down: the periodic sweep sends it later
             log.exception("could not enqueue outbox message %s", message_id)
 
@@ -128,10 +131,8 @@ def deliver(message_id: int) -> bool:
         )
         db.session.commit()
         if not give_up:
-            from tracker.mail.tasks import send_outbox_message
-
             try:
-                send_outbox_message.schedule(args=(message_id,), delay=delay)
+                send_task.schedule(args=(message_id,), delay=delay)
             except Exception:
                 log.exception("could not schedule the retry of outbox message %s", message_id)
         return False

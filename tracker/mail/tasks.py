@@ -10,6 +10,9 @@ def send_outbox_message(message_id: int) -> bool:
     return services.deliver(message_id)
 
 
+services.send_task = send_outbox_message
+
+
 @jobs.periodic(crontab(minute="*"))
 def send_due_mail() -> int:
     """Every minute: retries whose backoff has passed, and messages whose enqueue was lost."""

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from tracker import demo_names as names
 from tracker.demo import TRADE_MODE_CHOICES, make_org_code, make_uscc
+from tracker.enterprises.grams import search_words
 
 SEED = 20240601
 YEARS = (2015, 2016, 2017, 2018, 2019)
@@ -131,6 +132,7 @@ class FirmSet:
             firms.append({
                 "id": firm_id, "name": name, "name_en": None,
                 "name_initials": self.keys[i][0], "name_pinyin": self.keys[i][1],
+                "search_grams": search_words(name, None, self.keys[i][0], self.keys[i][1]),
                 "uscc": make_uscc("91", region, make_org_code(f"8{i:07d}")), "uscc_override_reason": None,
                 "customs_code": customs_code, "office_id": office_ids[office],
                 "district": names.DISTRICTS[region], "address": f"{names.DISTRICTS[region]}{street}{rng.randint(1, 399)}号",

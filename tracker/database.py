@@ -60,5 +60,10 @@ def configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
 
 
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic hook: the PostgreSQL-only trigram indexes live in migrations, not in the models."""
-    return not (type_ == "index" and name and name.endswith("_trgm"))
+    """Alembic hook: the search's indexes (SQLite's FTS5 table and its shadow tables, PostgreSQL's GIN and
+    trigram indexes) live in the migrations, not in the models."""
+    if type_ == "index":
+        return not (name and (name.endswith("_trgm") or name == "ix_enterprises_search_grams"))
+    if type_ == "table":
+        return not (name and name.startswith("enterprise_search"))
+    return True

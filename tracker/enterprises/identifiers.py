@@ -3,6 +3,8 @@ import unicodedata
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_VALUE = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
+_USCC_CHARACTERS = frozenset(USCC_ALPHABET)
 
 
 class IdentifierError(ValueError):
@@ -20,7 +22,8 @@ def normalise_code(raw: str) -> str:
 
 
 def uscc_check_character(first17: str) -> str:
-    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS))
+    value = _USCC_VALUE
+    total = sum([value[ch] * w for ch, w in zip(first17, USCC_WEIGHTS)])
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -29,7 +32,7 @@ def validate_uscc(raw: str, *, allow_bad_check: bool = False) -> str:
     code = normalise_code(raw)
     if len(code) != 18:
         raise IdentifierError("length")
-    if any(ch not in USCC_ALPHABET for ch in code):
+    if not _USCC_CHARACTERS.issuperset(code):
         raise IdentifierError("characters")
     if not code[2:8].isdigit():
         raise IdentifierError("region")

@@ -13,7 +13,10 @@ enterprise_trade_modes = sa.Table(
     "enterprise_trade_modes",
     db.metadata,
     sa.Column("enterprise_id", sa.ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("trade_mode_id", sa.ForeignKey("trade_modes.id", ondelete="RESTRICT"), primary_key=True, index=True),
+    sa.Column("trade_mode_id", sa.ForeignKey("trade_modes.id", ondelete="RESTRICT"), primary_key=True),
+    # The list's trade-mode filter: with ix_enterprises_credit_scope, the filtered list's count merges two
+    # index-only scans in id order on PostgreSQL (bench/README.md).
+    sa.Index("ix_enterprise_trade_modes_mode_firm", "trade_mode_id", "enterprise_id"),
 )
 
 
@@ -43,6 +46,8 @@ class Enterprise(db.Model):
         sa.Index("ix_enterprises_office_archived", "office_id", "archived_at"),
         # The list's default order; covering for its scope and "not archived" (tracker/enterprises/queries.py).
         sa.Index("ix_enterprises_name_pinyin", "name_pinyin", "id", "office_id", "archived_at"),
+        # The credit filter, covering for the scope and "not archived" (the filtered list's count).
+        sa.Index("ix_enterprises_credit_scope", "credit_level", "id", "office_id", "archived_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,12 +55,15 @@ class Enterprise(db.Model):
     # matches no row (StaleDataError) instead of silently replacing the newer one (tracker.views).
     version_id: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version_id}
-    __audit_ignore__ = ("version_id",)
+    __audit_ignore__ = ("version_id", "search_grams")
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
     name_en: Mapped[str | None] = mapped_column(sa.String(300))
     # Pinyin keys for search: initials ("ykylsfzyxgs") and full syllables, lower-case ASCII.
     name_initials: Mapped[str] = mapped_column(sa.String(200), default="", index=True)
     name_pinyin: Mapped[str] = mapped_column(sa.String(1000), default="")
+    # The search's index terms (tracker/enterprises/grams.py), kept with the name and the English name;
+    # indexed by SQLite FTS5 (table enterprise_search) or a PostgreSQL GIN index, made by the migrations.
+    search_grams: Mapped[str] = mapped_column(sa.Text, default="", server_default="", deferred=True)
     # Unified social credit code (统一社会信用代码), normalised to upper-case ASCII.
     uscc: Mapped[str] = mapped_column(sa.String(18), unique=True)
     # Set when an officer accepted a USCC whose check character fails (early pilot codes).
@@ -77,7 +85,7 @@ class Enterprise(db.Model):
     )
     notes: Mapped[str | None] = mapped_column(sa.Text)
     # The current credit level: the level of the newest rating; kept by the credit service.
-    credit_level: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    credit_level: Mapped[str | None] = mapped_column(sa.String(32))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -92,13 +100,19 @@ class Enterprise(db.Model):
         back_populates="enterprise", cascade="all, delete-orphan", order_by="CreditRating.valid_from.desc()"
     )
 
-    @validates("name")
-    def _keep_pinyin_keys(self, key: str, name: str) -> str:
+    @validates("name", "name_en")
+    def _keep_search_keys(self, key: str, value: str | None) -> str | None:
+        from tracker.enterprises.grams import search_words
         from tracker.enterprises.pinyin import pinyin_keys
 
-        name = " ".join((name or "").split())
-        self.name_initials, self.name_pinyin = pinyin_keys(name)
-        return name
+        if key == "name":
+            value = " ".join((value or "").split())
+            self.name_initials, self.name_pinyin = pinyin_keys(value)
+            name, name_en = value, self.name_en
+        else:
+            name, name_en = self.name, value
+        self.search_grams = search_words(name, name_en, self.name_initials, self.name_pinyin)
+        return value
 
     @property
     def archived(self) -> bool:

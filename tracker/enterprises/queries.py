@@ -27,7 +27,7 @@ from tracker.campaigns.models import Campaign, RosterEntry
 from tracker.imports.models import DeclarationCount
 from tracker.enterprises.models import Enterprise, TradeMode, enterprise_trade_modes
 from tracker.enterprises.reference import CREDIT_LEVEL_LABELS
-from tracker.enterprises.search import search_condition
+from tracker.enterprises.search import index_candidates, search_condition
 
 from tracker.extensions import db
 from tracker.offices.models import Office
@@ -37,6 +37,8 @@ from tracker.permissions import scope_enterprises, scope_offices
 PER_PAGE = 50
 # Above this many matches a search is sorted and paged by the database instead of in Python.
 SEARCH_IN_PYTHON = 20_000
+# Up to this many matches the list sorted by declarations is sorted in Python.
+IN_PYTHON = 2_000
 
 _NO_COUNT = -1  # the sort key of a firm without a count for the year (sorts last with "-declarations")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -82,6 +84,7 @@ class ListFilters:
         self.archived = args.get("archived", "") == "1"
         self.sort = args.get("sort", "name") if args.get("sort") in SORTS else "name"
         self.year = args.get("year", type=int)
+        self._use_index: bool | None = None
 
     # The pieces ------------------------------------------------------------------------------------
     def resolve_year(self) -> int | None:
@@ -89,6 +92,14 @@ class ListFilters:
         if not self.year:
             self.year = db.session.scalar(sa.select(sa.func.max(DeclarationCount.year)))
         return self.year
+
+    def use_search_index(self) -> bool:
+        """Whether the search reads the firms its index finds (a term few firms hold) or every firm (a
+        term most hold, or of one character): one statement, asked once."""
+        if self._use_index is None:
+            found = index_candidates(self.q, SEARCH_IN_PYTHON)
+            self._use_index = found is not None and found <= SEARCH_IN_PYTHON
+        return self._use_index
 
     def _count_join(self, stmt: sa.Select) -> sa.Select:
         return stmt.outerjoin(DeclarationCount, sa.and_(DeclarationCount.enterprise_id == Enterprise.id,
@@ -101,7 +112,7 @@ class ListFilters:
         if not self.archived:
             stmt = stmt.where(Enterprise.archived_at.is_(None))
         if self.q:
-            stmt = stmt.where(search_condition(self.q))
+            stmt = stmt.where(search_condition(self.q, use_index=self.use_search_index()))
         if self.office:
             office = db.session.scalar(sa.select(Office).where(Office.code == self.office))
             if office is not None:
@@ -159,11 +170,46 @@ class ListFilters:
         self.resolve_year()
         if self.q:
             return self._search_page(user, page, per_page)
+        if self.sort == "-declarations":
+            return self._declarations_page(user, page, per_page)
 
         def items(offset: int, limit: int) -> list:
             return self.load(list(db.session.scalars(self.page_ids(user, offset, limit))))
 
         return Page.of(page, per_page, items=items, count=lambda: db.session.scalar(self.count(user)))
+
+    def _declarations_page(self, user: User, page, per_page: int) -> Page:
+        """Largest count first. Sorting every match by its count costs what the matches number (23,926 of
+        a filtered list at 100,000 firms: 60-100 ms), so the page is read in two parts: the firms with a
+        count of the year, walking ix_declaration_counts_year_declarations from the top and keeping those
+        that pass the filters (a correlated EXISTS: the walk stops at the page's last firm), then, for a
+        page past them, the firms without one, by id. Up to IN_PYTHON matches are sorted in Python."""
+        total = db.session.scalar(self.count(user))
+        if total <= IN_PYTHON:
+            keys = self.where(self._count_join(sa.select(Enterprise.id, *_sort_key(self.sort).columns)), user)
+            ids = [row[0] for row in sorted(db.session.execute(keys).all(), key=_sort_key(self.sort).key)]
+            return Page.of(page, per_page, items=lambda offset, limit: self.load(ids[offset:offset + limit]),
+                           count=lambda: total)
+
+        def passes(stmt: sa.Select) -> sa.Select:
+            return stmt.where(sa.exists(self.where(sa.select(sa.literal(1)).select_from(Enterprise), user)
+                                        .where(Enterprise.id == DeclarationCount.enterprise_id)))
+
+        counted = passes(sa.select(DeclarationCount.enterprise_id).where(DeclarationCount.year == self.year))
+
+        def items(offset: int, limit: int) -> list:
+            ids = list(db.session.scalars(counted.order_by(DeclarationCount.declarations.desc(),
+                                                           DeclarationCount.enterprise_id).limit(limit).offset(offset)))
+            if len(ids) < limit:  # past the firms with a count: those without one follow
+                before = offset + len(ids) if ids or not offset else db.session.scalar(
+                    sa.select(sa.func.count()).select_from(counted.subquery()))
+                without = self.where(sa.select(Enterprise.id), user).where(~sa.exists().where(
+                    DeclarationCount.enterprise_id == Enterprise.id, DeclarationCount.year == self.year))
+                ids += db.session.scalars(without.order_by(Enterprise.id).limit(limit - len(ids))
+                                          .offset(max(0, offset - before)))
+            return self.load(ids)
+
+        return Page.of(page, per_page, items=items, count=lambda: total)
 
     def _search_page(self, user: User, page, per_page: int) -> Page:
         sort = _sort_key(self.sort)

@@ -27,6 +27,7 @@ from tracker.imports.models import DeclarationCount, DeclarationImport, ImportSt
 from tracker.imports.reader import ImportFileError, Limits, Progress, detect_format, read_rows
 from tracker.enterprises.identifiers import IdentifierError, normalise_code, validate_uscc
 from tracker.enterprises.models import Enterprise, TradeMode, enterprise_trade_modes
+from tracker.enterprises.grams import search_words
 from tracker.enterprises.pinyin import pinyin_keys
 from tracker.extensions import db
 from tracker.jobs import worker_id, worker_is_dead
@@ -338,7 +339,8 @@ def apply_plan(plan: Plan, office: Office, import_record: DeclarationImport | No
         for firm_id, (uscc, firm) in zip(writer.reserve_ids(firms, len(chunk)), chunk):
             initials, full = pinyin_keys(firm["name"])
             rows.append({"id": firm_id, "name": firm["name"], "uscc": uscc, "customs_code": firm["customs_code"],
-                         "office_id": office.id, "name_initials": initials, "name_pinyin": full, "is_key": False,
+                         "office_id": office.id, "name_initials": initials, "name_pinyin": full,
+                         "search_grams": search_words(firm["name"], None, initials, full), "is_key": False,
                          "created_at": now, "updated_at": now, "version_id": 1})
             ids[uscc] = firm_id
         writer.insert(firms, rows)

@@ -325,3 +325,31 @@ def test_the_version_check_itself_with_two_connections(app, cast, firm, category
             second.commit()
     fresh()
     assert db.session.get(Need, need.id).content == "先保存的" and db.session.get(Need, need.id).version_id == 2
+
+
+def test_an_import_commit_sent_thirty_times_imports_once(server, cast):
+    """Thirty commit posts of one checked import: one commit (the row is locked and its state re-checked),
+    its firms and counts written once, and no 500 (PostgreSQL answered IntegrityError before issue 8)."""
+    from tests.test_jobs import ROWS
+    from tracker.enterprises.models import Enterprise
+    from tracker.imports.models import DeclarationCount, DeclarationImport, ImportStatus
+    from tracker.offices.models import Office
+
+    officer = Browser(server, "officer")
+    office = db.session.scalar(sa.select(Office.id).where(Office.code == "0930"))
+    uploaded = officer.session.post(f"{server}/imports/new", allow_redirects=False, data={
+        **officer.form("/imports/new"), "office_id": str(office), "year": ""},
+        files={"file": ("统计.csv", ROWS.encode(), "text/csv")})
+    assert uploaded.status_code == 302, uploaded.text[:500]
+    import_id = int(uploaded.headers["Location"].rsplit("/", 1)[1])
+    assert count(DeclarationImport, DeclarationImport.id == import_id,
+                 DeclarationImport.status == ImportStatus.READY) == 1
+    no_500(officer.burst(f"/imports/{import_id}/commit", officer.form(f"/imports/{import_id}")))
+    assert count(DeclarationImport, DeclarationImport.id == import_id,
+                 DeclarationImport.status == ImportStatus.COMMITTED) == 1
+    assert count(Enterprise, Enterprise.name.like("任务测试企业%")) == 3
+    assert count(DeclarationCount, DeclarationCount.import_id == import_id) == 3
+    firm_inserts = count(AuditRecord, AuditRecord.entity_type == "enterprises", AuditRecord.action == AuditAction.INSERT,
+                         AuditRecord.entity_id.in_(sa.select(sa.cast(Enterprise.id, sa.String))
+                                                   .where(Enterprise.name.like("任务测试企业%"))))
+    assert firm_inserts == 3

@@ -543,9 +543,9 @@ def test_a_duplicate_registered_between_check_and_insert_is_422_not_500(cast, as
     calls = []
     validate = services.validate
 
-    def validate_as_if_racing(raw, *, office, current=None):
+    def validate_as_if_racing(raw, *, office, current=None, user=None):
         calls.append(raw)
-        return checked_before if len(calls) == 1 else validate(raw, office=office, current=current)
+        return checked_before if len(calls) == 1 else validate(raw, office=office, current=current, user=user)
 
     monkeypatch.setattr(routes.enterprises, "validate", validate_as_if_racing)
     body = assert_json_error(api.post("/enterprises", json=valid_input(n=2, uscc=uscc(1))), 422)

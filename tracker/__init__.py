@@ -5,11 +5,22 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.config import DefaultConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class DbIntConverter(IntegerConverter):
+    """Werkzeug's int converter, bounded by what both databases store (tracker.forms.DB_INT_MAX)."""
+
+    def __init__(self, map, *args, **kwargs):
+        from tracker.forms import DB_INT_MAX
+
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -22,6 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_config(app, config)
+    # <int:...> in every route: an id no INTEGER column can hold is a 404, not an OverflowError.
+    app.url_map.converters["int"] = DbIntConverter
     register_logging(app)
     register_extensions(app)
     register_request_hooks(app)
@@ -127,8 +140,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from tracker.permissions import enforce_access
-    from tracker.security import set_security_headers
+    from tracker.security import check_origin, refuse_nul_bytes, refuse_unparseable_json, set_security_headers
 
+    app.before_request(check_origin)
+    app.before_request(refuse_nul_bytes)
+    app.before_request(refuse_unparseable_json)
     app.before_request(enforce_access)
     app.after_request(set_security_headers)
 

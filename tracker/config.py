@@ -12,6 +12,9 @@ class DefaultConfig:
     SQLITE_BUSY_TIMEOUT = 10
     # Behind HTTPS: HSTS and Secure cookies. Always on in production.
     HTTPS = False
+    # Origins besides the request's own host from which browsers may send forms (a JSON list, e.g.
+    # ["https://tracker.example.gov.cn"]), for a reverse proxy that rewrites the Host header.
+    TRUSTED_ORIGINS = ()
 
     LANGUAGES = ("zh", "en")
     BABEL_DEFAULT_LOCALE = "zh"

@@ -1,5 +1,6 @@
 """Engine set-up: SQLite pragmas and write-locking transactions; PostgreSQL pool settings."""
 import contextvars
+import os
 import sqlite3
 from pathlib import Path
 
@@ -52,6 +53,11 @@ def configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # The database holds every firm's records: readable by the app's user alone. SQLite creates the
+        # -wal and -shm files with the database file's mode, so they follow.
+        for _seq, name, path in cursor.execute("PRAGMA database_list").fetchall():
+            if name == "main" and path and os.path.exists(path) and os.stat(path).st_mode & 0o077:
+                os.chmod(path, 0o600)
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -2,6 +2,7 @@
 import codecs
 import csv
 import io
+import re
 import tempfile
 from datetime import date, datetime
 from typing import Iterable, Sequence
@@ -9,6 +10,10 @@ from urllib.parse import quote
 
 from flask import Response, send_file, stream_with_context
 from flask_babel import LazyString
+
+# Control characters no XLSX cell may hold (openpyxl raises IllegalCharacterError): an old record
+# pasted from a terminal or a PDF may carry one; the export drops them instead of failing.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 # A cell starting with one of these is a formula (or becomes one) in Excel and LibreOffice.
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -18,8 +23,10 @@ def safe_cell(value):
     """Text that a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
     if isinstance(value, LazyString):  # a translated label
         value = str(value)
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
-        return "'" + value
+    if isinstance(value, str):
+        value = _ILLEGAL.sub("", value)
+        if value.startswith(DANGEROUS_PREFIXES):
+            return "'" + value
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):

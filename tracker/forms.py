@@ -3,8 +3,10 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
-from wtforms.validators import InputRequired, Regexp
+from datetime import date
+
+from wtforms import DateField, DateTimeLocalField, HiddenField
+from wtforms.validators import InputRequired, Regexp, ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from tracker.submissions import KEY_PATTERN
@@ -12,6 +14,47 @@ from tracker.submissions import KEY_PATTERN
 
 class EmptyForm(FlaskForm):
     """A POST-only button: nothing but the CSRF token."""
+
+
+# Dates a user may give (a visit, a deadline, a credit rating): 0001-01-01 and 9999-12-31 parse, and
+# break the working-day arithmetic or sit in the records as nonsense.
+EARLIEST_DATE = date(1980, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+
+
+def _check_date_bounds(value: date | None) -> None:
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(_l("Give a date between %(first)s and %(last)s.", first=EARLIEST_DATE.isoformat(),
+                                 last=LATEST_DATE.isoformat()))
+
+
+class BoundedDateField(DateField):
+    """A date between EARLIEST_DATE and LATEST_DATE."""
+
+    def pre_validate(self, form):
+        super().pre_validate(form)
+        _check_date_bounds(self.data)
+
+
+class BoundedDateTimeLocalField(DateTimeLocalField):
+    """A date and time whose date lies between EARLIEST_DATE and LATEST_DATE."""
+
+    def pre_validate(self, form):
+        super().pre_validate(form)
+        _check_date_bounds(self.data.date() if self.data is not None else None)
+
+
+# The range both databases store in an INTEGER column.
+DB_INT_MAX = 2**31 - 1
+
+
+def db_int(value) -> int:
+    """A whole number both databases can store, for request.args.get(..., type=db_int): anything else
+    (text, 20 digits) raises ValueError, which makes args.get give its default instead of a 500."""
+    number = int(value)
+    if not -DB_INT_MAX <= number <= DB_INT_MAX:
+        raise ValueError("out of range")
+    return number
 
 
 def select_choices(pairs) -> list[SelectChoice]:

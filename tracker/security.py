@@ -1,7 +1,8 @@
 """Response headers, safe redirects and password rules."""
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
+from flask_login import current_user
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 CSP = "; ".join(
@@ -34,7 +35,77 @@ def set_security_headers(response):
     headers.setdefault("X-Frame-Options", "DENY")
     if https_enabled(current_app):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # A signed-in page or an export holds a firm's data: no shared proxy nor the browser's back button
+    # may keep it (an office PC is often shared). Static files stay cacheable.
+    if request.endpoint != "static" and (
+            current_user.is_authenticated or "attachment" in headers.get("Content-Disposition", "")):
+        headers["Cache-Control"] = "no-store"
     return response
+
+
+def check_origin():
+    """before_request: a state change sent by a browser from another site is refused, even with a valid
+    CSRF token and over plain HTTP, where Flask-WTF checks no Referer. Browsers send Origin with every
+    POST; it must name this site (the Host the request came to, or one of TRUSTED_ORIGINS when a proxy
+    rewrites the Host). Requests without Origin (API clients, curl) are left to the CSRF token."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return None
+    trusted = current_app.config.get("TRUSTED_ORIGINS") or ()
+    if origin != "null" and (urlsplit(origin).netloc == request.host or origin.rstrip("/") in trusted):
+        return None
+    from flask_wtf.csrf import CSRFError
+
+    raise CSRFError("Origin %s is not this site" % origin[:100])
+
+
+def refuse_nul_bytes():
+    """before_request: a NUL character in a query string or a form field is refused with a 400 before
+    any view reads it (PostgreSQL cannot store one in text: psycopg.DataError, a 500). Uploaded files
+    are not form fields and are left to their readers."""
+    def has_nul(pairs) -> bool:
+        return any("\x00" in key or "\x00" in value for key, value in pairs)
+
+    if has_nul(request.args.items(multi=True)) or (
+            request.method not in ("GET", "HEAD", "OPTIONS") and has_nul(request.form.items(multi=True))):
+        from flask_babel import gettext as _
+
+        from tracker.errors import render_error
+
+        return render_error(400, _("The request contains a NUL character, which no field may hold."))
+    return None
+
+
+# A JSON body the API accepts: its largest request (a firm with its fields) is a few kilobytes.
+JSON_MAX_BYTES = 1024 * 1024
+
+
+def refuse_unparseable_json():
+    """before_request: a JSON body too large, or nested so deeply that Python's parser recurses out
+    (``[[[[…`` a hundred thousand times: RecursionError, a 500), is refused before any view or schema
+    parses it: 413 and 400, with the API's JSON error."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
+        return None
+    from flask_babel import gettext as _
+
+    from tracker.errors import render_error
+
+    if (request.content_length or 0) > JSON_MAX_BYTES:
+        return render_error(413)
+    data = request.get_data(cache=True)
+    if len(data) > JSON_MAX_BYTES:
+        return render_error(413)
+    try:
+        import json
+
+        json.loads(data)
+    except RecursionError:
+        return render_error(400, _("The JSON body is nested too deeply."))
+    except ValueError:
+        return None  # the schema's own "not valid JSON" answer
+    return None
 
 
 def safe_next(target: str | None) -> str | None:

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, SubmitField
+from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from tracker.auth.forms import NewPasswordMixin
@@ -11,7 +11,7 @@ from tracker.audit.models import ACTION_LABELS
 from tracker.enterprises.identifiers import normalise_code
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
-from tracker.forms import select_choices
+from tracker.forms import BoundedDateField, select_choices
 from tracker.offices.models import Department, Office
 
 
@@ -131,5 +131,5 @@ class AuditFilterForm(FlaskForm):
         choices=select_choices([("", _l("Any"))] + [(a.value, label) for a, label in ACTION_LABELS.items()]),
         validators=[Optional()],
     )
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = BoundedDateField(_l("From"), validators=[Optional()])
+    date_to = BoundedDateField(_l("To"), validators=[Optional()])

@@ -15,6 +15,7 @@ from tracker.forms import EmptyForm, select_choices
 from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Department, Office
 from tracker.permissions import allow, load_or_404
+from tracker.forms import db_int
 
 bp = Blueprint("admin", __name__)
 
@@ -40,7 +41,7 @@ def users():
     elif state == "inactive":
         stmt = stmt.where(User.active.is_(False))
     stmt = stmt.order_by(Office.path, User.username)
-    pagination = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    pagination = db.paginate(stmt, page=request.args.get("page", 1, type=db_int), per_page=50, error_out=False)
     return render_template("admin/users.html", pagination=pagination, q=q, role=role, state=state, roles=list(Role))
 
 
@@ -188,7 +189,7 @@ def audit():
     stmt = stmt.order_by(AuditRecord.occurred_at.desc(), AuditRecord.id.desc())
     pagination = db.paginate(
         stmt,
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=db_int),
         per_page=current_app.config["AUDIT_PAGE_SIZE"],
         error_out=False,
     )

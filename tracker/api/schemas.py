@@ -349,7 +349,7 @@ class EnterpriseInputSchema(ApiSchema):
         result = None
         try:
             # With no usable office, check the rest against the caller's so every problem is listed at once.
-            result = enterprises.validate(raw, office=office or user.office)
+            result = enterprises.validate(raw, office=office or user.office, user=user)
         except enterprises.EnterpriseError as exc:
             for key, messages in exc.fields.items():
                 listed = errors.setdefault("assigned_officer" if key == "assigned_officer_id" else key, [])

@@ -1,8 +1,11 @@
 """One failure count for every way of signing in: the web form and POST /api/v1/tokens.
 
 Both endpoints wear the same two shared limits (Flask-Limiter's ``shared_limit``: one scope, so
-one counter), keyed by the username the request names, whichever way it names it, and by the
-client address. Only failures count: a view that signs someone in calls ``succeeded()``.
+one counter): one keyed by the username the request names (whichever way it names it) together with
+the client address, one by the client address across usernames (OWASP's authentication cheat sheet).
+A username alone is never the key: anyone could then lock anyone out by failing in his name, and the
+right password from the user's own desk would be refused too. Only failures count: a view that signs
+someone in calls ``succeeded()``.
 """
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
@@ -12,13 +15,14 @@ from tracker.extensions import limiter
 
 
 def username_key() -> str:
-    """The username of the form's field or of HTTP Basic credentials, normalised as at sign-in."""
+    """The username of the form's field or of HTTP Basic credentials, normalised as at sign-in, and the
+    address it comes from."""
     credentials = request.authorization
     if credentials is not None and credentials.type == "basic":
         name = credentials.username or ""
     else:
         name = request.form.get("username", "")
-    return "username:" + normalise_username(name)
+    return "username:" + normalise_username(name) + "@" + (get_remote_address() or "")
 
 
 def succeeded() -> None:

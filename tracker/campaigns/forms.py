@@ -2,11 +2,11 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.extensions import db
-from tracker.forms import select_choices, submission_key_field
+from tracker.forms import BoundedDateField, select_choices, submission_key_field
 from tracker.offices.models import Office
 from tracker.permissions import scope_offices
 
@@ -18,8 +18,8 @@ class CampaignForm(FlaskForm):
     declaration_year = IntegerField(_l("Declaration year"), validators=[DataRequired(), NumberRange(1980, 2200)])
     threshold = IntegerField(_l("Threshold (declarations a year)"), default=80,
                              validators=[DataRequired(), NumberRange(min=1, max=1_000_000)])
-    starts_on = DateField(_l("Starts on"), validators=[Optional()])
-    ends_on = DateField(_l("Ends on"), validators=[Optional()])
+    starts_on = BoundedDateField(_l("Starts on"), validators=[Optional()])
+    ends_on = BoundedDateField(_l("Ends on"), validators=[Optional()])
     submit = SubmitField(_l("Create campaign"))
 
     def __init__(self, user, *args, **kwargs):

@@ -16,6 +16,7 @@ from tracker.offices.models import Office
 from tracker.pagination import paginate_rows
 from tracker.permissions import STAFF, allow, can_see_office, load_or_404, require
 from tracker.views import run_change
+from tracker.forms import db_int
 
 bp = Blueprint("campaigns", __name__)
 
@@ -64,7 +65,7 @@ def detail(campaign_id: int):
     campaign = get_campaign(campaign_id)
     q = request.args.get("q", "").strip()[:100]
     pagination = paginate_rows(queries.roster_select(campaign, q).add_columns(queries.last_visit(campaign)),
-                               request.args.get("page", 1, type=int), 50)
+                               request.args.get("page", 1, type=db_int), 50)
     decisions = queries.decisions_of(campaign)
     return render_template("campaigns/detail.html", campaign=campaign, pagination=pagination, q=q,
                            decisions=decisions, coverage=queries.coverage(campaign), include_form=IncludeForm(formdata=None),

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -10,7 +10,7 @@ from tracker.auth.models import Role, User
 from tracker.enterprises.models import TradeMode
 from tracker.enterprises.reference import CREDIT_LEVEL_LABELS, ECONOMIC_TYPES, REGIME_LABELS
 from tracker.extensions import db
-from tracker.forms import select_choices, submission_key_field
+from tracker.forms import BoundedDateField, select_choices, submission_key_field
 from tracker.offices.models import Office
 from tracker.permissions import scope_offices
 
@@ -81,6 +81,6 @@ class CreditRatingForm(FlaskForm):
     submission_key = submission_key_field()
     regime = SelectField(_l("Regime"), choices=select_choices((r.value, label) for r, label in REGIME_LABELS.items()))
     level = SelectField(_l("Credit level"), choices=select_choices(CREDIT_LEVEL_LABELS.items()))
-    valid_from = DateField(_l("From"), validators=[DataRequired()])
+    valid_from = BoundedDateField(_l("From"), validators=[DataRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Add credit level"))

@@ -33,6 +33,7 @@ from tracker.extensions import db
 from tracker.offices.models import Office
 from tracker.pagination import Page
 from tracker.permissions import scope_enterprises, scope_offices
+from tracker.forms import db_int
 
 PER_PAGE = 50
 # Above this many matches a search is sorted and paged by the database instead of in Python.
@@ -76,14 +77,14 @@ class ListFilters:
     def __init__(self, args):
         self.q = args.get("q", "").strip()[:100]
         self.office = args.get("office", "")
-        self.campaign = args.get("campaign", type=int)
+        self.campaign = args.get("campaign", type=db_int)
         self.credit = args.get("credit", "")
         self.trade_mode = args.get("trade_mode", "")
-        self.officer = args.get("officer", type=int)
+        self.officer = args.get("officer", type=db_int)
         self.key = args.get("key", "") == "1"
         self.archived = args.get("archived", "") == "1"
         self.sort = args.get("sort", "name") if args.get("sort") in SORTS else "name"
-        self.year = args.get("year", type=int)
+        self.year = args.get("year", type=db_int)
         self._use_index: bool | None = None
 
     # The pieces ------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from tracker.permissions import (
     SIGNED_IN, STAFF, allow, can_see_office, load_or_404, require,
 )
 from tracker.views import form_status, run_change
+from tracker.forms import db_int
 
 bp = Blueprint("enterprises", __name__)
 
@@ -29,7 +30,7 @@ def editable_enterprise(enterprise_id: int, lock: bool = True) -> Enterprise:
 @allow(*STAFF)
 def index():
     filters = ListFilters(request.args)
-    pagination = filters.page(current_user, request.args.get("page", 1, type=int))
+    pagination = filters.page(current_user, request.args.get("page", 1, type=db_int))
     return render_template("enterprises/list.html", pagination=pagination, filters=filters,
                            choices=filter_choices(current_user))
 
@@ -72,7 +73,7 @@ def new():
         office = db.session.get(Office, form.office_id.data)
         require(office is not None and can_see_office(current_user, office), "office")
         try:
-            data = services.validate(form.data_for_service(), office=office)
+            data = services.validate(form.data_for_service(), office=office, user=current_user)
         except services.EnterpriseError as exc:
             _attach_errors(form, exc)
         else:
@@ -124,7 +125,7 @@ def edit(enterprise_id: int):
         office = db.session.get(Office, form.office_id.data)
         require(office is not None and can_see_office(current_user, office), "office")
         try:
-            data = services.validate(form.data_for_service(), office=office, current=enterprise)
+            data = services.validate(form.data_for_service(), office=office, current=enterprise, user=current_user)
         except services.EnterpriseError as exc:
             _attach_errors(form, exc)
         else:

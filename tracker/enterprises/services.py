@@ -78,7 +78,13 @@ class EnterpriseData:
 FIELD_LIMITS = {"name": 200, "name_en": 300, "district": 100, "address": 300, "industry": 100, "notes": 5000}
 
 
-def validate(raw: dict, *, office: Office, current: Enterprise | None = None) -> EnterpriseData:
+def _may_see(user: User, enterprise: Enterprise) -> bool:
+    from tracker.permissions import can_see_enterprise
+
+    return user.role is Role.ADMIN or can_see_enterprise(user, enterprise)
+
+
+def validate(raw: dict, *, office: Office, current: Enterprise | None = None, user: User | None = None) -> EnterpriseData:
     """Check every field; raise EnterpriseError listing all problems at once."""
     errors: dict[str, list[str]] = {}
 
@@ -90,8 +96,9 @@ def validate(raw: dict, *, office: Office, current: Enterprise | None = None) ->
             errors.setdefault(key, []).append(_("Must be text."))
             return None
         value = " ".join(value.split()) if key != "notes" else value.strip()
-        if len(value) > FIELD_LIMITS.get(key, 10_000):
-            errors.setdefault(key, []).append(_("At most %(n)d characters.", n=FIELD_LIMITS[key]))
+        limit = FIELD_LIMITS.get(key, 10_000)
+        if len(value) > limit:
+            errors.setdefault(key, []).append(_("At most %(n)d characters.", n=limit))
         return value or None
 
     name = text("name")
@@ -132,14 +139,13 @@ def validate(raw: dict, *, office: Office, current: Enterprise | None = None) ->
                 or not officer.office.contains(office) and not office.contains(officer.office):
             errors.setdefault("assigned_officer_id", []).append(_("Choose an active officer of this office."))
 
-    if uscc:
-        clash = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == uscc))
+    for field, column, value in (("uscc", Enterprise.uscc, uscc), ("customs_code", Enterprise.customs_code, customs_code)):
+        clash = db.session.scalar(sa.select(Enterprise).where(column == value)) if value else None
         if clash is not None and clash is not current:
-            errors.setdefault("uscc", []).append(_("This code belongs to %(name)s already.", name=clash.name))
-    if customs_code:
-        clash = db.session.scalar(sa.select(Enterprise).where(Enterprise.customs_code == customs_code))
-        if clash is not None and clash is not current:
-            errors.setdefault("customs_code", []).append(_("This code belongs to %(name)s already.", name=clash.name))
+            # A firm the user may not see is not named: it must look like any other taken code.
+            errors.setdefault(field, []).append(
+                _("This code belongs to %(name)s already.", name=clash.name) if user is not None
+                and _may_see(user, clash) else _("This code belongs to another firm already."))
     # Every field is read before deciding, so all problems are reported together.
     details = {key: text(key) for key in ("name_en", "district", "address", "industry", "notes")}
     if errors:

@@ -13,6 +13,7 @@ from tracker.imports.reader import ImportFileError
 from tracker.extensions import db
 from tracker.offices.models import Office
 from tracker.permissions import STAFF, allow, can_see_office, load_or_404, require, scope_imports
+from tracker.forms import db_int
 
 bp = Blueprint("imports", __name__)
 log = logging.getLogger("tracker.imports")
@@ -28,7 +29,7 @@ def index():
     stmt = sa.select(DeclarationImport).options(sa.orm.joinedload(DeclarationImport.uploaded_by),
                                                 sa.orm.joinedload(DeclarationImport.office))
     stmt = scope_imports(stmt, current_user)
-    pagination = db.paginate(stmt.order_by(DeclarationImport.id.desc()), page=request.args.get("page", 1, type=int),
+    pagination = db.paginate(stmt.order_by(DeclarationImport.id.desc()), page=request.args.get("page", 1, type=db_int),
                              per_page=30, error_out=False)
     return render_template("imports/index.html", pagination=pagination)
 

@@ -221,12 +221,14 @@ def analyse(path: Path, file_format: str, office: Office, default_year: int | No
             errors.append(RowError(row.number, "uscc", "uscc_check", {"expected": row.check_expected}))
             continue
         if firm is not None and code_firm is not None and firm.id != code_firm.id:
-            errors.append(RowError(row.number, "customs_code", "conflict", {"name": code_firm.name}))
+            # The other firm is named only when it lies inside the import's area (the importer's scope).
+            errors.append(RowError(row.number, "customs_code", "conflict", {"name": code_firm.name})
+                          if code_firm.office_id in allowed_offices else RowError(row.number, "customs_code", "taken"))
             continue
         firm = firm or code_firm
         if firm is not None:
             if firm.office_id not in allowed_offices:
-                errors.append(RowError(row.number, "uscc", "other_office", {"name": firm.name}))
+                errors.append(RowError(row.number, "uscc", "other_office"))
                 continue
             key = firm.id
             if row.customs_code and firm.customs_code is None:
@@ -673,7 +675,8 @@ def error_message(code: str, params: dict | None = None) -> str:
         "trade_mode": _("Unknown trade mode %(value)s.", value=p.get("value", "")),
         "name_long": _("The name is longer than 200 characters."),
         "conflict": _("The customs code belongs to another firm (%(name)s).", name=p.get("name", "")),
-        "other_office": _("%(name)s belongs to an office outside this import's area.", name=p.get("name", "")),
+        "taken": _("The customs code belongs to another firm."),
+        "other_office": _("This firm belongs to an office outside this import's area."),
         "code_differs": _("The firm's customs code is %(code)s, not this one.", code=p.get("code", "")),
         "code_twice": _("This customs code is given to two different firms in the file."),
         "unknown_without_uscc": _("No firm has this customs code; to create one, give its USCC and name."),

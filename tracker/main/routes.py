@@ -10,6 +10,7 @@ from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
 from tracker.offices.models import Office
 from tracker.permissions import PUBLIC, SIGNED_IN, allow, scope_offices, scope_users, visible_office_ids
+from tracker.forms import db_int
 
 bp = Blueprint("main", __name__)
 log = logging.getLogger("tracker.health")
@@ -34,7 +35,7 @@ def index():
 @allow(Role.MANAGER, Role.ADMIN)
 def team():
     """The staff of the manager's office and the offices below it."""
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=db_int)
     stmt = (
         scope_users(sa.select(User), current_user)
         .join(User.office)

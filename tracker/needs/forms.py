@@ -1,13 +1,14 @@
 """Forms of the needs ledger: the need itself, its entries and transitions, and the firm's rating."""
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.auth.models import Role, User
 from tracker.extensions import db
-from tracker.forms import select_choices, submission_key_field
+from tracker.forms import BoundedDateField, select_choices, submission_key_field
 from tracker.offices.models import Department, Office
 from tracker.needs.models import SATISFACTION_LABELS, NeedCategory, NeedSource
 from tracker.needs.services import REASON_MAX, TEXT_MAX
@@ -23,8 +24,8 @@ class NeedForm(FlaskForm):
     content = TextAreaField(_l("Need"), validators=[DataRequired(), Length(max=TEXT_MAX)])
     department_id = SelectField(_l("Responsible department"), coerce=int)
     assigned_officer_id = SelectField(_l("Assigned officer"), coerce=int)
-    raised_on = DateField(_l("Raised on"), validators=[DataRequired()])
-    deadline = DateField(_l("Deadline"), validators=[Optional()],
+    raised_on = BoundedDateField(_l("Raised on"), validators=[DataRequired()])
+    deadline = BoundedDateField(_l("Deadline"), validators=[Optional()],
                          description=_l("Leave empty for the category's number of working days."))
     # The version_id the need had when the form was opened (optimistic locking, tracker.views).
     version = HiddenField()
@@ -36,8 +37,9 @@ class NeedForm(FlaskForm):
         self.source.choices = select_choices((s.value, s.label) for s in STAFF_SOURCES)
         categories = db.session.scalars(
             sa.select(NeedCategory).where(NeedCategory.active.is_(True)).order_by(NeedCategory.id)).all()
+        # gettext, not lazy_gettext: a LazyString's __html__ is its text unescaped, and the name is user data.
         self.category_id.choices = select_choices(
-            (c.id, _l("%(name)s (%(days)d working days)", name=c.name, days=c.deadline_days)) for c in categories)
+            (c.id, _("%(name)s (%(days)d working days)", name=c.name, days=c.deadline_days)) for c in categories)
         # The firm's office and the offices above it: a need may be handed to the parent house.
         ancestors = [p for p in office.path.strip("/").split("/") if p]
         offices = sa.select(Office.id).where(Office.code.in_(ancestors))
@@ -73,7 +75,7 @@ class UnresolvableForm(FlaskForm):
 
 class ExtensionForm(FlaskForm):
     submission_key = submission_key_field()
-    new_deadline = DateField(_l("New deadline"), validators=[DataRequired()])
+    new_deadline = BoundedDateField(_l("New deadline"), validators=[DataRequired()])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=REASON_MAX)])
     submit = SubmitField(_l("Request extension"))
 
@@ -92,7 +94,7 @@ def _satisfaction_choices():
 
 class FollowUpForm(FlaskForm):
     submission_key = submission_key_field()
-    held_on = DateField(_l("Date of the follow-up"), validators=[DataRequired()])
+    held_on = BoundedDateField(_l("Date of the follow-up"), validators=[DataRequired()])
     satisfaction = SelectField(_l("Satisfaction"), choices=_satisfaction_choices(),
                                validators=[DataRequired(message=_l("Choose how satisfied the firm is."))])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=TEXT_MAX)])

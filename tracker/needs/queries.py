@@ -11,6 +11,7 @@ from tracker.needs.models import NEED_STATUS_LABELS, Need, NeedCategory, NeedSta
 from tracker.offices.models import Department, Office
 from tracker.pagination import Page
 from tracker.permissions import scope_enterprises, scope_needs, scope_offices, visible_office_ids
+from tracker.forms import db_int
 
 PER_PAGE = 50
 
@@ -35,11 +36,11 @@ class NeedFilters:
         self.q = args.get("q", "").strip()[:100]
         status = args.get("status", "")
         self.status = status if status in {s.value for s in NeedStatus} or status == "open" else ""
-        self.category = args.get("category", type=int)
-        self.department = args.get("department", type=int)
-        self.officer = args.get("officer", type=int)
+        self.category = args.get("category", type=db_int)
+        self.department = args.get("department", type=db_int)
+        self.officer = args.get("officer", type=db_int)
         self.overdue = args.get("overdue", "") == "1"
-        self.enterprise = args.get("enterprise", type=int)
+        self.enterprise = args.get("enterprise", type=db_int)
 
     def where(self, stmt: sa.Select, user: User, today, scope=True) -> sa.Select:
         """stmt (a select involving Need) restricted to the filters and to the user's scope: scope_needs

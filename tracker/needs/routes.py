@@ -33,6 +33,7 @@ from tracker.needs.forms import (
 from tracker.permissions import STAFF, allow, can_see_enterprise, load_or_404, scope_needs
 from tracker.views import form_status, run_change
 from tracker.workdays.services import unconfirmed_warning
+from tracker.forms import db_int
 
 bp = Blueprint("needs", __name__)
 
@@ -62,7 +63,7 @@ def _run(need: Need, form, action, success: str, anchor: str = "", once: bool = 
 def index():
     today = services.local_today()
     filters = queries.NeedFilters(request.args)
-    pagination = queries.need_page(filters, current_user, today, request.args.get("page", 1, type=int))
+    pagination = queries.need_page(filters, current_user, today, request.args.get("page", 1, type=db_int))
     return render_template("needs/list.html", pagination=pagination, filters=filters, today=today,
                            choices=queries.filter_choices(current_user))
 

@@ -9,6 +9,7 @@ from tracker.notifications import queries
 from tracker.notifications.models import Notification
 from tracker.notifications.services import deadline_reminders, mark_all_read, mark_read, message, unread_count
 from tracker.permissions import STAFF, allow, load_or_404
+from tracker.forms import db_int
 
 bp = Blueprint("notifications", __name__, cli_group=None)
 
@@ -34,7 +35,7 @@ def index():
 @bp.route("/notifications")
 @allow(*STAFF)
 def notifications():
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=db_int)
     pagination = queries.notifications_page(current_user, page)
     return render_template("notifications/notifications.html", pagination=pagination, message=message)
 

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.auth.models import Role, User
@@ -10,7 +10,7 @@ from tracker.campaigns.models import Campaign
 from tracker.enterprises.forms import MultiCheckboxField
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
-from tracker.forms import select_choices, submission_key_field
+from tracker.forms import BoundedDateField, select_choices, submission_key_field
 from tracker.offices.models import Office
 from tracker.needs.models import Need
 from tracker.plans.models import MeasureStatus
@@ -43,7 +43,7 @@ class MeasureForm(FlaskForm):
     submission_key = submission_key_field()
     description = TextAreaField(_l("Measure"), validators=[DataRequired(), Length(max=5000)])
     owner_id = SelectField(_l("Owner"), coerce=int)
-    deadline = DateField(_l("Deadline"), validators=[Optional()])
+    deadline = BoundedDateField(_l("Deadline"), validators=[Optional()])
     needs = MultiCheckboxField(_l("Needs it answers"), coerce=int)
     submit = SubmitField(_l("Save measure"))
 

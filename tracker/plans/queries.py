@@ -6,6 +6,7 @@ from tracker.campaigns.models import Campaign
 from tracker.extensions import db
 from tracker.permissions import scope_campaigns, scope_plans
 from tracker.plans.models import AssistancePlan, PlanMeasure, PlanStatus
+from tracker.forms import db_int
 
 PAGE_SIZE = 50
 
@@ -24,7 +25,7 @@ class PlanFilters:
     def __init__(self, args):
         status = args.get("status", "")
         self.status = status if status in {s.value for s in PlanStatus} else ""
-        self.campaign = args.get("campaign", type=int)
+        self.campaign = args.get("campaign", type=db_int)
 
     def select(self, user: User) -> sa.Select:
         stmt = (sa.select(AssistancePlan).options(sa.orm.joinedload(AssistancePlan.enterprise),

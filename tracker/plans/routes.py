@@ -20,6 +20,7 @@ from tracker.permissions import (
     SIGNED_IN, STAFF, allow, load_or_404, scope_enterprises,
 )
 from tracker.views import form_status, run_change
+from tracker.forms import db_int
 
 bp = Blueprint("plans", __name__)
 
@@ -46,7 +47,7 @@ def _back(plan: AssistancePlan, anchor: str = ""):
 @allow(*STAFF)
 def index():
     filters = queries.PlanFilters(request.args)
-    pagination = db.paginate(filters.select(current_user), page=request.args.get("page", 1, type=int),
+    pagination = db.paginate(filters.select(current_user), page=request.args.get("page", 1, type=db_int),
                              per_page=queries.PAGE_SIZE, error_out=False)
     return render_template("plans/list.html", pagination=pagination, status=filters.status,
                            campaign=filters.campaign, statuses=list(PlanStatus),
@@ -56,7 +57,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @allow(*STAFF)
 def new():
-    enterprise_id = request.args.get("enterprise_id", type=int)
+    enterprise_id = request.args.get("enterprise_id", type=db_int)
     if not enterprise_id:
         q = request.args.get("q", "").strip()[:100]
         firms = db.session.scalars(

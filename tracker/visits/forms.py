@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField, DateTimeLocalField, FieldList, Form, FormField, HiddenField, SelectField, SubmitField,
+    FieldList, Form, FormField, HiddenField, SelectField, SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -13,7 +13,7 @@ from tracker.campaigns.models import Campaign
 from tracker.enterprises.forms import MultiCheckboxField
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
-from tracker.forms import select_choices, submission_key_field
+from tracker.forms import BoundedDateField, BoundedDateTimeLocalField, select_choices, submission_key_field
 from tracker.offices.models import Department, Office
 from tracker.needs.models import NeedCategory
 from tracker.visits.models import VISIT_TYPE_LABELS, PolicyTopic
@@ -29,14 +29,19 @@ class NeedRowForm(Form):
     content = TextAreaField(_l("What the firm needs"), validators=[Optional(), Length(max=2000)])
     department_id = SelectField(_l("Responsible department"), coerce=int, validators=[Optional()])
 
-    def validate_category_id(self, field):
-        if (self.content.data or "").strip() and not field.data:
-            raise ValidationError(_l("Choose a category for this need."))
+    def validate(self, extra_validators=None):
+        """A row with text needs a category. Checked after the fields' own validators, since Optional()
+        ends the category's chain (inline validator included) when none is chosen."""
+        valid = super().validate(extra_validators)
+        if (self.content.data or "").strip() and not self.category_id.data:
+            self.category_id.errors = [*self.category_id.errors, _l("Choose a category for this need.")]
+            return False
+        return valid
 
 
 class VisitForm(FlaskForm):
     submission_key = submission_key_field()
-    visited_at = DateTimeLocalField(_l("Date and time"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    visited_at = BoundedDateTimeLocalField(_l("Date and time"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     visit_type = SelectField(_l("Type of visit"), choices=select_choices(
         (t.value, label) for t, label in VISIT_TYPE_LABELS.items()))
     campaign_id = SelectField(_l("Campaign"), coerce=int)
@@ -47,7 +52,7 @@ class VisitForm(FlaskForm):
     topics = MultiCheckboxField(_l("Policy topics introduced"), coerce=int)
     summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=10000)])
     findings = TextAreaField(_l("Findings"), validators=[Optional(), Length(max=10000)])
-    follow_up_on = DateField(_l("Follow-up date"), validators=[Optional()])
+    follow_up_on = BoundedDateField(_l("Follow-up date"), validators=[Optional()])
     needs = FieldList(FormField(NeedRowForm), min_entries=NEED_ROWS, max_entries=10)
     # The version_id the record had when the form was opened (optimistic locking, tracker.views).
     version = HiddenField()

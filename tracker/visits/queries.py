@@ -11,6 +11,7 @@ from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
 from tracker.permissions import scope_visits, visible_office_ids
 from tracker.visits.models import Visit, VisitType, visit_officers
+from tracker.forms import db_int
 
 PAGE_SIZE = 50
 
@@ -21,8 +22,8 @@ class VisitFilters:
     def __init__(self, args):
         self.q = args.get("q", "").strip()[:100]
         self.type = args.get("type", "") if args.get("type") in {t.value for t in VisitType} else ""
-        self.officer = args.get("officer", type=int)
-        self.campaign = args.get("campaign", type=int)
+        self.officer = args.get("officer", type=db_int)
+        self.campaign = args.get("campaign", type=db_int)
         self.date_from = parse_date(args.get("from"))
         self.date_to = parse_date(args.get("to"))
 

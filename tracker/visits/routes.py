@@ -20,6 +20,7 @@ from tracker.visits.models import PolicyTopic, Visit, VisitType
 from tracker.visits.forms import VisitForm
 from tracker.permissions import STAFF, allow, load_or_404, scope_enterprises
 from tracker.views import form_status, run_change
+from tracker.forms import db_int
 
 bp = Blueprint("visits", __name__)
 
@@ -47,14 +48,14 @@ def enterprise_visits(enterprise: Enterprise) -> list[Visit]:
 @allow(*STAFF)
 def index():
     filters = queries.VisitFilters(request.args)
-    pagination = db.paginate(filters.select(current_user), page=request.args.get("page", 1, type=int),
+    pagination = db.paginate(filters.select(current_user), page=request.args.get("page", 1, type=db_int),
                              per_page=queries.PAGE_SIZE, error_out=False)
     return render_template("visits/list.html", pagination=pagination, filters=filters,
                            choices=queries.filter_choices(current_user))
 
 
 def _firm_for_new_visit() -> Enterprise | None:
-    enterprise_id = request.args.get("enterprise_id", type=int)
+    enterprise_id = request.args.get("enterprise_id", type=db_int)
     if not enterprise_id:
         return None
     return load_or_404(Enterprise, enterprise_id, services.can_log_visit, hide=True)

@@ -1,16 +1,16 @@
 """Admin forms of the working-day calendar: one override, or a pasted schedule."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from tracker.forms import select_choices
+from tracker.forms import BoundedDateField, select_choices
 from tracker.workdays.models import OVERRIDE_KIND_LABELS
 from tracker.workdays.services import NAME_MAX_LENGTH
 
 
 class OverrideForm(FlaskForm):
-    day = DateField(_l("Day"), validators=[DataRequired()])
+    day = BoundedDateField(_l("Day"), validators=[DataRequired()])
     kind = SelectField(
         _l("Kind"),
         choices=select_choices((kind.value, label) for kind, label in OVERRIDE_KIND_LABELS.items()),

@@ -14,6 +14,7 @@ from tracker.workdays import services
 from tracker.workdays.cli import show_command
 from tracker.workdays.forms import OverrideForm, ScheduleForm
 from tracker.workdays.models import CalendarOverride, OverrideKind
+from tracker.forms import db_int
 
 bp = Blueprint("workdays", __name__, cli_group="workdays")
 bp.cli.add_command(show_command)
@@ -27,7 +28,7 @@ def _this_year() -> int:
 
 
 def _requested_year() -> int:
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=db_int)
     return year if year is not None and MIN_YEAR <= year <= MAX_YEAR else _this_year()
 
 

@@ -1,0 +1,259 @@
+"""Issue 9: what hostile or careless input found. Each test fails without its fix."""
+import io
+
+import sqlalchemy as sa
+
+from tests.conftest import csrf_from, submission_key_from
+from tracker.enterprises.models import Enterprise
+from tracker.extensions import db
+from tracker.needs.models import Need, NeedCategory
+from tracker.visits.models import Visit
+
+
+def _other_office_firm(cast) -> Enterprise:
+    """营口隆鑫, under 鲅鱼圈海关: outside the scope of 营口's officer."""
+    firm = cast.contact_byq.enterprise
+    firm.name = "营口隆鑫果品有限公司"
+    db.session.commit()
+    return firm
+
+
+# 1. Names outside the user's scope ------------------------------------------------------------------
+def test_excluding_another_offices_firm_is_a_404_that_names_nobody(client, auth, cast, factory):
+    other = _other_office_firm(cast)
+    campaign = factory.campaign(cast.org.yingkou)
+    db.session.commit()
+    auth.login("officer")
+    token = csrf_from(client.get(f"/campaigns/{campaign.id}"))
+    response = client.post(f"/campaigns/{campaign.id}/exclude/{other.id}", data={"csrf_token": token, "reason": "x"},
+                           follow_redirects=True)
+    assert response.status_code == 404
+    assert other.name not in response.get_data(as_text=True)
+    assert other.name not in client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+
+
+def test_a_code_taken_in_another_office_is_refused_without_the_firms_name(client, auth, cast):
+    other = _other_office_firm(cast)
+    mine = cast.contact.enterprise
+    other.customs_code = "2108960005"
+    db.session.commit()
+    auth.login("officer")
+    page = client.get("/enterprises/new")
+    data = {"csrf_token": csrf_from(page), "submission_key": submission_key_from(page), "name": "营口新港物流有限公司",
+            "uscc": other.uscc, "customs_code": "2108960005", "office_id": str(cast.org.yingkou.id),
+            "assigned_officer_id": "0", "economic_type": ""}
+    text = client.post("/enterprises/new", data=data).get_data(as_text=True)
+    assert other.name not in text and text.count("该代码已属于其他企业") == 2
+    # A firm of his own office is named: he may look it up anyway.
+    page = client.get("/enterprises/new")
+    data.update(csrf_token=csrf_from(page), submission_key=submission_key_from(page), uscc=mine.uscc, customs_code="")
+    assert f"该代码已属于{mine.name}" in client.post("/enterprises/new", data=data).get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise)
+                             .where(Enterprise.name == "营口新港物流有限公司")) == 0
+
+
+def test_an_import_row_of_another_offices_firm_names_nobody(client, auth, cast):
+    other = _other_office_firm(cast)
+    mine = cast.contact.enterprise
+    other.customs_code = "2108960005"
+    db.session.commit()
+    auth.login("officer")
+    office = db.session.scalar(sa.select(cast.org.yingkou.__class__.id).where(cast.org.yingkou.__class__.code == "0930"))
+    rows = ("统一社会信用代码,海关编码,企业名称,年度,报关单票数\n"
+            f"{other.uscc},,,2019,120\n"
+            f"{mine.uscc},2108960005,,2019,130\n")
+    token = csrf_from(client.get("/imports/new"))
+    response = client.post("/imports/new", data={"csrf_token": token, "office_id": str(office), "year": "",
+                                                 "file": (io.BytesIO(rows.encode()), "统计.csv")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "该企业所属海关不在本次导入的范围内" in text and "该海关编码已属于其他企业" in text
+    assert other.name not in text and "隆鑫" not in text
+
+
+# 5. A visit's need row with text but no category -------------------------------------------------------
+def test_a_visit_need_with_text_but_no_category_is_sent_back(client, auth, cast):
+    firm = cast.contact.enterprise
+    firm.assigned_officer = cast.officer
+    db.session.commit()
+    auth.login("officer")
+    for missing in ({"needs-0-category_id": ""}, {}):
+        page = client.get(f"/visits/new?enterprise_id={firm.id}")
+        data = {"csrf_token": csrf_from(page), "submission_key": submission_key_from(page),
+                "visited_at": "2019-09-27T09:30", "visit_type": "workshop", "campaign_id": "0",
+                "summary": "了解企业通关情况", "officers": [str(cast.officer.id)],
+                "needs-0-content": "希望缩短通关时间", **missing}
+        response = client.post(f"/visits/new?enterprise_id={firm.id}", data=data)
+        assert response.status_code == 200, missing
+        assert "请选择该业务需求的类别" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Need)) == 0
+
+
+# 8. A category's name is text, not HTML ------------------------------------------------------------------
+def test_a_need_categorys_name_is_escaped_in_the_need_form(client, auth, cast):
+    firm = cast.contact.enterprise
+    firm.assigned_officer = cast.officer
+    category = db.session.scalar(sa.select(NeedCategory).order_by(NeedCategory.id))
+    kept = category.name  # reference data outlives the test: put it back
+    category.name = '<img src=x onerror="alert(1)">'
+    db.session.commit()
+    try:
+        auth.login("officer")
+        text = client.get(f"/needs/new/{firm.id}").get_data(as_text=True)
+        assert "&lt;img src=x" in text and '<img src=x onerror="alert(1)">' not in text
+    finally:
+        db.session.rollback()
+        db.session.get(NeedCategory, category.id).name = kept
+        db.session.commit()
+
+
+# 10. Signed-in pages and exports are not cached ------------------------------------------------------
+def test_signed_in_pages_and_exports_are_not_stored_but_static_files_may_be(client, auth, cast):
+    assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")
+    auth.login("manager")
+    for url in ("/enterprises/", "/enterprises/export.xlsx", "/enterprises/export.csv", f"/enterprises/{cast.contact.enterprise.id}"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "no-store", url
+    static = client.get("/static/vendor/bootstrap/bootstrap.min.css")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
+
+
+def test_the_sqlite_database_and_its_wal_are_readable_by_the_owner_alone(tmp_path, monkeypatch):
+    import os
+    import stat
+
+    from tests.conftest import make_config
+    from tracker import create_app
+
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
+    path = tmp_path / "t.sqlite3"
+    app = create_app(make_config("sqlite:///" + str(path)))
+    old = os.umask(0o022)
+    try:
+        with app.app_context():
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("CREATE TABLE t (x)")
+                conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+            assert stat.S_IMODE(os.stat(str(path) + "-wal").st_mode) == 0o600
+            db.engine.dispose()
+    finally:
+        os.umask(old)
+
+
+def test_a_form_posted_from_another_site_is_refused_even_with_a_valid_token(client, auth, app):
+    page = client.get("/login")
+    data = {"csrf_token": csrf_from(page), "username": "officer", "password": "wrong"}
+    refused = client.post("/login", data=data, headers={"Origin": "http://evil.example"})
+    assert refused.status_code == 400 and "表单已过期或并非从本站提交" in refused.get_data(as_text=True)
+    assert client.post("/login", data=data, headers={"Origin": "null"}).status_code == 400
+    # The same post from this site is checked as usual (a wrong password: the form again).
+    assert client.post("/login", data=data, headers={"Origin": "http://localhost"}).status_code == 200
+    app.config["TRUSTED_ORIGINS"] = ["https://tracker.example.gov.cn"]
+    assert client.post("/login", data=data, headers={"Origin": "https://tracker.example.gov.cn"}).status_code == 200
+
+
+# 9. A stranger cannot lock a user out ----------------------------------------------------------------
+def test_failures_from_one_address_do_not_lock_the_user_out_elsewhere(app, cast):
+    from tests.conftest import PASSWORD
+
+    def attempt(address: str, password: str):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        token = csrf_from(client.get("/login"))
+        return client.post("/login", data={"csrf_token": token, "username": "officer", "password": password})
+
+    statuses = [attempt("203.0.113.9", "wrong-guess").status_code for _ in range(12)]
+    assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429]
+    # The attacker's address stays locked, even with the right password ...
+    assert attempt("203.0.113.9", PASSWORD).status_code == 429
+    # ... while the officer signs in from his own desk.
+    assert attempt("10.9.30.17", PASSWORD).status_code == 302
+
+
+# 3. NUL bytes ---------------------------------------------------------------------------------------------
+def test_a_nul_character_in_a_form_or_a_query_is_a_400_on_both_databases(client, auth, cast):
+    page = client.get("/login")
+    response = client.post("/login", data={"csrf_token": csrf_from(page), "username": "offi\x00cer", "password": "x"})
+    assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
+    auth.login("officer")
+    assert client.get("/enterprises/", query_string={"q": "雅丽\x00丝"}).status_code == 400
+    firm = cast.contact.enterprise
+    page = client.get(f"/enterprises/{firm.id}/edit")
+    version = page.get_data(as_text=True).split('name="version" type="hidden" value="')[1].split('"')[0]
+    response = client.post(f"/enterprises/{firm.id}/edit", data={
+        "csrf_token": csrf_from(page), "version": version, "name": "改名\x00公司", "uscc": firm.uscc,
+        "office_id": str(firm.office_id), "assigned_officer_id": "0", "economic_type": ""})
+    assert response.status_code == 400
+    db.session.rollback()
+    assert "改名" not in db.session.get(Enterprise, firm.id).name
+
+
+# 7. Control characters in stored text ---------------------------------------------------------------------
+def test_control_characters_in_stored_names_do_not_break_the_xlsx_export(client, auth, cast):
+    from openpyxl import load_workbook
+
+    firm = cast.contact.enterprise
+    firm.name = "营口雅丽丝\x1b[31m服装\x07有限公司"
+    firm.district = "站前区\x0b"
+    db.session.commit()
+    auth.login("manager")
+    response = client.get("/enterprises/export.xlsx")
+    assert response.status_code == 200
+    names = [row[0] for row in load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)]
+    assert "营口雅丽丝[31m服装有限公司" in names
+
+
+# 2. Integers out of range ----------------------------------------------------------------------------------
+def test_numbers_no_database_column_can_hold_are_404s_or_ignored(client, auth, cast):
+    huge = "99999999999999999999"
+    auth.login("manager")
+    for url in (f"/enterprises/{huge}", "/enterprises/2147483648", f"/needs/{huge}", f"/campaigns/{huge}"):
+        assert client.get(url).status_code == 404, url
+    for args in ({"page": huge}, {"officer": huge}, {"campaign": huge}, {"year": "9" * 400}, {"officer": "2147483648"}):
+        assert client.get("/enterprises/", query_string=args).status_code == 200, args
+        export = client.get("/enterprises/export.csv", query_string=args)
+        assert export.status_code == 200 and export.get_data(as_text=True).count("\n") > 1, args
+    for args in ({"category": huge}, {"department": huge}, {"enterprise": huge}, {"page": huge}):
+        assert client.get("/needs/", query_string=args).status_code == 200, args
+
+
+# 4. Absurd dates ---------------------------------------------------------------------------------------------
+def test_dates_outside_any_sensible_range_are_sent_back(client, auth, cast):
+    firm = cast.contact.enterprise
+    firm.assigned_officer = cast.officer
+    category = db.session.scalar(sa.select(NeedCategory).order_by(NeedCategory.id))
+    db.session.commit()
+    auth.login("officer")
+    for raised_on, deadline in (("9999-12-31", ""), ("0001-01-01", ""), ("2019-09-27", "9999-12-31")):
+        response = auth.post(f"/needs/new/{firm.id}", {
+            "source": "visit", "category_id": str(category.id), "content": "希望缩短原产地证办理时间",
+            "department_id": "0", "assigned_officer_id": "0", "raised_on": raised_on, "deadline": deadline})
+        assert response.status_code == 200, (raised_on, deadline)
+        assert "请填写 1980-01-01 至 2099-12-31 之间的日期" in response.get_data(as_text=True)
+    for when in ("9999-12-31T10:00", "0001-01-01T00:00"):
+        page = client.get(f"/visits/new?enterprise_id={firm.id}")
+        response = client.post(f"/visits/new?enterprise_id={firm.id}", data={
+            "csrf_token": csrf_from(page), "submission_key": submission_key_from(page), "visited_at": when,
+            "visit_type": "workshop", "campaign_id": "0", "summary": "了解企业通关情况",
+            "officers": [str(cast.officer.id)]})
+        assert response.status_code == 200, when
+        assert "请填写 1980-01-01 至 2099-12-31 之间的日期" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Need)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
+
+
+# 6. API JSON -------------------------------------------------------------------------------------------------
+def test_deeply_nested_or_overlong_api_json_is_refused_not_a_500(client, cast):
+    from tests.conftest import Api
+
+    api = Api(client, "officer")
+    nested = client.post("/api/v1/enterprises", data="[" * 100_000, content_type="application/json",
+                         headers=api.headers)
+    assert nested.status_code == 400 and nested.get_json()["error"] == "JSON 请求体嵌套层数过多。"
+    long_type = api.post("/enterprises", json={"name": "营口新港物流有限公司", "uscc": "91310110666007217T",
+                                                "office": "0930", "economic_type": "9" * 10_001})
+    assert long_type.status_code == 422 and "economic_type" in long_type.get_json()["fields"]

@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 
 from tracker import create_app
 from tracker.auth.models import Role, User
+from tracker.demo import make_uscc
 from tracker.database import write_lock_outside_requests
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db, limiter
@@ -34,6 +35,9 @@ from tracker.offices.models import Department, Office
 PASSWORD = "correct horse battery"
 # Cheap hashing keeps the suite fast; test_auth pins the production default separately.
 FAST_HASH = "scrypt:1024:8:1"
+# A small declarations file (three 0930 firms) that the import tests upload.
+IMPORT_ROWS = "统一社会信用代码,企业名称,年度,报关单票数\n" + "".join(
+    f"{make_uscc('91', '210802', f'MJ{n:07d}')},任务测试企业{n}有限公司,2019,{n}\n" for n in range(1, 4))
 
 
 @pytest.fixture(scope="session")
@@ -341,8 +345,6 @@ class Factory:
         return Org(root, dalian, yingkou, bayuquan)
 
     def enterprise(self, office: Office, name: str | None = None, **kw) -> Enterprise:
-        from tracker.demo import make_uscc
-
         n = self._n()
         org_code = f"MA{n:07d}"
         firm = Enterprise(

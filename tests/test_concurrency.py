@@ -16,7 +16,7 @@ import requests
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD
+from tests.conftest import IMPORT_ROWS, PASSWORD
 from tracker.audit.models import AuditAction, AuditRecord
 from tracker.campaigns.services import create_campaign
 from tracker.extensions import db
@@ -330,7 +330,6 @@ def test_the_version_check_itself_with_two_connections(app, cast, firm, category
 def test_an_import_commit_sent_thirty_times_imports_once(server, cast):
     """Thirty commit posts of one checked import: one commit (the row is locked and its state re-checked),
     its firms and counts written once, and no 500 (PostgreSQL answered IntegrityError before issue 8)."""
-    from tests.test_jobs import ROWS
     from tracker.enterprises.models import Enterprise
     from tracker.imports.models import DeclarationCount, DeclarationImport, ImportStatus
     from tracker.offices.models import Office
@@ -339,7 +338,7 @@ def test_an_import_commit_sent_thirty_times_imports_once(server, cast):
     office = db.session.scalar(sa.select(Office.id).where(Office.code == "0930"))
     uploaded = officer.session.post(f"{server}/imports/new", allow_redirects=False, data={
         **officer.form("/imports/new"), "office_id": str(office), "year": ""},
-        files={"file": ("统计.csv", ROWS.encode(), "text/csv")})
+        files={"file": ("统计.csv", IMPORT_ROWS.encode(), "text/csv")})
     assert uploaded.status_code == 302, uploaded.text[:500]
     import_id = int(uploaded.headers["Location"].rsplit("/", 1)[1])
     assert count(DeclarationImport, DeclarationImport.id == import_id,

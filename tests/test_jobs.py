@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import csrf_from
+from tests.conftest import IMPORT_ROWS, csrf_from
 from tracker import jobs
 from tracker.api.auth import issue_token
 from tracker.api.models import ApiToken
 from tracker.api.tasks import purge_api_tokens
 from tracker.imports import tasks as import_tasks
 from tracker.imports.models import DeclarationImport, ImportStatus
-from tracker.demo import make_uscc
 from tracker.extensions import db
 from tracker.mail import services as mail
 from tracker.mail.models import OutboxMessage, OutboxStatus
@@ -226,11 +225,7 @@ def test_the_purge_deletes_tokens_spent_for_a_week_and_keeps_the_rest(app, cast)
 
 
 # Imports: the read and commit jobs, abandoned uploads, a dead worker's imports ----------------------------------
-ROWS = "统一社会信用代码,企业名称,年度,报关单票数\n" + "".join(
-    f"{make_uscc('91', '210802', f'MJ{n:07d}')},任务测试企业{n}有限公司,2019,{n}\n" for n in range(1, 4))
-
-
-def upload(client, data: bytes = ROWS.encode(), filename: str = "统计.csv") -> int:
+def upload(client, data: bytes = IMPORT_ROWS.encode(), filename: str = "统计.csv") -> int:
     token = csrf_from(client.get("/imports/new"))
     response = client.post("/imports/new", data={"csrf_token": token, "office_id": str(office_id(client)),
                                                  "year": "", "file": (io.BytesIO(data), filename)},

@@ -12,6 +12,7 @@ from tracker.enterprises.reference import CREDIT_LEVEL_LABELS, ECONOMIC_TYPES, R
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.offices.models import Office
+from tracker.permissions import can_see_enterprise
 from tracker.types import utcnow
 
 
@@ -78,12 +79,6 @@ class EnterpriseData:
 FIELD_LIMITS = {"name": 200, "name_en": 300, "district": 100, "address": 300, "industry": 100, "notes": 5000}
 
 
-def _may_see(user: User, enterprise: Enterprise) -> bool:
-    from tracker.permissions import can_see_enterprise
-
-    return user.role is Role.ADMIN or can_see_enterprise(user, enterprise)
-
-
 def validate(raw: dict, *, office: Office, current: Enterprise | None = None, user: User | None = None) -> EnterpriseData:
     """Check every field; raise EnterpriseError listing all problems at once."""
     errors: dict[str, list[str]] = {}
@@ -145,7 +140,7 @@ def validate(raw: dict, *, office: Office, current: Enterprise | None = None, us
             # A firm the user may not see is not named: it must look like any other taken code.
             errors.setdefault(field, []).append(
                 _("This code belongs to %(name)s already.", name=clash.name) if user is not None
-                and _may_see(user, clash) else _("This code belongs to another firm already."))
+                and can_see_enterprise(user, clash) else _("This code belongs to another firm already."))
     # Every field is read before deciding, so all problems are reported together.
     details = {key: text(key) for key in ("name_en", "district", "address", "industry", "notes")}
     if errors:

@@ -52,11 +52,11 @@ bench: install translations
 clean:
 	rm -rf $(VENV) .pytest_cache $(MO)
 
-# Refresh static/vendor/ from the npm registry (never a CDN: offices run on intranets).
+# Refresh tracker/static/vendor/ from the npm registry (never a CDN: offices run on intranets).
 vendor:
 	rm -rf .vendor-tmp && mkdir .vendor-tmp
 	cd .vendor-tmp && npm pack --silent bootstrap@$(BOOTSTRAP_VERSION) echarts@$(ECHARTS_VERSION) >/dev/null
 	cd .vendor-tmp && mkdir b e && tar xzf bootstrap-$(BOOTSTRAP_VERSION).tgz -C b && tar xzf echarts-$(ECHARTS_VERSION).tgz -C e
-	cp .vendor-tmp/b/package/dist/css/bootstrap.min.css .vendor-tmp/b/package/dist/js/bootstrap.bundle.min.js .vendor-tmp/b/package/LICENSE static/vendor/bootstrap/
-	cp .vendor-tmp/e/package/dist/echarts.min.js .vendor-tmp/e/package/LICENSE static/vendor/echarts/
+	cp .vendor-tmp/b/package/dist/css/bootstrap.min.css .vendor-tmp/b/package/dist/js/bootstrap.bundle.min.js .vendor-tmp/b/package/LICENSE tracker/static/vendor/bootstrap/
+	cp .vendor-tmp/e/package/dist/echarts.min.js .vendor-tmp/e/package/LICENSE tracker/static/vendor/echarts/
 	rm -rf .vendor-tmp

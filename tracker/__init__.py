@@ -10,7 +10,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.config import DefaultConfig
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
+# A source checkout (the package beside pyproject.toml) keeps its data in instance/ there; an installed
+# package (a wheel in site-packages) takes Flask's own default, <prefix>/var/tracker-instance.
+PROJECT_ROOT = PACKAGE_ROOT.parent
+SOURCE_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file()
 
 
 class DbIntConverter(IntegerConverter):
@@ -24,14 +28,10 @@ class DbIntConverter(IntegerConverter):
 
 
 def create_app(config: dict | None = None) -> Flask:
-    instance_path = os.environ.get("TRACKER_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
-    app = Flask(
-        __name__,
-        instance_path=instance_path,
-        instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
-    )
+    instance_path = os.environ.get("TRACKER_INSTANCE_PATH") or (
+        str(PROJECT_ROOT / "instance") if SOURCE_CHECKOUT else None)
+    # Templates, static files, migrations and catalogs are package data: a wheel carries them.
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     load_config(app, config)
     # <int:...> in every route: an id no INTEGER column can hold is a 404, not an OverflowError.
     app.url_map.converters["int"] = DbIntConverter
@@ -106,7 +106,7 @@ def register_extensions(app: Flask) -> None:
     from tracker.i18n import select_locale, select_timezone
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
+    migrate.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
                    default_translation_directories=str(Path(__file__).parent / "translations"))

@@ -207,6 +207,25 @@ def test_control_characters_in_stored_names_do_not_break_the_xlsx_export(client,
     assert "营口雅丽丝[31m服装有限公司" in names
 
 
+def test_control_characters_typed_or_pasted_into_a_form_are_not_stored(client, auth, cast):
+    """An escape sequence is dropped; Word's manual line break (a vertical tab) becomes a line feed."""
+    firm = cast.contact.enterprise
+    auth.login("officer")
+    page = client.get(f"/enterprises/{firm.id}/edit")
+    version = page.get_data(as_text=True).split('name="version" type="hidden" value="')[1].split('"')[0]
+    response = client.post(f"/enterprises/{firm.id}/edit", data={
+        "csrf_token": csrf_from(page), "version": version, "name": "营口雅丽丝\x1b[31m服装有限公司\x07",
+        "uscc": firm.uscc, "office_id": str(firm.office_id), "assigned_officer_id": "0", "economic_type": "",
+        "notes": "第一行\x0b第二行\x0c第三行\t完"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.rollback()
+    saved = db.session.get(Enterprise, firm.id)
+    assert saved.name == "营口雅丽丝[31m服装有限公司"
+    assert saved.notes == "第一行\n第二行\n第三行\t完"
+    # A search term loses them too, and still finds the firm.
+    assert "营口雅丽丝" in client.get("/enterprises/", query_string={"q": "雅丽\x1b丝"}).get_data(as_text=True)
+
+
 # 2. Integers out of range ----------------------------------------------------------------------------------
 def test_numbers_no_database_column_can_hold_are_404s_or_ignored(client, auth, cast):
     huge = "99999999999999999999"

@@ -1,7 +1,10 @@
-"""Response headers, safe redirects and password rules."""
+"""Response headers, request screening (NUL, control characters, JSON size and depth, Origin), safe
+redirects and password rules."""
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
+from werkzeug.datastructures import ImmutableMultiDict
 from flask_login import current_user
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -75,6 +78,40 @@ def refuse_nul_bytes():
         from tracker.errors import render_error
 
         return render_error(400, _("The request contains a NUL character, which no field may hold."))
+    return None
+
+
+# C0 control characters other than tab, line feed and carriage return, and DEL: nobody types them. They
+# arrive pasted from Word (a vertical tab is its manual line break, a form feed its page break) or from a
+# hostile client, and they break what reads the text later (an XLSX cell refuses them).
+_CONTROL_CHARACTERS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PASTED_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+
+
+def clean_text(value: str) -> str:
+    """*value* without control characters; Word's line and page breaks become line feeds."""
+    if not _CONTROL_CHARACTERS.search(value):
+        return value
+    return _CONTROL_CHARACTERS.sub("", value.translate(_PASTED_BREAKS))
+
+
+def strip_control_characters():
+    """before_request: query strings and form fields lose their control characters before any view or
+    form reads them, so that what a user pasted is saved as he sees it on screen (NUL, which no pasted
+    text holds, is refused by refuse_nul_bytes before this). JSON bodies are checked by
+    refuse_unparseable_json, which refuses them: an API client is told, not corrected."""
+    def needs_cleaning(data) -> bool:
+        return any(_CONTROL_CHARACTERS.search(key) or _CONTROL_CHARACTERS.search(value)
+                   for key, value in data.items(multi=True))
+
+    sources = ("args",) if request.method in ("GET", "HEAD", "OPTIONS") else ("args", "form")
+    for name in sources:
+        data = getattr(request, name)
+        if needs_cleaning(data):
+            # Request.args and Request.form are cached properties: setting one replaces what views read.
+            setattr(request._get_current_object(), name, ImmutableMultiDict(
+                [(clean_text(key), clean_text(value)) for key, value in data.items(multi=True)]))
+            request.__dict__.pop("values", None)
     return None
 
 

@@ -78,9 +78,25 @@ def live_app(tmp_path_factory):
     return app
 
 
+def buffered(app):
+    """Each response read whole before werkzeug's server writes it. A page the browser leaves while a
+    static file is still being sent (a click during loading) drops the connection mid-write, and the
+    development server then never closes the file: a ResourceWarning, which the suite treats as an error,
+    from the test server rather than from the app."""
+    def serve(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return serve
+
+
 @pytest.fixture(scope="session")
 def base_url(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, buffered(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

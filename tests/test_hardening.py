@@ -4,6 +4,7 @@ import io
 import sqlalchemy as sa
 
 from tests.conftest import csrf_from, submission_key_from
+from tracker.auth.models import User
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
 from tracker.needs.models import Need, NeedCategory
@@ -119,6 +120,30 @@ def test_signed_in_pages_and_exports_are_not_stored_but_static_files_may_be(clie
         assert response.headers["Cache-Control"] == "no-store", url
     static = client.get("/static/vendor/bootstrap/bootstrap.min.css")
     assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
+
+
+def test_the_session_cookie_holds_a_credential_the_database_alone_cannot_make(client, auth, app, cast):
+    """Issue 9: the per-user session tokens were stored in clear, and the cookie held that same value.
+    Now the cookie holds an HMAC of it under the secret key: a copy of the users table signs no one in."""
+    auth.login("officer", remember="y")
+    token = db.session.get(User, cast.officer.id).session_token
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookie_id = serializer.loads(client.get_cookie("tracker_session").value)["_user_id"]
+    assert token not in cookie_id and token not in client.get_cookie("tracker_remember").value
+    assert client.get("/").status_code == 200
+    # A session forged (with the secret key, even) from what the database holds is not signed in.
+    for forged in (token, f"{cast.officer.id}.{token}", f"{cast.officer.id}.{'0' * 64}", "x.y", "²." + token):
+        client.delete_cookie("tracker_remember")
+        with client.session_transaction() as session:
+            session["_user_id"] = forged
+        assert client.get("/").status_code == 302, forged
+    # Rotating the token (a password change, a deactivation) ends the real one too.
+    with client.session_transaction() as session:
+        session["_user_id"] = cookie_id
+    assert client.get("/").status_code == 200
+    db.session.get(User, cast.officer.id).rotate_session_token()
+    db.session.commit()
+    assert client.get("/").status_code == 302
 
 
 def test_the_sqlite_database_and_its_wal_are_readable_by_the_owner_alone(tmp_path, monkeypatch):

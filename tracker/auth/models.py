@@ -1,9 +1,12 @@
 """The user account and its role."""
 import enum
+import hashlib
+import hmac
 import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -69,7 +72,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # scrypt hashes at N=2^17 run to about 165 characters.
     password_hash: Mapped[str] = mapped_column(sa.String(255))
-    # What Flask-Login keeps in the session and remember cookie; rotating it ends every session.
+    # A per-user secret from which the cookie credential is derived (session_credential); rotating it
+    # ends every session and remember-me cookie. The credential itself is stored nowhere.
     session_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_session_token)
     # The interface language the user chose ("zh" or "en"); None means the default.
     locale: Mapped[str | None] = mapped_column(sa.String(8))
@@ -81,7 +85,16 @@ class User(UserMixin, db.Model):
 
     # Flask-Login ---------------------------------------------------------------
     def get_id(self) -> str:
-        return self.session_token
+        """What Flask-Login keeps in the session and remember cookie: "<id>.<credential>"."""
+        return f"{self.id}.{self.session_credential()}"
+
+    def session_credential(self) -> str:
+        """HMAC-SHA256 of the user's session token under the app's secret key (as Django derives its
+        session auth hash): a copy of the database alone, a backup or a DBA's query, signs no one in."""
+        key = current_app.config["SECRET_KEY"]
+        key = key.encode() if isinstance(key, str) else key
+        message = f"tracker.session:{self.id}:{self.session_token}".encode()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]

@@ -1,4 +1,5 @@
 """Account operations: sign-in checks, passwords, creating and deactivating users."""
+import hmac
 import logging
 
 import sqlalchemy as sa
@@ -19,11 +20,16 @@ class AccountError(ValueError):
     """An account operation that cannot be done; the message is shown to the user."""
 
 
-def load_user_by_session_token(token: str) -> User | None:
-    """Flask-Login's loader: the cookie holds the session token, which rotation invalidates."""
-    if not token:
+def load_user_by_session_token(cookie_id: str) -> User | None:
+    """Flask-Login's loader: the cookie holds "<user id>.<credential>" (User.get_id); the credential is
+    derived from the session token, so rotating the token invalidates it."""
+    user_id, _, credential = (cookie_id or "").partition(".")
+    if not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 9 or not credential:
         return None
-    return db.session.scalar(sa.select(User).where(User.session_token == token, User.active.is_(True)))
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not hmac.compare_digest(credential, user.session_credential()):
+        return None
+    return user
 
 
 def unauthorized():

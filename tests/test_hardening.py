@@ -11,10 +11,12 @@ from tracker.needs.models import Need, NeedCategory
 from tracker.visits.models import Visit
 
 
-def _other_office_firm(cast) -> Enterprise:
+def _other_office_firm(cast, customs_code: str | None = None) -> Enterprise:
     """营口隆鑫, under 鲅鱼圈海关: outside the scope of 营口's officer."""
     firm = cast.contact_byq.enterprise
     firm.name = "营口隆鑫果品有限公司"
+    if customs_code:
+        firm.customs_code = customs_code
     db.session.commit()
     return firm
 
@@ -34,10 +36,8 @@ def test_excluding_another_offices_firm_is_a_404_that_names_nobody(client, auth,
 
 
 def test_a_code_taken_in_another_office_is_refused_without_the_firms_name(client, auth, cast):
-    other = _other_office_firm(cast)
+    other = _other_office_firm(cast, customs_code="2108960005")
     mine = cast.contact.enterprise
-    other.customs_code = "2108960005"
-    db.session.commit()
     auth.login("officer")
     page = client.get("/enterprises/new")
     data = {"csrf_token": csrf_from(page), "submission_key": submission_key_from(page), "name": "营口新港物流有限公司",
@@ -54,12 +54,10 @@ def test_a_code_taken_in_another_office_is_refused_without_the_firms_name(client
 
 
 def test_an_import_row_of_another_offices_firm_names_nobody(client, auth, cast):
-    other = _other_office_firm(cast)
+    other = _other_office_firm(cast, customs_code="2108960005")
     mine = cast.contact.enterprise
-    other.customs_code = "2108960005"
-    db.session.commit()
     auth.login("officer")
-    office = db.session.scalar(sa.select(cast.org.yingkou.__class__.id).where(cast.org.yingkou.__class__.code == "0930"))
+    office = cast.org.yingkou.id
     rows = ("统一社会信用代码,海关编码,企业名称,年度,报关单票数\n"
             f"{other.uscc},,,2019,120\n"
             f"{mine.uscc},2108960005,,2019,130\n")

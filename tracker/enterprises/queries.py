@@ -187,8 +187,9 @@ class ListFilters:
         page past them, the firms without one, by id. Up to IN_PYTHON matches are sorted in Python."""
         total = db.session.scalar(self.count(user))
         if total <= IN_PYTHON:
-            keys = self.where(self._count_join(sa.select(Enterprise.id, *_sort_key(self.sort).columns)), user)
-            ids = [row[0] for row in sorted(db.session.execute(keys).all(), key=_sort_key(self.sort).key)]
+            sort = _sort_key(self.sort)
+            keys = self.where(self._count_join(sa.select(Enterprise.id, *sort.columns)), user)
+            ids = [row[0] for row in sorted(db.session.execute(keys).all(), key=sort.key)]
             return Page.of(page, per_page, items=lambda offset, limit: self.load(ids[offset:offset + limit]),
                            count=lambda: total)
 

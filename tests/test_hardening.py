@@ -293,3 +293,21 @@ def test_tabs_and_line_breaks_in_api_json_are_text(client, cast):
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["notes"] == body["notes"]
 
+
+def test_the_document_lists_the_json_refusals_for_every_operation_with_a_json_body(documented):
+    document = documented.document
+    with_body = [(path, method) for path, operations in document["paths"].items()
+                 for method, operation in operations.items()
+                 if isinstance(operation, dict) and "application/json" in operation.get("requestBody", {}).get("content", {})]
+    assert with_body
+    for path, method in with_body:
+        assert {"400", "413"} <= set(document["paths"][path][method]["responses"]), (path, method)
+
+
+def test_an_overlong_api_json_body_is_a_documented_413(client, cast):
+    from tests.conftest import Api
+
+    api = Api(client, "officer")
+    body = json.dumps({"name": "营" * 10, "notes": "x" * (1024 * 1024)})
+    response = api.post("/enterprises", data=body, content_type="application/json")  # the client checks the document
+    assert response.status_code == 413 and response.is_json

@@ -415,7 +415,7 @@ def test_a_contact_gets_his_own_firm_and_404_for_any_other(cast, firms, as_user,
     api = as_user("yalisi")
     own = api.get(f"/enterprises/{cast.contact.enterprise_id}")
     assert own.status_code == 200
-    assert set(own.get_json()) == DETAIL_KEYS  # no office notes for a firm's contact
+    assert set(own.get_json()) == DETAIL_KEYS - {"assigned_officer"}  # no office notes nor officer for a contact
 
     caplog.set_level(logging.INFO, logger="tracker.security")
     other = api.get(f"/enterprises/{firms['yalisi'].id}")
@@ -423,6 +423,26 @@ def test_a_contact_gets_his_own_firm_and_404_for_any_other(cast, firms, as_user,
     assert_json_error(other, 404)
     assert other.get_json() == missing.get_json()  # another firm looks exactly like no firm
     assert any("access denied" in r.getMessage() and "user=yalisi" in r.getMessage() for r in caplog.records)
+
+
+def test_a_contact_is_not_told_which_officer_holds_his_firm(cast, firms, as_user, documented):
+    """As on the firm's page: the officer's username is for staff (issue 9, found by the fuzzer's brief)."""
+    own = cast.contact.enterprise
+    own.assigned_officer = cast.officer
+    own.notes = "内部备注"
+    db.session.commit()
+    contact, officer = as_user("yalisi"), as_user("officer")
+    for answer in (contact.get(f"/enterprises/{own.id}").get_json(), contact.get("/enterprises").get_json()["items"][0]):
+        assert answer["id"] == own.id
+        assert "assigned_officer" not in answer and "notes" not in answer
+        assert "officer" not in json.dumps(answer)
+    assert officer.get(f"/enterprises/{own.id}").get_json()["assigned_officer"] == "officer"
+    listed = {item["id"]: item for item in officer.get("/enterprises").get_json()["items"]}
+    assert listed[own.id]["assigned_officer"] == "officer"
+    assert listed[firms["haitong"].id]["assigned_officer"] is None  # staff get null when nobody holds it
+    properties = documented.document["components"]["schemas"]["EnterpriseItem"]
+    assert "assigned_officer" not in properties["required"]
+    assert properties["properties"]["assigned_officer"]["nullable"] is True
 
 
 def test_an_archived_firm_can_still_be_read(cast, firms, as_user):

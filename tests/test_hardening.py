@@ -1,6 +1,8 @@
 """Issue 9: what hostile or careless input found. Each test fails without its fix."""
 import io
+import json
 
+import pytest
 import sqlalchemy as sa
 
 from tests.conftest import csrf_from, submission_key_from
@@ -299,3 +301,55 @@ def test_deeply_nested_or_overlong_api_json_is_refused_not_a_500(client, cast):
     long_type = api.post("/enterprises", json={"name": "营口新港物流有限公司", "uscc": "91310110666007217T",
                                                 "office": "0930", "economic_type": "9" * 10_001})
     assert long_type.status_code == 422 and "economic_type" in long_type.get_json()["fields"]
+
+
+# 8. Characters no text field holds, inside API JSON ------------------------------------------------------
+@pytest.mark.parametrize("where", ["name", "trade_modes", "key"])
+@pytest.mark.parametrize("character,words", [("\x00", "NUL"), ("\x1b", "U+001B"), ("\x0b", "U+000B"), ("\x7f", "U+007F"),
+                                             ("\ud800", "UTF-16")])
+def test_a_control_character_in_api_json_is_a_400_on_both_databases(client, cast, where, character, words):
+    from tests.conftest import Api
+
+    api = Api(client, "officer")
+    body = {"name": "营口新港物流有限公司", "uscc": "91310110666007217T", "office": "0930"}
+    if where == "name":
+        body["name"] = f"营口新港{character}物流有限公司"
+    elif where == "trade_modes":
+        body["trade_modes"] = ["0110", f"01{character}"]
+    else:
+        body[f"colour{character}"] = "red"
+    # json.dumps escapes them all, as any client's encoder does: the body itself is valid JSON.
+    response = api.post("/enterprises", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert words in response.get_json()["error"]  # refused before the caller is known: in Chinese
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise)) == 2  # the cast's only
+
+
+def test_tabs_and_line_breaks_in_api_json_are_text(client, cast):
+    from tests.conftest import Api
+
+    body = {"name": "营口新港物流有限公司", "uscc": "91310110666007217T", "office": "0930",
+            "notes": "第一行\r\n\t第二行"}
+    response = Api(client, "officer").post("/enterprises", json=body)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["notes"] == body["notes"]
+
+
+def test_the_document_lists_the_json_refusals_for_every_operation_with_a_json_body(documented):
+    document = documented.document
+    with_body = [(path, method) for path, operations in document["paths"].items()
+                 for method, operation in operations.items()
+                 if isinstance(operation, dict) and "application/json" in operation.get("requestBody", {}).get("content", {})]
+    assert with_body
+    for path, method in with_body:
+        assert {"400", "413"} <= set(document["paths"][path][method]["responses"]), (path, method)
+
+
+def test_an_overlong_api_json_body_is_a_documented_413(client, cast):
+    from tests.conftest import Api
+
+    api = Api(client, "officer")
+    body = json.dumps({"name": "营" * 10, "notes": "x" * (1024 * 1024)})
+    response = api.post("/enterprises", data=body, content_type="application/json")  # the client checks the document
+    assert response.status_code == 413 and response.is_json

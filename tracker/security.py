@@ -122,7 +122,8 @@ JSON_MAX_BYTES = 1024 * 1024
 def refuse_unparseable_json():
     """before_request: a JSON body too large, or nested so deeply that Python's parser recurses out
     (``[[[[…`` a hundred thousand times: RecursionError, a 500), is refused before any view or schema
-    parses it: 413 and 400, with the API's JSON error."""
+    parses it: 413 and 400, with the API's JSON error. The parsed body is walked once for characters no
+    field may hold (_refused_character): an API client is told, where a form's text is cleaned."""
     if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
         return None
     from flask_babel import gettext as _
@@ -137,11 +138,44 @@ def refuse_unparseable_json():
     try:
         import json
 
-        json.loads(data)
+        payload = json.loads(data)
     except RecursionError:
         return render_error(400, _("The JSON body is nested too deeply."))
     except ValueError:
         return None  # the schema's own "not valid JSON" answer
+    refusal = _refused_character(payload)
+    return None if refusal is None else render_error(400, refusal)
+
+
+# A lone UTF-16 surrogate (JSON's "\ud800") is no character: it cannot be encoded as UTF-8.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _refused_character(payload) -> str | None:
+    """Why a JSON value's strings (keys and values, at any depth) cannot be stored, or None.
+
+    The form and query check above refuses NUL; a JSON string is read by the API's schemas and would
+    reach PostgreSQL (psycopg.DataError on NUL, UnicodeEncodeError on a lone surrogate: a 500). The
+    walk keeps its own stack: json.loads already refused what would recurse too deeply."""
+    from flask_babel import gettext as _
+
+    stack = [payload]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return _("The request contains a NUL character, which no field may hold.")
+            found = _CONTROL_CHARACTERS.search(value)
+            if found:
+                return _("The request contains the control character U+%(code)s, which no field may hold.",
+                         code=f"{ord(found.group()):04X}")
+            if _SURROGATE.search(value):
+                return _("The request contains an unpaired UTF-16 surrogate, which is no character.")
     return None
 
 

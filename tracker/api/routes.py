@@ -211,7 +211,7 @@ def enterprise(enterprise_id: int):
 @bp.arguments(schemas.EnterpriseInputSchema, description=schemas.REGISTRY_CHECKS)
 @bp.response(201, schemas.EnterpriseDetailSchema, description="The new firm.",
              headers={"Location": {"schema": {"type": "string"}, "description": "The firm's URL in this API."}})
-@errors(400, 401, 403, 415, e400="The body is not a JSON object.", e401=UNAUTHORIZED,
+@errors(401, 403, 415, e401=UNAUTHORIZED,
         e403="The caller's role may not use this endpoint.", e415="The body is not sent as application/json.")
 def create_enterprise(payload: dict):
     """Register a firm under an office of the caller's subtree."""

@@ -164,6 +164,9 @@ class TradeModeSchema(ApiSchema):
 
 
 class EnterpriseItemSchema(ApiSchema):
+    # As on the firm's page: a contact is not told which officer holds his file.
+    staff_only = ("assigned_officer",)
+
     id = fields.Integer(required=True)
     name = fields.String(required=True, metadata={"description": "Registered Chinese name."})
     name_en = fields.String(required=True, allow_none=True)
@@ -185,9 +188,9 @@ class EnterpriseItemSchema(ApiSchema):
                                  metadata={"description": "Current customs credit level, e.g. advanced_certified."})
     trade_modes = fields.Pluck(TradeModeSchema, "code", many=True, required=True,
                                metadata={"description": "Codes of the firm's trade modes (监管方式), e.g. 0110."})
-    assigned_officer = fields.String(required=True, allow_none=True, attribute="assigned_officer.username",
-                                     dump_default=None,
-                                     metadata={"description": "Username of the officer responsible for the firm."})
+    assigned_officer = fields.String(allow_none=True, attribute="assigned_officer.username", dump_default=None,
+                                     metadata={"description": "Username of the officer responsible for the firm "
+                                                              "(null when none is); present for staff only."})
     archived = fields.Boolean(required=True)
 
 
@@ -216,7 +219,7 @@ def declarations_by_year(firm) -> dict[str, int]:
 
 
 class EnterpriseDetailSchema(EnterpriseItemSchema):
-    staff_only = ("notes",)
+    staff_only = (*EnterpriseItemSchema.staff_only, "notes")
 
     contacts = fields.List(fields.Nested(EnterpriseContactSchema), required=True)
     credit_history = fields.List(fields.Nested(CreditRatingSchema), required=True, attribute="credit_ratings",

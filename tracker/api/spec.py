@@ -9,6 +9,7 @@ is a 400 and a body field a 422, and the document's paths stay relative to ``/ap
 import marshmallow as ma
 from flask import Flask
 from flask_babel import gettext as _
+from apispec import BasePlugin
 from flask_smorest import Api, Blueprint
 from flask_smorest.spec.plugins import FlaskPlugin
 from webargs.flaskparser import FlaskParser
@@ -92,6 +93,37 @@ class RelativeFlaskPlugin(FlaskPlugin):
         return super().path_helper(rule, operations, parameters, **kwargs).removeprefix(API_PREFIX)
 
 
+class JsonBodyRefusalsPlugin(BasePlugin):
+    """The answers tracker.security gives before any view reads a JSON body, on every operation that takes
+    one: 413 when it is larger than JSON_MAX_BYTES, 400 when it is nested too deeply or a string in it holds
+    a NUL, another control character or an unpaired surrogate (and the parser's own 400 for a body that is
+    not a JSON object). An operation that documents its own 400 keeps it."""
+
+    REFUSED = "JSON_BODY_REFUSED"
+    TOO_LARGE = "JSON_BODY_TOO_LARGE"
+
+    def init_spec(self, spec):
+        super().init_spec(spec)
+        from tracker.security import JSON_MAX_BYTES
+
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        spec.components.response(self.REFUSED, {
+            "description": "The body is not a JSON object, is nested too deeply, or a string in it holds a NUL, "
+                           "another control character (tab, line feed and carriage return are allowed) or an "
+                           "unpaired surrogate.",
+            "content": error})
+        spec.components.response(self.TOO_LARGE, {
+            "description": f"The body is larger than {JSON_MAX_BYTES} bytes.", "content": error})
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in (operations or {}).values():
+            content = (operation.get("requestBody") or {}).get("content") or {}
+            if "application/json" in content:
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("400", self.REFUSED)
+                responses.setdefault("413", self.TOO_LARGE)
+
+
 class TrackerApi(Api):
     """flask-smorest's Api; errors are answered by tracker.errors, so it registers no handler of its own."""
 
@@ -120,7 +152,8 @@ def init_api(app: Flask, bp: ApiBlueprint) -> TrackerApi:
             "security": [{"bearerAuth": []}],
         },
     )
-    api = TrackerApi(app, spec_kwargs={"flask_plugin": RelativeFlaskPlugin()})
+    api = TrackerApi(app, spec_kwargs={"flask_plugin": RelativeFlaskPlugin(),
+                                       "extra_plugins": [JsonBodyRefusalsPlugin()]})
     api.ma_plugin.converter.add_parameter_attribute_function(allow_empty_value)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "A token from POST /tokens, valid 24 hours."}

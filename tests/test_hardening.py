@@ -257,3 +257,27 @@ def test_deeply_nested_or_overlong_api_json_is_refused_not_a_500(client, cast):
     long_type = api.post("/enterprises", json={"name": "营口新港物流有限公司", "uscc": "91310110666007217T",
                                                 "office": "0930", "economic_type": "9" * 10_001})
     assert long_type.status_code == 422 and "economic_type" in long_type.get_json()["fields"]
+
+
+# 11. Numbers too large for a float (found by tests/test_fuzz_pages.py) -------------------------------------
+def test_a_number_too_large_for_a_float_is_a_field_error_not_a_500(client, auth, cast):
+    """WTForms' NumberRange asks math.isnan(), which overflows beyond ~1e308: every bounded number field
+    answered a 500 to 400 digits. Now the form comes back with the field's error."""
+    huge = "1" + "0" * 400
+    auth.login("admin")
+    response = auth.post("/admin/reference/categories/new", {
+        "categories-name": "超大期限", "categories-deadline_days": huge}, form_page="/admin/reference")
+    assert response.status_code == 400 and "该数字超出范围。" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(NeedCategory.id).where(NeedCategory.name == "超大期限")) is None
+    page = client.get("/campaigns/new")
+    for field in ("declaration_year", "threshold"):
+        data = {"csrf_token": csrf_from(page), "submission_key": submission_key_from(page), "name": "超大活动",
+                "office_id": str(cast.org.yingkou.id), "declaration_year": "2019", "threshold": "80", field: huge}
+        response = client.post("/campaigns/new", data=data)
+        assert response.status_code == 200 and "该数字超出范围。" in response.get_data(as_text=True), field
+    token = csrf_from(client.get("/imports/new"))
+    response = client.post("/imports/new", data={"csrf_token": token, "office_id": str(cast.org.yingkou.id),
+                                                 "year": "-" + huge, "file": (io.BytesIO(b"a,b\n"), "a.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and "该数字超出范围。" in response.get_data(as_text=True)
+

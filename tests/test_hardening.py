@@ -281,3 +281,27 @@ def test_a_number_too_large_for_a_float_is_a_field_error_not_a_500(client, auth,
                            content_type="multipart/form-data")
     assert response.status_code == 400 and "该数字超出范围。" in response.get_data(as_text=True)
 
+
+def test_a_department_for_an_office_id_no_column_holds_is_refused_not_a_500(client, auth, cast):
+    """The department form looked its name up under the office it was given before the office was checked
+    (SQLite: OverflowError). Found by tests/test_fuzz_pages.py."""
+    auth.login("admin")
+    response = auth.post("/admin/offices", {"dept-office_id": str(2**63), "dept-name": "综合业务科",
+                                            "dept-submit": "添加科室"}, form_page="/admin/offices")
+    assert response.status_code == 400
+
+
+def test_a_multipart_field_whose_name_does_not_parse_is_not_a_500(client, auth, cast):
+    """name="\\" leaves the part without a name: the form holds the key None, which the NUL check read as
+    text (TypeError). Found by tests/test_fuzz_pages.py."""
+    auth.login("officer")
+    token = csrf_from(client.get("/account/password"))
+    boundary = "fuzzboundary"
+    body = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+                   for name, value in (("csrf_token", token), ("\\", ""), ("current_password", "x")))
+    response = client.post("/account/password", data=(body + f"--{boundary}--\r\n").encode(),
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 200
+    nul = body.replace('name="current_password"\r\n\r\nx', 'name="current_password"\r\n\r\nx\x00')
+    assert client.post("/account/password", data=(nul + f"--{boundary}--\r\n").encode(),
+                       content_type=f"multipart/form-data; boundary={boundary}").status_code == 400

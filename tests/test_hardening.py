@@ -353,3 +353,51 @@ def test_an_overlong_api_json_body_is_a_documented_413(client, cast):
     body = json.dumps({"name": "营" * 10, "notes": "x" * (1024 * 1024)})
     response = api.post("/enterprises", data=body, content_type="application/json")  # the client checks the document
     assert response.status_code == 413 and response.is_json
+
+
+# 11. Numbers too large for a float (found by tests/test_fuzz_pages.py) -------------------------------------
+def test_a_number_too_large_for_a_float_is_a_field_error_not_a_500(client, auth, cast):
+    """WTForms' NumberRange asks math.isnan(), which overflows beyond ~1e308: every bounded number field
+    answered a 500 to 400 digits. Now the form comes back with the field's error."""
+    huge = "1" + "0" * 400
+    auth.login("admin")
+    response = auth.post("/admin/reference/categories/new", {
+        "categories-name": "超大期限", "categories-deadline_days": huge}, form_page="/admin/reference")
+    assert response.status_code == 400 and "该数字超出范围。" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(NeedCategory.id).where(NeedCategory.name == "超大期限")) is None
+    page = client.get("/campaigns/new")
+    for field in ("declaration_year", "threshold"):
+        data = {"csrf_token": csrf_from(page), "submission_key": submission_key_from(page), "name": "超大活动",
+                "office_id": str(cast.org.yingkou.id), "declaration_year": "2019", "threshold": "80", field: huge}
+        response = client.post("/campaigns/new", data=data)
+        assert response.status_code == 200 and "该数字超出范围。" in response.get_data(as_text=True), field
+    token = csrf_from(client.get("/imports/new"))
+    response = client.post("/imports/new", data={"csrf_token": token, "office_id": str(cast.org.yingkou.id),
+                                                 "year": "-" + huge, "file": (io.BytesIO(b"a,b\n"), "a.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and "该数字超出范围。" in response.get_data(as_text=True)
+
+
+def test_a_department_for_an_office_id_no_column_holds_is_refused_not_a_500(client, auth, cast):
+    """The department form looked its name up under the office it was given before the office was checked
+    (SQLite: OverflowError). Found by tests/test_fuzz_pages.py."""
+    auth.login("admin")
+    response = auth.post("/admin/offices", {"dept-office_id": str(2**63), "dept-name": "综合业务科",
+                                            "dept-submit": "添加科室"}, form_page="/admin/offices")
+    assert response.status_code == 400
+
+
+def test_a_multipart_field_whose_name_does_not_parse_is_not_a_500(client, auth, cast):
+    """name="\\" leaves the part without a name: the form holds the key None, which the NUL check read as
+    text (TypeError). Found by tests/test_fuzz_pages.py."""
+    auth.login("officer")
+    token = csrf_from(client.get("/account/password"))
+    boundary = "fuzzboundary"
+    body = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+                   for name, value in (("csrf_token", token), ("\\", ""), ("current_password", "x")))
+    response = client.post("/account/password", data=(body + f"--{boundary}--\r\n").encode(),
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 200
+    nul = body.replace('name="current_password"\r\n\r\nx', 'name="current_password"\r\n\r\nx\x00')
+    assert client.post("/account/password", data=(nul + f"--{boundary}--\r\n").encode(),
+                       content_type=f"multipart/form-data; boundary={boundary}").status_code == 400

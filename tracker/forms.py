@@ -5,8 +5,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from datetime import date
 
-from wtforms import DateField, DateTimeLocalField, HiddenField
-from wtforms.validators import InputRequired, Regexp, ValidationError
+from wtforms import DateField, DateTimeLocalField, HiddenField, IntegerField
+from wtforms.validators import InputRequired, Regexp, StopValidation, ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from tracker.submissions import KEY_PATTERN
@@ -46,6 +46,25 @@ class BoundedDateTimeLocalField(DateTimeLocalField):
 
 # The range both databases store in an INTEGER column.
 DB_INT_MAX = 2**31 - 1
+
+
+class BoundedIntegerField(IntegerField):
+    """A whole number both databases can store. WTForms' NumberRange turns the number into a float
+    (math.isnan), which overflows beyond ~1e308: a 400-digit number was a 500. One outside DB_INT_MAX is
+    the field's only error; no validator sees it (DataRequired would call it missing)."""
+
+    out_of_range = False
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.out_of_range = self.data is not None and not -DB_INT_MAX <= self.data <= DB_INT_MAX
+        if self.out_of_range:
+            self.data = None
+            raise ValueError(_l("This number is out of range."))
+
+    def pre_validate(self, form):
+        if self.out_of_range:
+            raise StopValidation()
 
 
 def db_int(value) -> int:

@@ -69,7 +69,8 @@ def refuse_nul_bytes():
     any view reads it (PostgreSQL cannot store one in text: psycopg.DataError, a 500). Uploaded files
     are not form fields and are left to their readers."""
     def has_nul(pairs) -> bool:
-        return any("\x00" in key or "\x00" in value for key, value in pairs)
+        # A multipart part whose name does not parse (name="\") comes as the key None.
+        return any("\x00" in (key or "") or "\x00" in (value or "") for key, value in pairs)
 
     if has_nul(request.args.items(multi=True)) or (
             request.method not in ("GET", "HEAD", "OPTIONS") and has_nul(request.form.items(multi=True))):

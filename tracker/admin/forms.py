@@ -108,6 +108,8 @@ class DepartmentForm(FlaskForm):
         self.office_id.choices = office_choices()
 
     def validate_name(self, field):
+        if self.office_id.errors:  # not an office of the list (a number no column holds, say): no lookup
+            return
         exists = db.session.scalar(
             sa.select(Department.id).where(
                 Department.office_id == self.office_id.data, Department.name == field.data.strip()

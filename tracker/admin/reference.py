@@ -11,12 +11,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.admin.routes import bp
 from tracker.auth.models import Role
 from tracker.extensions import db
+from tracker.forms import BoundedIntegerField
 from tracker.needs.models import Need, NeedCategory
 from tracker.visits.models import PolicyTopic, visit_topics
 from tracker.permissions import allow, load_or_404
@@ -50,7 +51,7 @@ class TopicForm(FlaskForm):
 
 
 class CategoryForm(TopicForm):
-    deadline_days = IntegerField(
+    deadline_days = BoundedIntegerField(
         _l("Deadline in working days"),
         validators=[InputRequired(message=_l("Give the number of working days.")),
                     NumberRange(DEADLINE_MIN, DEADLINE_MAX,

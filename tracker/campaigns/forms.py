@@ -2,11 +2,11 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.extensions import db
-from tracker.forms import BoundedDateField, select_choices, submission_key_field
+from tracker.forms import BoundedDateField, BoundedIntegerField, select_choices, submission_key_field
 from tracker.offices.models import Office
 from tracker.permissions import scope_offices
 
@@ -15,8 +15,8 @@ class CampaignForm(FlaskForm):
     submission_key = submission_key_field()
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     office_id = SelectField(_l("Customs office"), coerce=int)
-    declaration_year = IntegerField(_l("Declaration year"), validators=[DataRequired(), NumberRange(1980, 2200)])
-    threshold = IntegerField(_l("Threshold (declarations a year)"), default=80,
+    declaration_year = BoundedIntegerField(_l("Declaration year"), validators=[DataRequired(), NumberRange(1980, 2200)])
+    threshold = BoundedIntegerField(_l("Threshold (declarations a year)"), default=80,
                              validators=[DataRequired(), NumberRange(min=1, max=1_000_000)])
     starts_on = BoundedDateField(_l("Starts on"), validators=[Optional()])
     ends_on = BoundedDateField(_l("Ends on"), validators=[Optional()])

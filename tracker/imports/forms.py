@@ -3,11 +3,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField, SubmitField
+from wtforms import SelectField, SubmitField
 from wtforms.validators import NumberRange, Optional
 
 from tracker.extensions import db
-from tracker.forms import select_choices
+from tracker.forms import BoundedIntegerField, select_choices
 from tracker.offices.models import Office
 from tracker.permissions import scope_offices
 
@@ -15,7 +15,7 @@ from tracker.permissions import scope_offices
 class UploadForm(FlaskForm):
     file = FileField(_l("File (.csv or .xlsx)"), validators=[FileRequired(_l("Choose a file to import."))])
     office_id = SelectField(_l("Customs office of these firms"), coerce=int)
-    year = IntegerField(_l("Year, for rows that give none"), validators=[Optional(), NumberRange(1980, 2200)])
+    year = BoundedIntegerField(_l("Year, for rows that give none"), validators=[Optional(), NumberRange(1980, 2200)])
     submit = SubmitField(_l("Upload and check"))
 
     def __init__(self, user, *args, **kwargs):

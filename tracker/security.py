@@ -102,7 +102,8 @@ def strip_control_characters():
     text holds, is refused by refuse_nul_bytes before this). JSON bodies are checked by
     refuse_unparseable_json, which refuses them: an API client is told, not corrected."""
     def needs_cleaning(data) -> bool:
-        return any(_CONTROL_CHARACTERS.search(key) or _CONTROL_CHARACTERS.search(value)
+        # A multipart part whose name does not parse (name="\") comes as the key None: left alone.
+        return any(_CONTROL_CHARACTERS.search(key or "") or _CONTROL_CHARACTERS.search(value or "")
                    for key, value in data.items(multi=True))
 
     sources = ("args",) if request.method in ("GET", "HEAD", "OPTIONS") else ("args", "form")
@@ -111,7 +112,7 @@ def strip_control_characters():
         if needs_cleaning(data):
             # Request.args and Request.form are cached properties: setting one replaces what views read.
             setattr(request._get_current_object(), name, ImmutableMultiDict(
-                [(clean_text(key), clean_text(value)) for key, value in data.items(multi=True)]))
+                [(key and clean_text(key), value and clean_text(value)) for key, value in data.items(multi=True)]))
             request.__dict__.pop("values", None)
     return None
 

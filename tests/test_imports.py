@@ -345,3 +345,27 @@ def test_a_large_import_writes_in_chunks_with_its_audit_trail(runner, tmp_path, 
     assert db.session.scalar(sa.select(AuditRecord.changes).where(
         AuditRecord.entity_type == "enterprises", AuditRecord.entity_id == str(first.id),
         AuditRecord.action == "update")) == {"customs_code": [None, "2108960123"]}
+
+
+def test_a_large_import_takes_its_search_keys_from_a_second_process(runner, tmp_path, yalisi, monkeypatch):
+    """Above PARALLEL_FROM new firms the pinyin and character-pair keys come from a spawned process
+    (tracker.enterprises.keys), a chunk ahead of the writes: the same keys as computed inline, in order."""
+    from tracker.enterprises import keys
+    from tracker.enterprises.search import search_condition
+    from tracker.imports import services
+
+    monkeypatch.setattr(keys, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(services, "WRITE_CHUNK", 2)  # three chunks for the five new firms
+    spawned = []
+    real_pool = keys.ProcessPoolExecutor
+    monkeypatch.setattr(keys, "ProcessPoolExecutor", lambda **kw: spawned.append(kw) or real_pool(**kw))
+    names = ["营口新开果蔬有限公司", "鲅鱼圈重庆银行股份有限公司", "长沙银行营口分行", "大连 ABC 贸易有限公司", "营口乐乐玩具厂"]
+    rows = [[make_uscc("91", "210802", f"KP{n:07d}"), "", name, 2019, 90, ""] for n, name in enumerate(names)]
+    result = run_cli(runner, tmp_path, "counts.csv", csv_bytes(rows), "--office", "0930")
+    assert result.exit_code == 0, result.output
+    assert len(spawned) == 1 and spawned[0]["mp_context"].get_start_method() == "spawn"
+    for name in names:
+        stored = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == name))
+        assert (stored.name_initials, stored.name_pinyin, stored.search_grams) == keys.name_keys(name)
+    found = db.session.scalars(sa.select(Enterprise.name).where(search_condition("cqyh"))).all()
+    assert found == ["鲅鱼圈重庆银行股份有限公司"]

@@ -8,6 +8,7 @@ import hashlib
 import logging
 import re
 import secrets
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
@@ -27,8 +28,7 @@ from tracker.imports.models import DeclarationCount, DeclarationImport, ImportSt
 from tracker.imports.reader import ImportFileError, Limits, Progress, detect_format, read_rows
 from tracker.enterprises.identifiers import IdentifierError, normalise_code, validate_uscc
 from tracker.enterprises.models import Enterprise, TradeMode, enterprise_trade_modes
-from tracker.enterprises.grams import search_words
-from tracker.enterprises.pinyin import pinyin_keys
+from tracker.enterprises.keys import keys_by_chunk
 from tracker.extensions import db
 from tracker.jobs import worker_id, worker_is_dead
 from tracker.offices.models import Office
@@ -336,20 +336,23 @@ def apply_plan(plan: Plan, office: Office, import_record: DeclarationImport | No
     writer = BulkWriter(db.session)
     firms, counts, audit = Enterprise.__table__, DeclarationCount.__table__, AuditRecord.__table__
     ids: dict[str, int] = {}
-    for chunk in _batches(plan.new_firms.items(), WRITE_CHUNK):
-        rows = []
-        for firm_id, (uscc, firm) in zip(writer.reserve_ids(firms, len(chunk)), chunk):
-            initials, full = pinyin_keys(firm["name"])
-            rows.append({"id": firm_id, "name": firm["name"], "uscc": uscc, "customs_code": firm["customs_code"],
-                         "office_id": office.id, "name_initials": initials, "name_pinyin": full,
-                         "search_grams": search_words(firm["name"], None, initials, full), "is_key": False,
-                         "created_at": now, "updated_at": now, "version_id": 1})
-            ids[uscc] = firm_id
-        writer.insert(firms, rows)
-        writer.insert(audit, audit_rows([
-            ("enterprises", r["id"], AuditAction.INSERT,
-             {k: [None, r[k]] for k in ("name", "uscc", "customs_code", "office_id") if r[k] is not None})
-            for r in rows]))
+    new_firms = list(_batches(plan.new_firms.items(), WRITE_CHUNK))
+    # The search keys of a large batch come from a second process, a chunk ahead of the writes.
+    with closing(keys_by_chunk([[firm["name"] for _, firm in chunk] for chunk in new_firms])) as chunk_keys:
+        for chunk, keys in zip(new_firms, chunk_keys):
+            rows = []
+            reserved = writer.reserve_ids(firms, len(chunk))
+            for firm_id, (uscc, firm), (initials, full, grams) in zip(reserved, chunk, keys):
+                rows.append({"id": firm_id, "name": firm["name"], "uscc": uscc, "customs_code": firm["customs_code"],
+                             "office_id": office.id, "name_initials": initials, "name_pinyin": full,
+                             "search_grams": grams, "is_key": False,
+                             "created_at": now, "updated_at": now, "version_id": 1})
+                ids[uscc] = firm_id
+            writer.insert(firms, rows)
+            writer.insert(audit, audit_rows([
+                ("enterprises", r["id"], AuditAction.INSERT,
+                 {k: [None, r[k]] for k in ("name", "uscc", "customs_code", "office_id") if r[k] is not None})
+                for r in rows]))
     for chunk in _batches(plan.customs_codes_filled.items(), WRITE_CHUNK):
         writer.update(firms, [{"id": fid, "customs_code": code, "updated_at": now} for fid, code in chunk])
         writer.insert(audit, audit_rows([("enterprises", fid, AuditAction.UPDATE, {"customs_code": [None, code]})

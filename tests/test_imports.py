@@ -355,7 +355,7 @@ def test_a_large_import_takes_its_search_keys_from_a_second_process(runner, tmp_
     from tracker.imports import services
 
     monkeypatch.setattr(keys, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(services, "WRITE_CHUNK", 2)  # three chunks for the five new firms
+    monkeypatch.setattr(services, "WRITE_CHUNK", 1)  # five chunks: more than the process may run ahead
     spawned = []
     real_pool = keys.ProcessPoolExecutor
     monkeypatch.setattr(keys, "ProcessPoolExecutor", lambda **kw: spawned.append(kw) or real_pool(**kw))

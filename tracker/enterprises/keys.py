@@ -8,7 +8,9 @@ process, chunk by chunk ahead of the caller, which writes the previous chunk mea
 from __future__ import annotations
 
 import multiprocessing
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
 from typing import Iterator
 
 from tracker.enterprises.grams import search_words
@@ -16,6 +18,8 @@ from tracker.enterprises.pinyin import pinyin_keys
 
 # Below this many names a second process costs more to start (about half a second) than it saves.
 PARALLEL_FROM = 20_000
+# Chunks the second process may compute ahead of the caller.
+AHEAD = 2
 
 Keys = tuple[str, str, str]
 
@@ -31,9 +35,9 @@ def _chunk_keys(names: list[str]) -> list[Keys]:
 
 
 def keys_by_chunk(chunks: list[list[str]], parallel_from: int | None = None) -> Iterator[list[Keys]]:
-    """Each chunk's keys, in order. With *parallel_from* (PARALLEL_FROM) names or more, every chunk but the first is
-    computed in a second process while the caller works on the chunk before; the first is computed
-    here while that process starts. The process is "spawn"ed, never forked: the caller may be a job
+    """Each chunk's keys, in order. With *parallel_from* (PARALLEL_FROM) names or more, every chunk but
+    the first is computed in a second process while the caller works on the chunk before; the first is
+    computed here while that process starts. The process is "spawn"ed, never forked: the caller may be a job
     consumer with threads and open database connections."""
     if sum(map(len, chunks)) < (PARALLEL_FROM if parallel_from is None else parallel_from) or len(chunks) < 2:
         for chunk in chunks:
@@ -41,10 +45,16 @@ def keys_by_chunk(chunks: list[list[str]], parallel_from: int | None = None) -> 
         return
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     try:
-        futures = [pool.submit(_chunk_keys, chunk) for chunk in chunks[1:]]
+        # At most AHEAD chunks wait computed or queued: the keys of the whole batch held at once would
+        # raise the import's peak memory by tens of megabytes.
+        pending = deque(pool.submit(_chunk_keys, chunk) for chunk in chunks[1:1 + AHEAD])
+        following = iter(chunks[1 + AHEAD:])
         yield _chunk_keys(chunks[0])
-        for future in futures:
-            yield future.result()
+        while pending:
+            keys = pending.popleft().result()
+            for chunk in islice(following, 1):
+                pending.append(pool.submit(_chunk_keys, chunk))
+            yield keys
     finally:
         # A caller that stops early (its write failed) does not wait for the chunks nobody will read.
         pool.shutdown(wait=True, cancel_futures=True)

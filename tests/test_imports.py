@@ -369,3 +369,28 @@ def test_a_large_import_takes_its_search_keys_from_a_second_process(runner, tmp_
         assert (stored.name_initials, stored.name_pinyin, stored.search_grams) == keys.name_keys(name)
     found = db.session.scalars(sa.select(Enterprise.name).where(search_condition("cqyh"))).all()
     assert found == ["鲅鱼圈重庆银行股份有限公司"]
+
+
+def test_search_keys_are_computed_here_when_the_second_process_breaks(monkeypatch, caplog):
+    """A process that cannot start (a caller's unguarded main module) or dies: the batch still gets its keys."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from tracker.enterprises import keys
+
+    class BrokenPool:
+        def __init__(self, **kw):
+            pass
+
+        def submit(self, fn, *args):
+            future = Future()
+            future.set_exception(BrokenProcessPool("A child process terminated abruptly"))
+            return future
+
+        def shutdown(self, **kw):
+            pass
+
+    monkeypatch.setattr(keys, "ProcessPoolExecutor", BrokenPool)
+    chunks = [[f"营口第{n}贸易有限公司"] for n in range(6)]
+    assert list(keys.keys_by_chunk(chunks, parallel_from=1)) == [[keys.name_keys(c[0])] for c in chunks]
+    assert "second process failed" in caplog.text

@@ -7,14 +7,18 @@ process, chunk by chunk ahead of the caller, which writes the previous chunk mea
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Iterator
 
 from tracker.enterprises.grams import search_words
 from tracker.enterprises.pinyin import pinyin_keys
+
+log = logging.getLogger("tracker.imports")
 
 # Below this many names a second process costs more to start (about half a second) than it saves.
 PARALLEL_FROM = 20_000
@@ -47,13 +51,25 @@ def keys_by_chunk(chunks: list[list[str]], parallel_from: int | None = None) -> 
     try:
         # At most AHEAD chunks wait computed or queued: the keys of the whole batch held at once would
         # raise the import's peak memory by tens of megabytes.
-        pending = deque(pool.submit(_chunk_keys, chunk) for chunk in chunks[1:1 + AHEAD])
+        pending = deque((chunk, pool.submit(_chunk_keys, chunk)) for chunk in chunks[1:1 + AHEAD])
         following = iter(chunks[1 + AHEAD:])
         yield _chunk_keys(chunks[0])
         while pending:
-            keys = pending.popleft().result()
+            chunk, future = pending.popleft()
+            try:
+                keys = future.result()
+            except BrokenProcessPool:
+                # The process could not start or died (a caller's main module that spawning cannot
+                # import again, the memory killer): the rest is computed here, as for a small batch.
+                log.warning("search keys: the second process failed; computing the rest in this one")
+                yield _chunk_keys(chunk)
+                for chunk, _ in pending:
+                    yield _chunk_keys(chunk)
+                for chunk in following:
+                    yield _chunk_keys(chunk)
+                return
             for chunk in islice(following, 1):
-                pending.append(pool.submit(_chunk_keys, chunk))
+                pending.append((chunk, pool.submit(_chunk_keys, chunk)))
             yield keys
     finally:
         # A caller that stops early (its write failed) does not wait for the chunks nobody will read.

@@ -23,7 +23,7 @@ log = logging.getLogger("tracker.imports")
 # Below this many names a second process costs more to start (about half a second) than it saves.
 PARALLEL_FROM = 20_000
 # Chunks the second process may compute ahead of the caller.
-AHEAD = 2
+AHEAD = 1
 
 Keys = tuple[str, str, str]
 

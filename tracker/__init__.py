@@ -140,12 +140,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from tracker.permissions import enforce_access
-    from tracker.security import (check_origin, refuse_nul_bytes, refuse_unparseable_json, set_security_headers,
-                                  strip_control_characters)
+    from tracker.security import check_origin, refuse_unparseable_json, screen_text_fields, set_security_headers
 
     app.before_request(check_origin)
-    app.before_request(refuse_nul_bytes)
-    app.before_request(strip_control_characters)
+    app.before_request(screen_text_fields)
     app.before_request(refuse_unparseable_json)
     app.before_request(enforce_access)
     app.after_request(set_security_headers)

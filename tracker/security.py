@@ -64,24 +64,6 @@ def check_origin():
     raise CSRFError("Origin %s is not this site" % origin[:100])
 
 
-def refuse_nul_bytes():
-    """before_request: a NUL character in a query string or a form field is refused with a 400 before
-    any view reads it (PostgreSQL cannot store one in text: psycopg.DataError, a 500). Uploaded files
-    are not form fields and are left to their readers."""
-    def has_nul(pairs) -> bool:
-        # A multipart part whose name does not parse (name="\") comes as the key None.
-        return any("\x00" in (key or "") or "\x00" in (value or "") for key, value in pairs)
-
-    if has_nul(request.args.items(multi=True)) or (
-            request.method not in ("GET", "HEAD", "OPTIONS") and has_nul(request.form.items(multi=True))):
-        from flask_babel import gettext as _
-
-        from tracker.errors import render_error
-
-        return render_error(400, _("The request contains a NUL character, which no field may hold."))
-    return None
-
-
 # C0 control characters other than tab, line feed and carriage return, and DEL: nobody types them. They
 # arrive pasted from Word (a vertical tab is its manual line break, a form feed its page break) or from a
 # hostile client, and they break what reads the text later (an XLSX cell refuses them).
@@ -96,20 +78,26 @@ def clean_text(value: str) -> str:
     return _CONTROL_CHARACTERS.sub("", value.translate(_PASTED_BREAKS))
 
 
-def strip_control_characters():
-    """before_request: query strings and form fields lose their control characters before any view or
-    form reads them, so that what a user pasted is saved as he sees it on screen (NUL, which no pasted
-    text holds, is refused by refuse_nul_bytes before this). JSON bodies are checked by
-    refuse_unparseable_json, which refuses them: an API client is told, not corrected."""
-    def needs_cleaning(data) -> bool:
-        # A multipart part whose name does not parse (name="\") comes as the key None: left alone.
-        return any(_CONTROL_CHARACTERS.search(key or "") or _CONTROL_CHARACTERS.search(value or "")
-                   for key, value in data.items(multi=True))
+def screen_text_fields():
+    """before_request: query strings and form fields, read once before any view or form reads them.
 
+    A NUL is refused with a 400 (PostgreSQL cannot store one in text: psycopg.DataError, a 500; no
+    pasted text holds one). Other control characters are dropped, so that what a user pasted is saved
+    as he sees it on screen. Uploaded files are not form fields and are left to their readers; JSON
+    bodies are checked by refuse_unparseable_json, which refuses them: an API client is told, not
+    corrected."""
     sources = ("args",) if request.method in ("GET", "HEAD", "OPTIONS") else ("args", "form")
     for name in sources:
         data = getattr(request, name)
-        if needs_cleaning(data):
+        # A multipart part whose name does not parse (name="\") comes as the key None: left alone.
+        texts = [text for pair in data.items(multi=True) for text in pair if text]
+        if any("\x00" in text for text in texts):
+            from flask_babel import gettext as _
+
+            from tracker.errors import render_error
+
+            return render_error(400, _("The request contains a NUL character, which no field may hold."))
+        if any(_CONTROL_CHARACTERS.search(text) for text in texts):
             # Request.args and Request.form are cached properties: setting one replaces what views read.
             setattr(request._get_current_object(), name, ImmutableMultiDict(
                 [(key and clean_text(key), value and clean_text(value)) for key, value in data.items(multi=True)]))

@@ -349,7 +349,11 @@ def test_a_large_import_writes_in_chunks_with_its_audit_trail(runner, tmp_path, 
 
 def test_a_large_import_takes_its_search_keys_from_a_second_process(runner, tmp_path, yalisi, monkeypatch):
     """Above PARALLEL_FROM new firms the pinyin and character-pair keys come from a spawned process
-    (tracker.enterprises.keys), a chunk ahead of the writes: the same keys as computed inline, in order."""
+    (tracker.enterprises.keys), started while the file is still being checked and running ahead of the
+    writes: the same keys as computed inline, in order. A re-import of the same file (no new firm)
+    starts none. The garbage collector is off while the import writes, and on again after it."""
+    import gc
+
     from tracker.enterprises import keys
     from tracker.enterprises.search import search_condition
     from tracker.imports import services
@@ -359,16 +363,92 @@ def test_a_large_import_takes_its_search_keys_from_a_second_process(runner, tmp_
     spawned = []
     real_pool = keys.ProcessPoolExecutor
     monkeypatch.setattr(keys, "ProcessPoolExecutor", lambda **kw: spawned.append(kw) or real_pool(**kw))
+    seen_by_apply = []
+    real_apply = services.apply_plan
+
+    def apply_plan(plan, office, record, key_process=None):
+        seen_by_apply.append((key_process is not None and key_process.started, gc.isenabled()))
+        return real_apply(plan, office, record, key_process)
+
+    monkeypatch.setattr(services, "apply_plan", apply_plan)
     names = ["营口新开果蔬有限公司", "鲅鱼圈重庆银行股份有限公司", "长沙银行营口分行", "大连 ABC 贸易有限公司", "营口乐乐玩具厂"]
     rows = [[make_uscc("91", "210802", f"KP{n:07d}"), "", name, 2019, 90, ""] for n, name in enumerate(names)]
     result = run_cli(runner, tmp_path, "counts.csv", csv_bytes(rows), "--office", "0930")
     assert result.exit_code == 0, result.output
     assert len(spawned) == 1 and spawned[0]["mp_context"].get_start_method() == "spawn"
+    assert seen_by_apply == [(True, False)]  # started by analyse(), before any write; no collection
+    assert gc.isenabled()
     for name in names:
         stored = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == name))
         assert (stored.name_initials, stored.name_pinyin, stored.search_grams) == keys.name_keys(name)
     found = db.session.scalars(sa.select(Enterprise.name).where(search_condition("cqyh"))).all()
     assert found == ["鲅鱼圈重庆银行股份有限公司"]
+
+    again = run_cli(runner, tmp_path, "counts.csv", csv_bytes(rows), "--office", "0930")
+    assert "0 new firms" in again.output and "5 unchanged" in again.output, again.output
+    assert len(spawned) == 1 and seen_by_apply[1] == (False, False)
+
+
+def test_the_import_collector_pause_nests_across_threads():
+    """Two imports at once in one process (two job threads): the collector comes back on only when
+    the last one ends, and stays off if it was off before the first began."""
+    import gc
+    import threading
+
+    from tracker.imports.services import collector_paused
+
+    assert gc.isenabled()
+    first_in, second_out, first_may_end = threading.Event(), threading.Event(), threading.Event()
+    states = {}
+
+    def first():
+        with collector_paused():
+            first_in.set()
+            first_may_end.wait(5)
+            states["first, after the second ended"] = gc.isenabled()
+
+    def second():
+        first_in.wait(5)
+        with collector_paused():
+            states["second, inside"] = gc.isenabled()
+        second_out.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    second_out.wait(5)
+    first_may_end.set()
+    for t in threads:
+        t.join(5)
+    assert states == {"second, inside": False, "first, after the second ended": False}
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_web_process_does_not_load_pypinyin_until_a_name_needs_keys(tmp_path):
+    """pypinyin's phrase tables cost every web worker 56 MB and half a second: loaded on first use
+    (a firm saved), and never in the importing process of a large import (its second process does it)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, tracker\n"
+        "app = tracker.create_app({'SECRET_KEY': 'k', 'DATABASE_URL': 'sqlite://'})\n"
+        "import tracker.imports.services, tracker.enterprises.keys\n"
+        "print('before', 'pypinyin' in sys.modules)\n"
+        "print(tracker.enterprises.keys.name_keys('营口')[:2])\n"
+        "print('after', 'pypinyin' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:3] == ["before False", "('yk', 'yingkou')", "after True"]
 
 
 def test_search_keys_are_computed_here_when_the_second_process_breaks(monkeypatch, caplog):

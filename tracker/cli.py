@@ -153,8 +153,9 @@ def import_declarations_command(path, year, office_code, dry_run):
     """Import yearly declaration counts from a CSV or XLSX file: every row valid, or nothing written."""
     from pathlib import Path
 
+    from tracker.enterprises.keys import KeyProcess
     from tracker.imports.reader import ImportFileError, detect_format
-    from tracker.imports.services import analyse, apply_plan, describe, error_message
+    from tracker.imports.services import analyse, apply_plan, collector_paused, describe, error_message
 
     _as_cli_actor()
     if office_code:
@@ -166,28 +167,31 @@ def import_declarations_command(path, year, office_code, dry_run):
         if office is None:
             _fail("No offices yet: run seed-demo or create the offices first.")
     file = Path(path)
-    try:
-        with open(file, "rb") as fh:
-            file_format = detect_format(file.name, fh.read(8))
-        plan = analyse(file, file_format, office, year)
-    except ImportFileError as exc:
-        db.session.rollback()
-        click.echo(error_message(exc.code, exc.params), err=True)
-        raise SystemExit(1)
-    if not plan.valid:
-        db.session.rollback()
-        for error in plan.errors:
-            click.echo(describe(error.as_dict()), err=True)
-        click.echo(f"{len(plan.errors)} error(s); nothing written.", err=True)
-        raise SystemExit(1)
-    s = plan.summary()
-    line = (f"{s['rows']} rows: {s['new_firms']} new firms, {s['new_counts']} new counts, "
-            f"{s['updated_counts']} updated counts, {s['unchanged']} unchanged (office {office.code}).")
-    if dry_run:
-        db.session.rollback()
-        click.echo("Dry run, nothing written. " + line)
-        return
-    apply_plan(plan, office, None)
+    # The second process of a large import's search keys (tracker.enterprises.keys), if analyse() finds
+    # the file brings enough new firms; a dry run writes nothing and needs none.
+    with collector_paused(), KeyProcess() as key_process:
+        try:
+            with open(file, "rb") as fh:
+                file_format = detect_format(file.name, fh.read(8))
+            plan = analyse(file, file_format, office, year, key_process=None if dry_run else key_process)
+        except ImportFileError as exc:
+            db.session.rollback()
+            click.echo(error_message(exc.code, exc.params), err=True)
+            raise SystemExit(1)
+        if not plan.valid:
+            db.session.rollback()
+            for error in plan.errors:
+                click.echo(describe(error.as_dict()), err=True)
+            click.echo(f"{len(plan.errors)} error(s); nothing written.", err=True)
+            raise SystemExit(1)
+        s = plan.summary()
+        line = (f"{s['rows']} rows: {s['new_firms']} new firms, {s['new_counts']} new counts, "
+                f"{s['updated_counts']} updated counts, {s['unchanged']} unchanged (office {office.code}).")
+        if dry_run:
+            db.session.rollback()
+            click.echo("Dry run, nothing written. " + line)
+            return
+        apply_plan(plan, office, None, key_process)
     db.session.commit()
     click.echo("Imported. " + line)
 

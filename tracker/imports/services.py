@@ -4,11 +4,13 @@ analyse() reads a file and works out what it would change (new firms, new and ch
 unchanged rows) and every row's errors. commit() analyses the same file again inside the write
 transaction, refuses if the result differs from the preview (the data moved on), and writes it all.
 """
+import gc
 import hashlib
 import logging
 import re
 import secrets
-from contextlib import closing
+import threading
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
@@ -29,7 +31,8 @@ from tracker.imports.models import DeclarationCount, DeclarationImport, ImportSt
 from tracker.imports.reader import ImportFileError, Limits, Progress, detect_format, read_rows
 from tracker.enterprises.identifiers import IdentifierError, normalise_code, validate_uscc
 from tracker.enterprises.models import Enterprise, TradeMode, enterprise_trade_modes
-from tracker.enterprises.keys import keys_by_chunk
+from tracker.enterprises import keys as search_keys
+from tracker.enterprises.keys import KeyProcess, keys_by_chunk
 from tracker.extensions import db
 from tracker.jobs import worker_id, worker_is_dead
 from tracker.offices.models import Office
@@ -97,6 +100,36 @@ class Plan:
             "trade_mode_links": len(self.trade_links),
             "years": sorted(self.years),
         }
+
+
+# The cyclic garbage collector -----------------------------------------------------------------------
+_paused = 0  # imports under way in this process with the collector off
+_enabled_before = True  # whether it was on when the first of them began
+_paused_lock = threading.Lock()
+
+
+@contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector off while an import reads and writes (re-entrant, thread-safe).
+
+    A 100,000-row import keeps its plan, a million small objects, alive to the end, and each full
+    collection walked them all again: a sixth of the import's time on PostgreSQL (2 s of 13), the
+    server waiting meanwhile. The import makes almost no reference cycles (its peak memory is the same
+    either way, bench/README.md); other threads' cycles wait until it ends.
+    """
+    global _paused, _enabled_before
+    with _paused_lock:
+        if _paused == 0:
+            _enabled_before = gc.isenabled()
+        _paused += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _paused_lock:
+            _paused -= 1
+            if _paused == 0 and _enabled_before:
+                gc.enable()
 
 
 # Row parsing -------------------------------------------------------------------------------
@@ -198,8 +231,12 @@ def _load_firms(usccs: set[str], codes: set[str]) -> tuple[dict, dict]:
 
 
 def analyse(path: Path, file_format: str, office: Office, default_year: int | None = None,
-            progress: Progress | None = None) -> Plan:
-    """Read and check the whole file against the database; write nothing."""
+            progress: Progress | None = None, key_process: KeyProcess | None = None) -> Plan:
+    """Read and check the whole file against the database; write nothing.
+
+    Given *key_process* (the caller means to write the plan), starts it as soon as the firms found show
+    that the file brings enough new ones for apply_plan() to want their search keys from it.
+    """
     plan = Plan()
     errors = plan.errors
     modes = _trade_mode_lookup()
@@ -218,6 +255,10 @@ def analyse(path: Path, file_format: str, office: Office, default_year: int | No
         raise ImportFileError("no_rows")
 
     by_uscc, by_code = _load_firms({r.uscc for r in rows if r.uscc}, {r.customs_code for r in rows if r.customs_code})
+    if key_process is not None and len(rows) >= search_keys.PARALLEL_FROM:
+        unknown = sum(1 for r in rows if r.uscc not in by_uscc and r.customs_code not in by_code)
+        if unknown >= search_keys.PARALLEL_FROM:
+            key_process.start()
     allowed_offices = set(db.session.scalars(
         sa.select(Office.id).where(Office.path.startswith(office.path, autoescape=True))
     ))
@@ -337,7 +378,8 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def apply_plan(plan: Plan, office: Office, import_record: DeclarationImport | None) -> None:
+def apply_plan(plan: Plan, office: Office, import_record: DeclarationImport | None,
+               key_process: KeyProcess | None = None) -> None:
     """Write everything the plan says, in the current transaction (the caller commits or rolls back).
 
     Chunk by chunk (WRITE_CHUNK rows): a chunk's rows and their audit records are written before the
@@ -353,7 +395,8 @@ def apply_plan(plan: Plan, office: Office, import_record: DeclarationImport | No
     ids: dict[str, int] = {}
     new_firms = list(_batches(plan.new_firms.items(), WRITE_CHUNK))
     # The search keys of a large batch come from a second process, a chunk ahead of the writes.
-    with closing(keys_by_chunk([[firm["name"] for _, firm in chunk] for chunk in new_firms])) as chunk_keys:
+    names = [[firm["name"] for _, firm in chunk] for chunk in new_firms]
+    with closing(keys_by_chunk(names, process=key_process)) as chunk_keys:
         for chunk, keys in zip(new_firms, chunk_keys):
             rows = []
             reserved = writer.reserve_ids(firms, len(chunk))
@@ -472,8 +515,9 @@ def run_analysis(import_id: int) -> None:
 
     plan = failure = None
     try:
-        plan = analyse(Path(record.stored_path), record.file_format, record.office, record.default_year,
-                       Progress(callback=report))
+        with collector_paused():
+            plan = analyse(Path(record.stored_path), record.file_format, record.office, record.default_year,
+                           Progress(callback=report))
     except ImportFileError as exc:
         failure = exc
     db.session.rollback()  # end the read snapshot before writing the result
@@ -604,12 +648,13 @@ def commit_import(record: DeclarationImport, by: User | None) -> Plan:
     path = Path(record.stored_path) if record.stored_path else None
     if path is None or not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != record.sha256:
         raise ImportFileError("file_gone")
-    plan = analyse(path, record.file_format, record.office, record.default_year)
-    fresh = {**plan.summary(), **samples(plan)}
-    if not plan.valid or fresh != record.summary:
-        _finish_analysis(record, plan, None)
-        raise StaleImport()
-    apply_plan(plan, record.office, record)
+    with collector_paused(), KeyProcess() as key_process:
+        plan = analyse(path, record.file_format, record.office, record.default_year, key_process=key_process)
+        fresh = {**plan.summary(), **samples(plan)}
+        if not plan.valid or fresh != record.summary:
+            _finish_analysis(record, plan, None)
+            raise StaleImport()
+        apply_plan(plan, record.office, record, key_process)
     record.status = ImportStatus.COMMITTED
     record.committed_at = utcnow()
     _remove_file(record)

@@ -13,6 +13,7 @@ bench/README.md. Not part of the test suite.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -208,6 +209,7 @@ def pages_for(n: int, ids: dict) -> list[tuple[str, str, float]]:
 def measure_size(target: Target, firmset: datagen.FirmSet, n: int, warmup: int, timed: int,
                  investigate: bool) -> dict:
     from tracker.extensions import db
+    from tracker.gunicorn import settle
 
     log(f"{target.kind}: building a database with {n:,} firms")
     url = target.fresh(f"pages-{n}")
@@ -222,10 +224,12 @@ def measure_size(target: Target, firmset: datagen.FirmSet, n: int, warmup: int, 
     statement_log = measure.StatementLog(engine)
     client = app.test_client()
     measure.sign_in(client, MANAGER, PASSWORD)
+    settle()  # as a gunicorn worker does once the app is loaded (tracker/gunicorn.py)
     load_before = os.getloadavg()
     pages = measure_pages(target, engine, statement_log, {MANAGER: client},
                           [(name, url, ms, MANAGER) for name, url, ms in pages_for(n, ids)],
                           n, warmup, timed, investigate)
+    gc.unfreeze()
     engine.dispose()
     return {"firms": n, "setup": ids, "pages": pages, "loadavg_before": load_before, "loadavg_after": os.getloadavg()}
 
@@ -295,6 +299,7 @@ def measure_outreach_size(target: Target, firmset: datagen.FirmSet, n: int, warm
                           investigate: bool) -> dict:
     """A database with n firms and their outreach data (5 visits, 10 needs, 1 plan a firm), and its pages."""
     from tracker.extensions import db
+    from tracker.gunicorn import settle
 
     app, setup = build_outreach_database(target, firmset, n)
     info = setup["outreach_info"]
@@ -305,10 +310,12 @@ def measure_outreach_size(target: Target, firmset: datagen.FirmSet, n: int, warm
     for who in (MANAGER, "manager", "officer"):
         clients[who] = app.test_client()
         measure.sign_in(clients[who], who, PASSWORD)
+    settle()
     load_before = os.getloadavg()
     pages = measure_pages(target, engine, statement_log, clients,
                           outreach_pages(info, setup["outreach_totals"]["needs"]), n, warmup, timed,
                           investigate, row_re=OUTREACH_ROW_RE)
+    gc.unfreeze()
     engine.dispose()
     return {"firms": n, "setup": setup, "pages": pages, "loadavg_before": load_before,
             "loadavg_after": os.getloadavg()}

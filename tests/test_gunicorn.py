@@ -54,3 +54,27 @@ def test_only_a_per_process_store_with_several_workers_is_a_problem():
     assert shared_state_problem({"RATELIMIT_STORAGE_URI": "memory://"}, 4)
     assert shared_state_problem({"RATELIMIT_STORAGE_URI": "memory://"}, 1) is None
     assert shared_state_problem({"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}, 4) is None
+
+
+def test_a_worker_freezes_the_loaded_app_out_of_the_collector():
+    """post_worker_init moves what the worker loaded out of the collector's generations (a full
+    collection then walks only what requests make), and the collector still frees new garbage."""
+    import gc
+
+    from tracker import gunicorn
+
+    gc.unfreeze()
+    try:
+        gunicorn.post_worker_init(worker=None)
+        assert gc.get_freeze_count() > 10_000  # the test session's app and modules
+        assert gc.isenabled()
+
+        class Cycle:
+            pass
+
+        a, b = Cycle(), Cycle()
+        a.other, b.other = b, a
+        del a, b
+        assert gc.collect() >= 2  # the new cycle is still found and freed
+    finally:
+        gc.unfreeze()

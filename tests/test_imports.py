@@ -433,8 +433,8 @@ def test_the_import_collector_pause_nests_across_threads():
 
 
 def test_the_web_process_does_not_load_pypinyin_until_a_name_needs_keys(tmp_path):
-    """pypinyin's phrase tables cost every web worker 56 MB and half a second: loaded on first use
-    (a firm saved), and never in the importing process of a large import (its second process does it)."""
+    """pypinyin's phrase tables cost every web worker 56 MB and half a second: neither starting the app
+    nor importing the import code loads them, only the first name that needs its keys."""
     import subprocess
     import sys
 

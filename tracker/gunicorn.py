@@ -12,6 +12,7 @@ with the pauses, 56 ms without; bench/README.md).
 """
 import gc
 
+
 def shared_state_problem(config, workers: int) -> str | None:
     """Why *workers* processes with *config* would not share what they must, or None."""
     if workers > 1 and str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):

@@ -32,7 +32,6 @@ from tracker.imports.reader import ImportFileError, Limits, Progress, detect_for
 from tracker.enterprises.identifiers import IdentifierError, normalise_code, validate_uscc
 from tracker.enterprises.models import Enterprise, TradeMode, enterprise_trade_modes
 from tracker.enterprises import keys as search_keys
-from tracker.enterprises.keys import KeyProcess, keys_by_chunk
 from tracker.extensions import db
 from tracker.jobs import worker_id, worker_is_dead
 from tracker.offices.models import Office
@@ -231,7 +230,7 @@ def _load_firms(usccs: set[str], codes: set[str]) -> tuple[dict, dict]:
 
 
 def analyse(path: Path, file_format: str, office: Office, default_year: int | None = None,
-            progress: Progress | None = None, key_process: KeyProcess | None = None) -> Plan:
+            progress: Progress | None = None, key_process: search_keys.KeyProcess | None = None) -> Plan:
     """Read and check the whole file against the database; write nothing.
 
     Given *key_process* (the caller means to write the plan), starts it as soon as the firms found show
@@ -256,6 +255,8 @@ def analyse(path: Path, file_format: str, office: Office, default_year: int | No
 
     by_uscc, by_code = _load_firms({r.uscc for r in rows if r.uscc}, {r.customs_code for r in rows if r.customs_code})
     if key_process is not None and len(rows) >= search_keys.PARALLEL_FROM:
+        # An upper bound of the new firms (a row whose firm either identifier finds is not new), known
+        # before the rows are matched: the process then starts while they are.
         unknown = sum(1 for r in rows if r.uscc not in by_uscc and r.customs_code not in by_code)
         if unknown >= search_keys.PARALLEL_FROM:
             key_process.start()
@@ -379,7 +380,7 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 
 def apply_plan(plan: Plan, office: Office, import_record: DeclarationImport | None,
-               key_process: KeyProcess | None = None) -> None:
+               key_process: search_keys.KeyProcess | None = None) -> None:
     """Write everything the plan says, in the current transaction (the caller commits or rolls back).
 
     Chunk by chunk (WRITE_CHUNK rows): a chunk's rows and their audit records are written before the
@@ -396,7 +397,7 @@ def apply_plan(plan: Plan, office: Office, import_record: DeclarationImport | No
     new_firms = list(_batches(plan.new_firms.items(), WRITE_CHUNK))
     # The search keys of a large batch come from a second process, a chunk ahead of the writes.
     names = [[firm["name"] for _, firm in chunk] for chunk in new_firms]
-    with closing(keys_by_chunk(names, process=key_process)) as chunk_keys:
+    with closing(search_keys.keys_by_chunk(names, process=key_process)) as chunk_keys:
         for chunk, keys in zip(new_firms, chunk_keys):
             rows = []
             reserved = writer.reserve_ids(firms, len(chunk))
@@ -648,7 +649,7 @@ def commit_import(record: DeclarationImport, by: User | None) -> Plan:
     path = Path(record.stored_path) if record.stored_path else None
     if path is None or not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != record.sha256:
         raise ImportFileError("file_gone")
-    with collector_paused(), KeyProcess() as key_process:
+    with collector_paused(), search_keys.KeyProcess() as key_process:
         plan = analyse(path, record.file_format, record.office, record.default_year, key_process=key_process)
         fresh = {**plan.summary(), **samples(plan)}
         if not plan.valid or fresh != record.summary:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from tracker import demo_names as names
 from tracker.demo import TRADE_MODE_CHOICES, make_org_code, make_uscc
 from tracker.enterprises.grams import search_words
+from tracker.enterprises.models import trade_mode_key
 
 SEED = 20240601
 YEARS = (2015, 2016, 2017, 2018, 2019)
@@ -144,9 +145,9 @@ class FirmSet:
             })
             choices = TRADE_MODE_CHOICES.get(industry, TRADE_MODE_CHOICES["_"])
             modes = rng.choices([c[1] for c in choices], weights=[c[0] for c in choices])[0]
-            for code in modes:
-                if code in mode_ids:
-                    links.append({"enterprise_id": firm_id, "trade_mode_id": mode_ids[code]})
+            known = [code for code in modes if code in mode_ids]
+            links.extend({"enterprise_id": firm_id, "trade_mode_id": mode_ids[code]} for code in known)
+            firms[-1]["trade_mode_codes"] = trade_mode_key(known)
             # A long tail: most firms file tens of declarations a year, a few thousands.
             base = max(1, int(20 * math.exp(rng.gauss(0.8, 1.1))))
             for year in YEARS:

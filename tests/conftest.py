@@ -315,6 +315,36 @@ def query_count(app, client, url: str) -> int:
     return len(statements)
 
 
+def trade_mode_codes_off() -> dict[int, tuple[str, str]]:
+    """Firms whose trade_mode_codes (what the list filters on) differ from their links: {id: (kept, from links)}."""
+    from tracker.enterprises.models import TradeMode, enterprise_trade_modes, trade_mode_key
+
+    db.session.rollback()
+    links: dict[int, list[str]] = {}
+    for firm_id, code in db.session.execute(
+            sa.select(enterprise_trade_modes.c.enterprise_id, TradeMode.code).join(TradeMode)):
+        links.setdefault(firm_id, []).append(code)
+    kept = db.session.execute(sa.select(Enterprise.id, Enterprise.trade_mode_codes)).all()
+    return {firm_id: (codes, trade_mode_key(links.get(firm_id, ()))) for firm_id, codes in kept
+            if codes != trade_mode_key(links.get(firm_id, ()))}
+
+
+# Forms posted as the pages fill them in --------------------------------------------
+def edit_firm(client, firm, **fields):
+    """Post the firm's edit form as the page fills it in, with some fields changed."""
+    page = client.get(f"/enterprises/{firm.id}/edit")
+    assert page.status_code == 200
+    version = re.search(r'name="version" type="hidden" value="([^"]*)"', page.get_data(as_text=True)).group(1)
+    data = {"csrf_token": csrf_from(page), "version": version, "name": firm.name, "uscc": firm.uscc,
+            "office_id": str(firm.office_id), "assigned_officer_id": str(firm.assigned_officer_id or 0),
+            "economic_type": firm.economic_type or "", "district": firm.district or "",
+            "trade_modes": [m.code for m in firm.trade_modes], **fields}
+    response = client.post(f"/enterprises/{firm.id}/edit", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    return response
+
+
 # Factories -----------------------------------------------------------------------
 @dataclass
 class Org:

@@ -1,11 +1,10 @@
 """The audit trail records who changed what, and admins can read and filter it."""
-import re
 from datetime import date, datetime, timezone
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import csrf_from, submission_key_from
+from tests.conftest import csrf_from, edit_firm, submission_key_from
 from tracker.audit.models import AuditAction, AuditRecord
 from tracker.auth.models import User
 from tracker.campaigns.services import create_campaign
@@ -125,21 +124,6 @@ def shown(item):
     if isinstance(item, Need):
         return f"{item.content} (#{item.id})"
     return f"{item.name} (#{item.id})"
-
-
-def edit_firm(client, firm, **fields):
-    """Post the firm's edit form as the page fills it in, with some fields changed."""
-    page = client.get(f"/enterprises/{firm.id}/edit")
-    assert page.status_code == 200
-    version = re.search(r'name="version" type="hidden" value="([^"]*)"', page.get_data(as_text=True)).group(1)
-    data = {"csrf_token": csrf_from(page), "version": version, "name": firm.name, "uscc": firm.uscc,
-            "office_id": str(firm.office_id), "assigned_officer_id": str(firm.assigned_officer_id or 0),
-            "economic_type": firm.economic_type or "", "district": firm.district or "",
-            "trade_modes": [m.code for m in firm.trade_modes], **fields}
-    response = client.post(f"/enterprises/{firm.id}/edit", data=data)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    db.session.expire_all()
-    return response
 
 
 @pytest.fixture

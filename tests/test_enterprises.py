@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from tests.conftest import csrf_from, query_count, submission_key_from
+from tests.conftest import csrf_from, edit_firm, query_count, submission_key_from, trade_mode_codes_off
 from tracker.audit.models import AuditRecord
 from tracker.imports.models import DeclarationCount
 from tracker.enterprises.identifiers import IdentifierError, uscc_check_character, validate_uscc
@@ -70,6 +70,29 @@ def test_officer_creates_a_firm_with_trade_modes(client, auth, cast):
     assert firm.name_initials == "ykxgwlyxgs"
     assert db.session.scalar(sa.select(AuditRecord).where(AuditRecord.entity_type == "enterprises",
                                                          AuditRecord.entity_id == str(firm.id))).actor_name == "officer"
+
+
+def test_the_trade_mode_filter_follows_a_firms_trade_modes_through_its_edits(client, auth, cast):
+    """The list filters on the codes each firm keeps beside its links: made, changed and emptied by the
+    firm's form, they say what the links say, and the list answers by them."""
+    auth.login("officer")
+    new_firm_form(client, office_id=str(cast.org.yingkou.id), trade_modes=["9610", "0110"])
+    firm = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == VALID[0]))
+    listed = lambda code: str(firm.id) in _listed_names(client, trade_mode=code)  # noqa: E731
+    assert firm.trade_mode_codes == ",0110,9610," and listed("0110") and listed("9610") and not listed("0214")
+    edit_firm(client, firm, trade_modes=["0214"])
+    assert listed("0214") and not listed("0110") and not listed("9610")
+    version = firm.version_id
+    edit_firm(client, firm, trade_modes=[])
+    assert firm.trade_mode_codes == "" and not listed("0214")
+    # A change of trade modes alone is an edit of the firm: its version moves (a form opened before is stale).
+    assert firm.version_id == version + 1
+    assert trade_mode_codes_off() == {}
+    # Neither two codes at once nor LIKE's wildcards match anything.
+    edit_firm(client, firm, trade_modes=["0110", "0214"])
+    assert listed("0110") and listed("0214")
+    for code in ("0110,0214", "%", "_110", ",", ""):
+        assert listed(code) == (code == ""), code
 
 
 def test_wrong_check_character_names_the_expected_one(client, auth, cast):

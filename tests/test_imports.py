@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, trade_mode_codes_off
 from tracker.audit.models import AuditRecord
 from tracker.imports.models import DeclarationCount, DeclarationImport, ImportStatus
 from tracker.demo import make_uscc
@@ -80,6 +80,21 @@ def test_csv_import_in_each_encoding(runner, tmp_path, yalisi, encoding, bom):
     assert counts()[(yalisi.id, 2019)] == 96 and counts()[(new.id, 2019)] == 80
     assert {m.code for m in firm(YALISI).trade_modes} == {"0214", "0615"}
     assert firm(YALISI).customs_code == "2108940001"
+
+
+def test_imported_trade_modes_filter_the_list(runner, tmp_path, yalisi, client, auth):
+    """The import writes links with Core statements: a new firm's codes come with its row, a known firm
+    that gains a trade mode has its codes written again from all its links, and the list finds both."""
+    run_cli(runner, tmp_path, "first.csv", csv_bytes([[YALISI, "", "营口雅丽丝服装有限公司", 2019, 96, "0214"]]),
+            "--office", "0930")
+    result = run_cli(runner, tmp_path, "counts.csv", csv_bytes(GOOD_ROWS), "--office", "0930")
+    assert result.exit_code == 0, result.output
+    assert firm(YALISI).trade_mode_codes == ",0214,0615," and firm(NEW_FIRM).trade_mode_codes == ",0110,"
+    assert trade_mode_codes_off() == {}
+    auth.login("manager-dl")
+    listed = lambda code: re.findall(r'href="/enterprises/(\d+)"', client.get(  # noqa: E731
+        f"/enterprises/?trade_mode={code}").get_data(as_text=True))
+    assert listed("0615") == [str(firm(YALISI).id)] and listed("0110") == [str(firm(NEW_FIRM).id)]
 
 
 def test_xlsx_import_and_english_headers(runner, tmp_path, yalisi):

@@ -12,8 +12,8 @@ A page of the list costs the same statements whatever the number of firms:
   planner walks a sort index hoping to fill a page early (a rare term would read the whole index),
   and sorts them in Python; the total is their number. A search matching more than SEARCH_IN_PYTHON
   firms (one or two letters) is paged by the database like the plain list;
-- the trade-mode filter is a correlated EXISTS on the link table's primary key, which lets SQLite start
-  from the other, more selective filters.
+- the trade-mode filter reads the firm's own trade_mode_codes, which the list's covering indexes hold:
+  the filtered count reads index entries only, with no seek into the link table per firm.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign, RosterEntry
 from tracker.imports.models import DeclarationCount
-from tracker.enterprises.models import Enterprise, TradeMode, enterprise_trade_modes
+from tracker.enterprises.models import Enterprise, TradeMode
 from tracker.enterprises.reference import CREDIT_LEVEL_LABELS
 from tracker.enterprises.search import index_candidates, search_condition
 
@@ -125,10 +125,9 @@ class ListFilters:
         if self.credit in CREDIT_LEVEL_LABELS:
             stmt = stmt.where(Enterprise.credit_level == self.credit)
         if self.trade_mode:
-            stmt = stmt.where(sa.exists().where(
-                enterprise_trade_modes.c.enterprise_id == Enterprise.id,
-                enterprise_trade_modes.c.trade_mode_id
-                == sa.select(TradeMode.id).where(TradeMode.code == self.trade_mode).scalar_subquery()))
+            # "0110,0214" is no code: it would match two codes side by side.
+            stmt = stmt.where(Enterprise.trade_mode_codes.contains(f",{self.trade_mode},", autoescape=True)
+                              if "," not in self.trade_mode else sa.false())
         if self.officer:
             stmt = stmt.where(Enterprise.assigned_officer_id == self.officer)
         if self.key:

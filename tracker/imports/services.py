@@ -30,7 +30,7 @@ from tracker.imports.bulk import BulkWriter
 from tracker.imports.models import DeclarationCount, DeclarationImport, ImportStatus
 from tracker.imports.reader import ImportFileError, Limits, Progress, detect_format, read_rows
 from tracker.enterprises.identifiers import IdentifierError, normalise_code, validate_uscc
-from tracker.enterprises.models import Enterprise, TradeMode, enterprise_trade_modes
+from tracker.enterprises.models import Enterprise, TradeMode, enterprise_trade_modes, trade_mode_key
 from tracker.enterprises import keys as search_keys
 from tracker.extensions import db
 from tracker.jobs import worker_id, worker_is_dead
@@ -394,6 +394,11 @@ def apply_plan(plan: Plan, office: Office, import_record: DeclarationImport | No
     writer = BulkWriter(db.session)
     firms, counts, audit = Enterprise.__table__, DeclarationCount.__table__, AuditRecord.__table__
     ids: dict[str, int] = {}
+    # Firms keep their trade modes' codes beside the links (Enterprise.trade_mode_codes).
+    mode_codes = dict(db.session.execute(sa.select(TradeMode.id, TradeMode.code)).all()) if plan.trade_links else {}
+    new_codes: dict = {}
+    for key, mode_id in plan.trade_links:
+        new_codes.setdefault(key, []).append(mode_codes[mode_id])
     new_firms = list(_batches(plan.new_firms.items(), WRITE_CHUNK))
     # The search keys of a large batch come from a second process, a chunk ahead of the writes.
     names = [[firm["name"] for _, firm in chunk] for chunk in new_firms]
@@ -404,7 +409,8 @@ def apply_plan(plan: Plan, office: Office, import_record: DeclarationImport | No
             for firm_id, (uscc, firm), (initials, full, grams) in zip(reserved, chunk, keys):
                 rows.append({"id": firm_id, "name": firm["name"], "uscc": uscc, "customs_code": firm["customs_code"],
                              "office_id": office.id, "name_initials": initials, "name_pinyin": full,
-                             "search_grams": grams, "is_key": False,
+                             "search_grams": grams, "trade_mode_codes": trade_mode_key(new_codes.get(uscc, ())),
+                             "is_key": False,
                              "created_at": now, "updated_at": now, "version_id": 1})
                 ids[uscc] = firm_id
             writer.insert(firms, rows)
@@ -434,6 +440,17 @@ def apply_plan(plan: Plan, office: Office, import_record: DeclarationImport | No
     for chunk in _batches(links, WRITE_CHUNK):
         writer.insert(enterprise_trade_modes, [{"enterprise_id": ids.get(key, key), "trade_mode_id": mode_id}
                                                for key, mode_id in chunk])
+    # Firms already registered that gained a trade mode: their codes again, from all their links.
+    for chunk in _chunks(sorted(key for key in new_codes if isinstance(key, int))):
+        codes: dict[int, list[str]] = {}
+        for firm_id, code in db.session.execute(
+            sa.select(enterprise_trade_modes.c.enterprise_id, TradeMode.code)
+            .join(TradeMode, TradeMode.id == enterprise_trade_modes.c.trade_mode_id)
+            .where(_among(enterprise_trade_modes.c.enterprise_id, chunk))
+        ):
+            codes.setdefault(firm_id, []).append(code)
+        writer.update(firms, [{"id": firm_id, "trade_mode_codes": trade_mode_key(found), "updated_at": now}
+                              for firm_id, found in codes.items()])
 
 
 # The upload flow ----------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ ACCESS_TABLE = {
     "visits.new": "admin,manager,officer",
     "visits.detail": "admin,manager,officer",
     "visits.edit": "admin,manager,officer",
-    "visits.follow_up_done": "admin,manager,officer",
+    "visits.record_callback": "admin,manager,officer",
     # Assistance plans: staff draft them, managers decide; the firm's contact reads an approved plan.
     "plans.index": "admin,manager,officer",
     "plans.new": "admin,manager,officer",

@@ -327,6 +327,55 @@ def test_a_manager_of_another_subtree_cannot_decide(client, auth, cast, firm, ca
     assert reload(need).deadline == date(2019, 10, 20)
 
 
+def test_a_pending_extension_is_withdrawn_when_the_need_is_resolved(client, auth, cast, firm, category):
+    """Nobody could decide a request left on a resolved need: it is withdrawn, the requester told."""
+    need = make_need(firm, category, cast.officer)
+    services.accept(need)
+    extension = services.request_extension(need, date(2019, 10, 20), "等待总署答复", by=cast.officer)
+    db.session.commit()
+    auth.login("manager")
+    assert "等待总署答复" in page(client, "/work/")  # awaiting his decision
+    auth.post(f"/needs/{need.id}/resolve", {"text": "已开通预约办理"})
+    need = reload(need)
+    assert need.status is NeedStatus.RESOLVED and need.deadline == date(2019, 10, 8)
+    assert need.extensions[0].status is ExtensionStatus.WITHDRAWN and need.extensions[0].decided_at
+    assert "等待总署答复" not in page(client, "/work/")  # no longer in his queue
+    detail = page(client, f"/needs/{need.id}")
+    assert "Extension request withdrawn: the need has been dealt with" in detail
+    assert f"/needs/extensions/{extension.id}/decide" not in detail
+    # Deciding it anyway (an open tab) is refused with a message; the deadline stays.
+    text = auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "approve"},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "already been decided" in text and reload(need).deadline == date(2019, 10, 8)
+    notice = db.session.scalar(sa.select(Notification).where(
+        Notification.user_id == cast.officer.id, Notification.kind == NotificationKind.EXTENSION_WITHDRAWN))
+    assert notice.link == f"/needs/{need.id}"
+    auth.logout()
+    auth.login("officer")
+    assert f"The extension for need #{need.id} of {firm.name} was withdrawn" in page(client, "/work/notifications")
+
+
+def test_a_pending_extension_is_withdrawn_when_the_need_cannot_be_resolved(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    services.request_extension(need, date(2019, 10, 20), "等待总署答复", by=cast.officer)
+    db.session.commit()
+    auth.login("officer")
+    auth.post(f"/needs/{need.id}/unresolvable", {"explanation": "政策不允许"})
+    need = reload(need)
+    assert need.status is NeedStatus.UNRESOLVABLE and need.extensions[0].status is ExtensionStatus.WITHDRAWN
+    # He closed it himself: no notice to tell him what he did.
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+        Notification.kind == NotificationKind.EXTENSION_WITHDRAWN)) == 0
+    # A decided request is left as it was, and a need without one is resolved as before.
+    other = make_need(firm, category, cast.officer, content="另一需求")
+    services.accept(other)
+    decided = services.request_extension(other, date(2019, 10, 20), "需要更多时间", by=cast.officer)
+    services.decide_extension(decided, False, by=cast.manager)
+    services.resolve(other, "已办结")
+    db.session.commit()
+    assert reload(other).extensions[0].status is ExtensionStatus.REJECTED
+
+
 # The portal -------------------------------------------------------------------------------------
 def test_the_contact_sees_his_needs_without_internal_notes(client, auth, cast, firm, category):
     need = make_need(firm, category, cast.officer, content="希望预约办理原产地证")

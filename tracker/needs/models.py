@@ -243,6 +243,7 @@ class ExtensionStatus(str, enum.Enum):
     REQUESTED = "requested"
     APPROVED = "approved"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # the need was resolved or explained before a manager decided
 
 
 class DeadlineExtension(db.Model):
@@ -285,6 +286,16 @@ class DeadlineExtension(db.Model):
         self.decision_note = note
         if approve:
             self.need.deadline = self.new_deadline
+
+    def withdraw(self) -> None:
+        """A request still awaiting a decision lapses once its need is no longer open (办结): there is no
+        deadline left to move, and nobody should be asked to decide it."""
+        if not self.can_be_decided():
+            raise DomainError(_("This extension has already been decided."))
+        if self.need.status.is_open:
+            raise DomainError(_("The need is still open; its extension awaits a decision."))
+        self.status = ExtensionStatus.WITHDRAWN
+        self.decided_at = utcnow()
 
 
 class Satisfaction(str, enum.Enum):

@@ -208,6 +208,7 @@ def resolve(need: Need, text: str, by: User | None = None) -> None:
     _entry(need, NeedEntryKind.PROGRESS, _clean(text, _("What was done")), by)
     need.resolve()
     db.session.flush()
+    _withdraw_pending_extension(need, by)
 
 
 def mark_unresolvable(need: Need, explanation: str, by: User | None = None) -> None:
@@ -216,6 +217,7 @@ def mark_unresolvable(need: Need, explanation: str, by: User | None = None) -> N
         raise need._refusal(_("marked as impossible to resolve"))
     need.mark_unresolvable(_clean(explanation, _("The explanation given to the firm")))
     db.session.flush()
+    _withdraw_pending_extension(need, by)
 
 
 def pending_extension(need: Need) -> DeadlineExtension | None:
@@ -240,6 +242,22 @@ def request_extension(need: Need, new_deadline: date, reason: str, by: User | No
     db.session.add(extension)
     db.session.flush()
     return extension
+
+
+def _withdraw_pending_extension(need: Need, by: User | None) -> None:
+    """The need is no longer open (办结): its request awaiting a decision is withdrawn, and the one who
+    asked for it is told (unless he closed the need himself)."""
+    extension = need.pending_extension()
+    if extension is None:
+        return
+    extension.withdraw()
+    db.session.flush()
+    if extension.requested_by_id and (by is None or extension.requested_by_id != by.id):
+        notifications.notify(
+            extension.requested_by_id, NotificationKind.EXTENSION_WITHDRAWN, link=notifications.need_link(need),
+            dedupe_key=f"extension:{extension.id}",
+            params={"need_id": need.id, "enterprise": need.enterprise.name},
+        )
 
 
 def decide_extension(extension: DeadlineExtension, approve: bool, by: User, note: str | None = None) -> None:

@@ -16,7 +16,7 @@ from tracker.extensions import db
 from tracker.forms import BoundedDateField, BoundedDateTimeLocalField, select_choices, submission_key_field
 from tracker.offices.models import Department, Office
 from tracker.needs.models import NeedCategory
-from tracker.visits.models import VISIT_TYPE_LABELS, PolicyTopic
+from tracker.visits.models import CALLBACK_CHANNEL_LABELS, VISIT_TYPE_LABELS, PolicyTopic
 
 # Empty need rows offered on a new visit; rows left blank are ignored.
 NEED_ROWS = 3
@@ -106,3 +106,15 @@ class VisitForm(FlaskForm):
                 rows.append((parts[0][:100], (parts[1][:100] or None) if len(parts) > 1 else None))
         return rows
 
+
+
+class CallbackForm(FlaskForm):
+    """A follow-up (回访) held about a visit: sending this form is the confirmation."""
+
+    submission_key = submission_key_field()
+    held_on = BoundedDateField(_l("Date of the follow-up"), validators=[DataRequired()])
+    channel = SelectField(_l("How the firm was reached"), choices=select_choices(
+        (c.value, label) for c, label in CALLBACK_CHANNEL_LABELS.items()))
+    note = TextAreaField(_l("What came of it"), validators=[
+        DataRequired(message=_l("Say what came of the follow-up.")), Length(max=2000)])
+    submit = SubmitField(_l("Record the follow-up"))

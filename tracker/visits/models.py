@@ -3,9 +3,11 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.types import UTCDateTime, enum_column, utcnow
 
@@ -95,6 +97,33 @@ class Visit(db.Model):
     attendees: Mapped[list["VisitAttendee"]] = relationship(
         back_populates="visit", cascade="all, delete-orphan", order_by="VisitAttendee.id"
     )
+    callbacks: Mapped[list["VisitCallback"]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="[VisitCallback.held_on, VisitCallback.id]"
+    )
+
+    # The follow-up (回访) is a transition: the due date is cleared by a recorded callback, from that
+    # date on, never by a bare tap. The services add who may; the pages ask the same questions.
+    def follow_up_is_due(self, today: date) -> bool:
+        """A follow-up date is set and has come: the callback can be recorded."""
+        return self.follow_up_on is not None and self.follow_up_on <= today
+
+    def follow_up_is_ahead(self, today: date) -> bool:
+        return self.follow_up_on is not None and self.follow_up_on > today
+
+    def record_callback(self, callback: "VisitCallback", today: date, visited_on: date) -> None:
+        """Record the callback held about this visit and clear its follow-up date (the callback keeps it)."""
+        if self.follow_up_on is None:
+            raise DomainError(_("No follow-up is due for this visit."))
+        if self.follow_up_on > today:
+            raise DomainError(_("The follow-up is due on %(day)s; it can be recorded from then on.",
+                                day=self.follow_up_on.isoformat()))
+        if callback.held_on > today:
+            raise DomainError(_("A follow-up cannot be dated in the future."))
+        if callback.held_on < visited_on:
+            raise DomainError(_("The follow-up cannot be before the visit."))
+        callback.due_on = self.follow_up_on
+        self.callbacks.append(callback)
+        self.follow_up_on = None
 
 
 class VisitAttendee(db.Model):
@@ -109,3 +138,44 @@ class VisitAttendee(db.Model):
     title: Mapped[str | None] = mapped_column(sa.String(100))
 
     visit: Mapped[Visit] = relationship(back_populates="attendees")
+
+
+class CallbackChannel(str, enum.Enum):
+    """How the firm was called back. Not the needs' FollowUpChannel, which tells an officer's call from the
+    firm's own rating in the portal: a visit's callback is always an officer's, by one of these means."""
+
+    PHONE = "phone"  # 电话
+    VIDEO = "video"  # 视频
+    ON_SITE = "on_site"  # 上门
+    MESSAGE = "message"  # 短信/微信
+
+    @property
+    def label(self):
+        return CALLBACK_CHANNEL_LABELS[self]
+
+
+CALLBACK_CHANNEL_LABELS = {
+    CallbackChannel.PHONE: _l("Phone call"),
+    CallbackChannel.VIDEO: _l("Video call"),
+    CallbackChannel.ON_SITE: _l("On site"),
+    CallbackChannel.MESSAGE: _l("Text or WeChat message"),
+}
+
+
+class VisitCallback(db.Model):
+    """A follow-up (回访) held about a visit: when, how, what the firm said and who called."""
+
+    __tablename__ = "visit_callbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    # The follow-up date the visit had: the callback answers it.
+    due_on: Mapped[date]
+    held_on: Mapped[date]
+    channel: Mapped[CallbackChannel] = mapped_column(enum_column(CallbackChannel, "channel"))
+    note: Mapped[str] = mapped_column(sa.Text)
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    visit: Mapped[Visit] = relationship(back_populates="callbacks")
+    by = relationship("User")

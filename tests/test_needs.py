@@ -469,6 +469,73 @@ def test_the_contact_cannot_touch_another_firms_need(client, auth, cast, firm, c
     assert reload(other).entries == []
 
 
+def test_a_rated_resolution_shows_the_rating_not_the_form(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    services.accept(need)
+    services.resolve(need, "已开通预约")
+    db.session.commit()
+    auth.login("yalisi")
+    assert f'/portal/needs/{need.id}/rate"' in page(client, f"/portal/needs/{need.id}")
+    auth.post(f"/portal/needs/{need.id}/rate", {"satisfaction": "basically_satisfied", "note": "还算及时"})
+    text = page(client, f"/portal/needs/{need.id}")
+    rating = text[text.index('id="your-rating"'):]
+    assert f'/portal/needs/{need.id}/rate"' not in text
+    assert "Basically satisfied" in rating and services.local_today().isoformat() in rating and "还算及时" in rating
+    # A second rating from an old tab is refused with a message; one rating is kept.
+    text = auth.post(f"/portal/needs/{need.id}/rate", {"satisfaction": "satisfied"},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "You have already rated this resolution." in text and len(reload(need).follow_ups) == 1
+    # The comment card's heading names its field: the label is for screen readers, not said twice.
+    assert '<label class="visually-hidden" for="text">Comment</label>' in text
+    assert '<label class="form-label" for="text">' not in text
+    auth.logout()
+    # The officer's page shows the confirmation instead of the follow-up form, and offers the close-off.
+    auth.login("officer")
+    text = page(client, f"/needs/{need.id}")
+    assert f'/needs/{need.id}/follow-ups"' not in text and f'/needs/{need.id}/close"' in text
+    confirmation = text[text.index('id="confirmation"'):]
+    assert "Basically satisfied" in confirmation and "还算及时" in confirmation
+
+
+def test_a_need_page_says_who_can_act_to_those_who_cannot(client, auth, cast, firm, category, factory):
+    """The officer who logged the visit is not the firm's: he is told who handles the need and whom to
+    ask, by the rule that shows the buttons (can_edit_need); the nearest active managers are named."""
+    visitor = factory.user(Role.OFFICER, cast.org.yingkou, username="visitor", locale="zh")
+    need = make_need(firm, category, cast.officer, by=visitor)
+    db.session.commit()
+    auth.login("visitor")
+    text = page(client, f"/needs/{need.id}")
+    assert (f"此需求由企业的责任关员 {cast.officer.display_name} 办理；如需改派，请联系科长 "
+            f"{cast.manager.display_name}。") in text
+    assert f"/needs/{need.id}/accept" not in text
+    auth.logout()
+    auth.login("officer")
+    text = page(client, f"/needs/{need.id}")
+    assert 'id="who-can-act"' not in text and f"/needs/{need.id}/accept" in text
+    # His extension request: the page says who decides it.
+    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": "2019-10-20", "reason": "等待总署答复"})
+    assert f"Awaiting a decision by Manager {cast.manager.display_name}." in page(client, f"/needs/{need.id}")
+    auth.logout()
+    auth.login("manager")
+    text = page(client, f"/needs/{need.id}")
+    assert 'id="who-can-act"' not in text and 'id="extension-deciders"' not in text
+    auth.logout()
+    # Unassigned, and no manager left in 营口: the 大连 manager is named.
+    need = reload(need)
+    need.assigned_officer_id = None
+    firm = need.enterprise
+    firm.assigned_officer_id = None
+    cast.manager.active = False
+    db.session.commit()
+    auth.login("visitor")
+    assert f"此需求尚未指派关员，可由科长 {cast.manager_dl.display_name}办理或指派。" in page(client, f"/needs/{need.id}")
+    # A closed need has nothing left to do: no note.
+    need = reload(need)
+    need.status = NeedStatus.CLOSED
+    db.session.commit()
+    assert 'id="who-can-act"' not in page(client, f"/needs/{need.id}")
+
+
 # The list ---------------------------------------------------------------------------------------
 def test_the_list_filters_and_flags_overdue_needs(client, auth, cast, firm, category, factory):
     today = services.local_today()

@@ -80,6 +80,57 @@ def can_rate(user: User, need: Need) -> bool:
 
 
 
+# Who can act, for the pages of those who cannot --------------------------------------------------
+def managers_over(office) -> list[User]:
+    """The active managers nearest above a firm's office (its own, else its parent's, …): whom to ask."""
+    from tracker.offices.models import Office
+
+    codes = [c for c in office.path.strip("/").split("/") if c]
+    managers = db.session.scalars(
+        sa.select(User).join(Office, Office.id == User.office_id)
+        .where(User.role == Role.MANAGER, User.active.is_(True), Office.code.in_(codes))
+        .order_by(sa.func.length(Office.path).desc(), User.username)).all()
+    nearest = managers[0].office_id if managers else None
+    return [m for m in managers if m.office_id == nearest]
+
+
+def with_post(users: list[User]) -> str:
+    """"科长 李科长、科长 王科长": people as the notes name them."""
+    return "、".join(f"{u.role.label} {u.display_name}" for u in users)
+
+
+@dataclass
+class WhoCanAct:
+    """The people who may do what the reader cannot: officers and the managers to ask."""
+
+    officers: list[User]
+    managers: list[User]
+
+    @property
+    def manager_names(self) -> str:
+        return with_post(self.managers) or _("the system administrator")
+
+
+def who_can_act(candidates: list[User | None], managers: list[User], allowed) -> WhoCanAct:
+    """The candidates and managers that *allowed(user)* admits: the pages name them with the same rule
+    that shows the buttons (can_edit_need, can_decide_extension, can_edit_plan, can_approve)."""
+    officers = []
+    for user in candidates:
+        if user is not None and user.active and user.role is Role.OFFICER and user not in officers \
+                and allowed(user):
+            officers.append(user)
+    return WhoCanAct(officers, [m for m in managers if allowed(m)])
+
+
+def who_can_edit_need(need: Need) -> WhoCanAct:
+    return who_can_act([need.assigned_officer, need.enterprise.assigned_officer],
+                       managers_over(need.enterprise.office), lambda user: can_edit_need(user, need))
+
+
+def who_can_decide_extension(need: Need) -> WhoCanAct:
+    return who_can_act([], managers_over(need.enterprise.office), lambda user: can_decide_extension(user, need))
+
+
 def visible_entries(need: Need, user: User) -> list[NeedEntry]:
     """A need's history as the user may read it: contacts never see internal notes."""
     if user.role is Role.ENTERPRISE_CONTACT:
@@ -318,7 +369,17 @@ def firm_confirm_and_rate(need: Need, satisfaction: Satisfaction, note: str | No
     """The firm's contact confirms the resolution and rates it in the portal; 不满意 reopens the need."""
     if not can_rate(by, need):
         raise DomainError(_("Only the firm's own contact can confirm and rate a resolution."))
+    if need.can_be_followed_up() and firm_rating_after_resolution(need) is not None:
+        raise DomainError(_("You have already rated this resolution."))
     return _follow_up(need, FollowUpChannel.FIRM, local_today(), satisfaction, note, by)
+
+
+def firm_rating_after_resolution(need: Need) -> FollowUp | None:
+    """The firm's own rating of the need's latest resolution: once given, the page shows it, not the form."""
+    if need.resolved_at is None:
+        return None
+    return next((f for f in reversed(need.follow_ups)
+                 if f.channel is FollowUpChannel.FIRM and f.created_at >= need.resolved_at), None)
 
 
 def confirmation_after_resolution(need: Need) -> FollowUp | None:

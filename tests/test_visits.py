@@ -347,3 +347,21 @@ def test_the_visit_page_lists_its_follow_ups_at_a_fixed_cost(app, client, auth, 
     history = text[text.index('id="visit-callbacks"'):]
     assert history.index("第1次回访") < history.index("第2次回访") < history.index("第3次回访")
     assert colleague.display_name in history and 'data-channel="video"' in history
+
+
+def test_a_colleague_is_told_who_records_the_follow_up(client, auth, cast, firm, factory):
+    """Not one of the visit's officers: no button, and the page names who records it (can_edit_visit)."""
+    from tracker.i18n import local_today
+
+    visit = factory.visit(firm, [cast.officer], follow_up_on=local_today())
+    factory.user("officer", cast.org.yingkou, username="officer2")
+    db.session.commit()
+    auth.login("officer2")
+    text = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert 'id="record-callback"' not in text
+    note = text[text.index('id="who-calls-back"'):]
+    assert cast.officer.display_name in note[:300]
+    auth.logout()
+    auth.login("officer")
+    text = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert 'id="record-callback"' in text and 'id="who-calls-back"' not in text

@@ -124,8 +124,12 @@ def new():
 @allow(*STAFF)
 def detail(visit_id: int):
     visit = get_visit(visit_id)
-    return render_template("visits/detail.html", visit=visit, today=local_today(),
-                           editable=services.can_edit_visit(current_user, visit))
+    editable = services.can_edit_visit(current_user, visit)
+    # Who records the follow-up, for those who cannot: the visit's officers that can_edit_visit admits.
+    callers = [] if editable or visit.follow_up_on is None else [
+        o for o in visit.officers if o.active and services.can_edit_visit(o, visit)]
+    return render_template("visits/detail.html", visit=visit, today=local_today(), editable=editable,
+                           callers=callers)
 
 
 def _after_callback(visit: Visit):

@@ -520,6 +520,16 @@ def test_a_need_page_says_who_can_act_to_those_who_cannot(client, auth, cast, fi
     text = page(client, f"/needs/{need.id}")
     assert 'id="who-can-act"' not in text and 'id="extension-deciders"' not in text
     auth.logout()
+    # Handed to another officer than the firm's: he is named with his post.
+    colleague = factory.user(Role.OFFICER, cast.org.yingkou, username="colleague")
+    db.session.commit()
+    need = reload(need)
+    need.assigned_officer_id = colleague.id
+    db.session.commit()
+    auth.login("visitor")
+    assert (f"此需求由关员 {colleague.display_name} 办理；如需改派，请联系科长 {cast.manager.display_name}。"
+            in page(client, f"/needs/{need.id}"))
+    auth.logout()
     # Unassigned, and no manager left in 营口: the 大连 manager is named.
     need = reload(need)
     need.assigned_officer_id = None
@@ -528,7 +538,7 @@ def test_a_need_page_says_who_can_act_to_those_who_cannot(client, auth, cast, fi
     cast.manager.active = False
     db.session.commit()
     auth.login("visitor")
-    assert f"此需求尚未指派关员，可由科长 {cast.manager_dl.display_name}办理或指派。" in page(client, f"/needs/{need.id}")
+    assert f"此需求尚未指派关员，可由科长 {cast.manager_dl.display_name} 办理或指派。" in page(client, f"/needs/{need.id}")
     # A closed need has nothing left to do: no note.
     need = reload(need)
     need.status = NeedStatus.CLOSED

@@ -394,7 +394,7 @@ def test_a_plan_page_says_who_can_act_to_those_who_cannot(client, auth, cast, se
     post(client, f"{url}/submit", page=url)
     text = client.get(url).get_data(as_text=True)
     # He submitted it: the page says who decides now (the 营口 manager, not the one above him).
-    assert f"此方案等待科长 {manager}审批。" in text and cast.manager_dl.display_name not in text
+    assert f"此方案等待科长 {manager} 审批。" in text and cast.manager_dl.display_name not in text
     auth.logout()
     auth.login("manager")
     text = client.get(url).get_data(as_text=True)
@@ -404,7 +404,7 @@ def test_a_plan_page_says_who_can_act_to_those_who_cannot(client, auth, cast, se
     cast.manager.active = False
     db.session.commit()
     auth.login("officer")
-    assert f"此方案等待科长 {cast.manager_dl.display_name}审批。" in client.get(url).get_data(as_text=True)
+    assert f"此方案等待科长 {cast.manager_dl.display_name} 审批。" in client.get(url).get_data(as_text=True)
 
 
 def test_the_portal_plan_line_says_its_state_once(client, auth, cast, setting):

@@ -101,10 +101,15 @@ def with_post(users: list[User]) -> str:
 
 @dataclass
 class WhoCanAct:
-    """The people who may do what the reader cannot: officers and the managers to ask."""
+    """The people who may do what the reader cannot: the officers in charge and the managers to ask."""
 
     officers: list[User]
     managers: list[User]
+
+    @property
+    def officer_name(self) -> str:
+        """The first one in charge, with his post: "关员 张关员"."""
+        return with_post(self.officers[:1])
 
     @property
     def manager_names(self) -> str:
@@ -116,8 +121,7 @@ def who_can_act(candidates: list[User | None], managers: list[User], allowed) ->
     that shows the buttons (can_edit_need, can_decide_extension, can_edit_plan, can_approve)."""
     officers = []
     for user in candidates:
-        if user is not None and user.active and user.role is Role.OFFICER and user not in officers \
-                and allowed(user):
+        if user is not None and user.active and user.role.is_staff and user not in officers and allowed(user):
             officers.append(user)
     return WhoCanAct(officers, [m for m in managers if allowed(m)])
 

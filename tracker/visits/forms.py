@@ -17,6 +17,7 @@ from tracker.forms import BoundedDateField, BoundedDateTimeLocalField, select_ch
 from tracker.offices.models import Department, Office
 from tracker.needs.models import NeedCategory
 from tracker.visits.models import CALLBACK_CHANNEL_LABELS, VISIT_TYPE_LABELS, PolicyTopic
+from tracker.visits.services import CALLBACK_NOTE_MAX
 
 # Empty need rows offered on a new visit; rows left blank are ignored.
 NEED_ROWS = 3
@@ -116,5 +117,5 @@ class CallbackForm(FlaskForm):
     channel = SelectField(_l("How the firm was reached"), choices=select_choices(
         (c.value, label) for c, label in CALLBACK_CHANNEL_LABELS.items()))
     note = TextAreaField(_l("What came of it"), validators=[
-        DataRequired(message=_l("Say what came of the follow-up.")), Length(max=2000)])
+        DataRequired(message=_l("Say what came of the follow-up.")), Length(max=CALLBACK_NOTE_MAX)])
     submit = SubmitField(_l("Record the follow-up"))

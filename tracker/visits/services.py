@@ -151,7 +151,9 @@ def record_callback(visit: Visit, data: CallbackData, by: User, today: date | No
     note = (data.note or "").strip()
     if not note:
         raise DomainError(_("Say what came of the follow-up."))
-    callback = VisitCallback(held_on=data.held_on, channel=data.channel, note=note[:CALLBACK_NOTE_MAX],
+    if len(note) > CALLBACK_NOTE_MAX:
+        raise DomainError(_("The note is longer than %(max)d characters.", max=CALLBACK_NOTE_MAX))
+    callback = VisitCallback(held_on=data.held_on, channel=data.channel, note=note,
                              by_id=by.id, created_at=utcnow())
     visit.record_callback(callback, today or local_today(), local_date(visit.visited_at))
     db.session.flush()

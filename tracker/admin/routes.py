@@ -1,5 +1,6 @@
 """Admin pages: users, offices and departments, the audit trail."""
 from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -7,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.admin.forms import AuditFilterForm, DepartmentForm, OfficeForm, ResetPasswordForm, UserCreateForm
+from tracker.audit.display import kind_label, readable
 from tracker.audit.models import AuditAction, AuditRecord
 from tracker.auth import services
 from tracker.auth.models import Role, User
@@ -82,7 +84,8 @@ def user_detail(user_id: int):
         .limit(20)
     ).all()
     return render_template(
-        "admin/user_detail.html", user=user, reset_form=ResetPasswordForm(user), history=history, form=EmptyForm()
+        "admin/user_detail.html", user=user, reset_form=ResetPasswordForm(user), history=readable(history),
+        form=EmptyForm()
     )
 
 
@@ -167,9 +170,12 @@ def offices():
 @bp.route("/audit")
 @allow(Role.ADMIN)
 def audit():
+    """The trail as read (names, translated values, links, local time), or as stored with ?raw=1."""
+    raw = request.args.get("raw") == "1"
     form = AuditFilterForm(request.args)
     types = db.session.scalars(sa.select(AuditRecord.entity_type).distinct().order_by(AuditRecord.entity_type)).all()
-    form.entity_type.choices = select_choices([("", _("Any"))] + [(t, t) for t in types])
+    kinds = [(t, t) for t in types] if raw else sorted(((t, kind_label(t)) for t in types), key=lambda kind: kind[1])
+    form.entity_type.choices = select_choices([("", _("Any"))] + kinds)
     stmt = sa.select(AuditRecord)
     if form.validate():
         if form.entity_type.data:
@@ -193,4 +199,10 @@ def audit():
         per_page=current_app.config["AUDIT_PAGE_SIZE"],
         error_out=False,
     )
-    return render_template("admin/audit.html", form=form, pagination=pagination)
+    # The other view of the same filter and page.
+    # The other view of the same filter and page (encoded here: a query key may be any text).
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "raw"]
+    query = urlencode(args if raw else [*args, ("raw", "1")])
+    toggle_url = url_for("admin.audit") + (f"?{query}" if query else "")
+    return render_template("admin/audit.html", form=form, pagination=pagination, raw=raw, toggle_url=toggle_url,
+                           entries=None if raw else readable(pagination.items))

@@ -244,6 +244,18 @@ class ExtensionStatus(str, enum.Enum):
     APPROVED = "approved"
     REJECTED = "rejected"
 
+    @property
+    def label(self):
+        return EXTENSION_STATUS_LABELS[self]
+
+
+# Each Chinese state term means one thing across needs, extensions and plans (tests/test_plans.py).
+EXTENSION_STATUS_LABELS = {
+    ExtensionStatus.REQUESTED: _l("Awaiting a decision"),
+    ExtensionStatus.APPROVED: _l("Extension granted"),
+    ExtensionStatus.REJECTED: _l("Extension refused"),
+}
+
 
 class DeadlineExtension(db.Model):
     """A request to move a need's deadline, with a reason; a manager decides."""

@@ -13,7 +13,7 @@ from tracker.extensions import db
 from tracker.forms import BoundedDateField, select_choices, submission_key_field
 from tracker.offices.models import Office
 from tracker.needs.models import Need
-from tracker.plans.models import MeasureStatus
+from tracker.plans.models import MEASURE_STATUS_LABELS, MeasureStatus  # noqa: F401 (the routes read the labels here)
 
 
 class PlanForm(FlaskForm):
@@ -32,11 +32,6 @@ class PlanForm(FlaskForm):
         self.campaign_id.choices = select_choices((c.id, c.name) for c in campaigns)
 
 
-MEASURE_STATUS_LABELS = {
-    MeasureStatus.OPEN: _l("Not started"),
-    MeasureStatus.IN_PROGRESS: _l("Under way"),
-    MeasureStatus.DONE: _l("Done"),
-}
 
 
 class MeasureForm(FlaskForm):

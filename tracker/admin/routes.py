@@ -7,7 +7,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.admin.forms import AuditFilterForm, DepartmentForm, OfficeForm, ResetPasswordForm, UserCreateForm
+from tracker.admin.forms import (
+    AuditFilterForm, DepartmentForm, OfficeForm, ResetPasswordForm, UserCreateForm, UserProfileForm,
+)
 from tracker.audit.display import kind_label, readable
 from tracker.audit.models import AuditAction, AuditRecord
 from tracker.auth import services
@@ -35,7 +37,7 @@ def users():
     stmt = sa.select(User).join(User.office).options(sa.orm.contains_eager(User.office))
     if q:
         like = f"%{q}%"
-        stmt = stmt.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like)))
+        stmt = stmt.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like), User.title.ilike(like)))
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role == Role(role))
     if state == "active":
@@ -58,6 +60,7 @@ def new_user():
             user = services.create_user(
                 username=form.username.data,
                 display_name=form.display_name.data,
+                title=form.title.data,
                 role=role,
                 office=office,
                 enterprise=form.enterprise,
@@ -85,8 +88,27 @@ def user_detail(user_id: int):
     ).all()
     return render_template(
         "admin/user_detail.html", user=user, reset_form=ResetPasswordForm(user), history=readable(history),
-        form=EmptyForm()
+        form=EmptyForm(), profile_form=UserProfileForm(obj=user),
     )
+
+
+@bp.route("/users/<int:user_id>/profile", methods=["POST"])
+@allow(Role.ADMIN)
+def edit_user(user_id: int):
+    user = _get_user(user_id)
+    form = UserProfileForm()
+    if form.validate_on_submit():
+        try:
+            services.update_profile(user, display_name=form.display_name.data, title=form.title.data)
+        except services.AccountError as exc:
+            db.session.rollback()
+            form.display_name.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("%(name)s is now named %(label)s.", name=user.username, label=user.label), "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return render_template("admin/user_detail.html", user=user, reset_form=ResetPasswordForm(user), history=[],
+                           form=EmptyForm(), profile_form=form), 400
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
@@ -129,7 +151,8 @@ def reset_password(user_id: int):
         db.session.commit()
         flash(_("The password of %(name)s has been set; their sessions have ended.", name=user.username), "success")
         return redirect(url_for("admin.user_detail", user_id=user.id))
-    return render_template("admin/user_detail.html", user=user, reset_form=form, history=[], form=EmptyForm()), 400
+    return render_template("admin/user_detail.html", user=user, reset_form=form, history=[], form=EmptyForm(),
+                           profile_form=UserProfileForm(obj=user)), 400
 
 
 @bp.route("/offices", methods=["GET", "POST"])

@@ -40,6 +40,12 @@ ROLE_LABELS = {
 }
 
 
+def user_label(display_name: str, title: str | None) -> str:
+    """"张关员 · 关员": a person by name and post; never the username or the role code."""
+    title = (title or "").strip()
+    return f"{display_name} · {title}" if title and title != display_name else display_name
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -65,6 +71,9 @@ class User(UserMixin, db.Model):
     # Stored lower case; sign-in compares case-insensitively.
     username: Mapped[str] = mapped_column(sa.String(64), unique=True, info={"label": _l("Username")})
     display_name: Mapped[str] = mapped_column(sa.String(100), info={"label": _l("Display name")})
+    # The post (职务) the user holds: 关员, 科长, 处长, 单证员 ... Data, not derived from the role: two
+    # managers may be a 科长 and a 处长 (migration a9d4c2e7f105).
+    title: Mapped[str | None] = mapped_column(sa.String(40), info={"label": _l("Post")})
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"), info={"label": _l("Role")})
     office_id: Mapped[int] = mapped_column(
         sa.ForeignKey("offices.id", ondelete="RESTRICT"), index=True, info={"label": _l("Office")}
@@ -108,6 +117,11 @@ class User(UserMixin, db.Model):
     def rotate_session_token(self) -> None:
         """End every session and remember-me cookie this user has."""
         self.session_token = new_session_token()
+
+    @property
+    def label(self) -> str:
+        """How every page and picker names the user: "张关员 · 关员" (name · post), or the name alone."""
+        return user_label(self.display_name, self.title)
 
     # Role helpers --------------------------------------------------------------
     def has_role(self, *roles: Role) -> bool:

@@ -37,6 +37,15 @@ class TradeMode(db.Model):
     def display_name(self, locale: str | None = None) -> str:
         return self.name_en if locale == "en" and self.name_en else self.name
 
+    def label(self, locale: str | None = None) -> str:
+        """The code and the name: "0214 来料加工"."""
+        return f"{self.code} {self.display_name(locale)}"
+
+
+def trade_modes_text(modes, locale: str | None = None, separator: str = "；") -> str:
+    """A firm's trade modes by code and name, one after the other: "0214 来料加工；0615 进料对口"."""
+    return separator.join(mode.label(locale) for mode in modes)
+
 
 class Enterprise(db.Model):
     """An import/export firm (进出口企业) under one customs office. Archived, never deleted."""

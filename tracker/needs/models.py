@@ -285,10 +285,11 @@ class ExtensionStatus(str, enum.Enum):
         return EXTENSION_STATUS_LABELS[self]
 
 
+# Each Chinese state term means one thing across needs, extensions and plans (tests/test_plans.py).
 EXTENSION_STATUS_LABELS = {
-    ExtensionStatus.REQUESTED: _l("awaiting decision"),
-    ExtensionStatus.APPROVED: _l("approved"),
-    ExtensionStatus.REJECTED: _l("rejected"),
+    ExtensionStatus.REQUESTED: _l("Awaiting a decision"),
+    ExtensionStatus.APPROVED: _l("Extension granted"),
+    ExtensionStatus.REJECTED: _l("Extension refused"),
 }
 
 

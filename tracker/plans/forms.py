@@ -48,7 +48,7 @@ class MeasureForm(FlaskForm):
                    sa.or_(Office.path.startswith(enterprise.office.path, autoescape=True),
                           sa.literal(enterprise.office.path).startswith(Office.path)))
             .order_by(User.username)).all()
-        self.owner_id.choices = select_choices([(0, _l("— none —"))] + [(u.id, u.display_name) for u in owners])
+        self.owner_id.choices = select_choices([(0, _l("— none —"))] + [(u.id, u.label) for u in owners])
         needs = db.session.scalars(sa.select(Need).where(Need.enterprise_id == enterprise.id).order_by(Need.id)).all()
         self.needs.choices = select_choices((n.id, f"#{n.id} {n.content[:60]}") for n in needs)
 

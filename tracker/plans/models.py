@@ -15,7 +15,7 @@ from tracker.types import UTCDateTime, enum_column, utcnow
 
 # Assistance plans ---------------------------------------------------------------------------------
 class PlanStatus(str, enum.Enum):
-    DRAFT = "draft"  # 草拟
+    DRAFT = "draft"  # 草拟中
     SUBMITTED = "submitted"  # 待审批
     APPROVED = "approved"  # 已批准
     IN_PROGRESS = "in_progress"  # 实施中
@@ -30,7 +30,8 @@ PLAN_STATUS_LABELS = {
     PlanStatus.DRAFT: _l("Draft"),
     PlanStatus.SUBMITTED: _l("Awaiting approval"),
     PlanStatus.APPROVED: _l("Approved"),
-    PlanStatus.IN_PROGRESS: _l("In progress"),
+    # Not the need's "In progress" (办理中): a plan is carried out (实施中), a need handled.
+    PlanStatus.IN_PROGRESS: _l("Being carried out"),
     PlanStatus.COMPLETED: _l("Completed"),
 }
 
@@ -173,7 +174,8 @@ class MeasureStatus(str, enum.Enum):
 MEASURE_STATUS_LABELS = {
     MeasureStatus.OPEN: _l("Not started"),
     MeasureStatus.IN_PROGRESS: _l("Under way"),
-    MeasureStatus.DONE: _l("Done"),
+    # 已落实, not the plan's 已完成: a measure is carried into effect, a plan completed.
+    MeasureStatus.DONE: _l("Carried into effect"),
 }
 
 

@@ -31,6 +31,7 @@ ACCESS_TABLE = {
     "admin.deactivate_user": "admin",
     "admin.activate_user": "admin",
     "admin.reset_password": "admin",
+    "admin.edit_user": "admin",
     "admin.offices": "admin",
     "admin.audit": "admin",
     "admin.reference": "admin",

@@ -501,6 +501,7 @@ def test_a_need_page_says_who_can_act_to_those_who_cannot(client, auth, cast, fi
     """The officer who logged the visit is not the firm's: he is told who handles the need and whom to
     ask, by the rule that shows the buttons (can_edit_need); the nearest active managers are named."""
     visitor = factory.user(Role.OFFICER, cast.org.yingkou, username="visitor", locale="zh")
+    cast.manager.title, cast.manager_dl.title = "科长", "处长"  # posts are data: 处长 is 处长
     need = make_need(firm, category, cast.officer, by=visitor)
     db.session.commit()
     auth.login("visitor")
@@ -514,14 +515,14 @@ def test_a_need_page_says_who_can_act_to_those_who_cannot(client, auth, cast, fi
     assert 'id="who-can-act"' not in text and f"/needs/{need.id}/accept" in text
     # His extension request: the page says who decides it.
     auth.post(f"/needs/{need.id}/extensions", {"new_deadline": "2019-10-20", "reason": "等待总署答复"})
-    assert f"Awaiting a decision by Manager {cast.manager.display_name}." in page(client, f"/needs/{need.id}")
+    assert f"Awaiting a decision by 科长 {cast.manager.display_name}." in page(client, f"/needs/{need.id}")
     auth.logout()
     auth.login("manager")
     text = page(client, f"/needs/{need.id}")
     assert 'id="who-can-act"' not in text and 'id="extension-deciders"' not in text
     auth.logout()
     # Handed to another officer than the firm's: he is named with his post.
-    colleague = factory.user(Role.OFFICER, cast.org.yingkou, username="colleague")
+    colleague = factory.user(Role.OFFICER, cast.org.yingkou, username="colleague", title="关员")
     db.session.commit()
     need = reload(need)
     need.assigned_officer_id = colleague.id
@@ -538,7 +539,7 @@ def test_a_need_page_says_who_can_act_to_those_who_cannot(client, auth, cast, fi
     cast.manager.active = False
     db.session.commit()
     auth.login("visitor")
-    assert f"此需求尚未指派关员，可由科长 {cast.manager_dl.display_name} 办理或指派。" in page(client, f"/needs/{need.id}")
+    assert f"此需求尚未指派关员，可由处长 {cast.manager_dl.display_name} 办理或指派。" in page(client, f"/needs/{need.id}")
     # A closed need has nothing left to do: no note.
     need = reload(need)
     need.status = NeedStatus.CLOSED

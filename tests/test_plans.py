@@ -381,6 +381,7 @@ def test_a_plan_page_says_who_can_act_to_those_who_cannot(client, auth, cast, se
     """Named by the rules that show the buttons (can_edit_plan, can_approve), nearest managers first."""
     plan = draft(setting, cast)
     factory.user("officer", cast.org.yingkou, username="officer2")
+    cast.manager.title, cast.manager_dl.title = "科长", "处长"
     db.session.commit()
     url = f"/plans/{plan.id}"
     officer, manager = cast.officer.display_name, cast.manager.display_name
@@ -404,7 +405,7 @@ def test_a_plan_page_says_who_can_act_to_those_who_cannot(client, auth, cast, se
     cast.manager.active = False
     db.session.commit()
     auth.login("officer")
-    assert f"此方案等待科长 {cast.manager_dl.display_name} 审批。" in client.get(url).get_data(as_text=True)
+    assert f"此方案等待处长 {cast.manager_dl.display_name} 审批。" in client.get(url).get_data(as_text=True)
 
 
 def test_the_portal_plan_line_says_its_state_once(client, auth, cast, setting):
@@ -420,3 +421,47 @@ def test_the_portal_plan_line_says_its_state_once(client, auth, cast, setting):
     portal = client.get("/portal/").get_data(as_text=True)
     line = portal[portal.index('id="portal-plans"'):portal.index('id="portal-visits"')]
     assert "措施已落实 2 / 2 项" in line and line.count("已完成") == 1
+
+
+# One term per state (issue 10) ---------------------------------------------------------------------------
+def _zh_labels(labels) -> list[str]:
+    from flask_babel import force_locale
+
+    with force_locale("zh"):
+        return [str(label) for label in labels.values()]
+
+
+def test_each_chinese_state_term_means_one_thing_across_needs_plans_measures_and_extensions(app):
+    from tracker.needs.models import EXTENSION_STATUS_LABELS, NEED_STATUS_LABELS, ExtensionStatus
+    from tracker.plans.models import MEASURE_STATUS_LABELS, PLAN_STATUS_LABELS
+
+    with app.test_request_context():
+        kinds = {"need": _zh_labels(NEED_STATUS_LABELS), "plan": _zh_labels(PLAN_STATUS_LABELS),
+                 "measure": _zh_labels(MEASURE_STATUS_LABELS), "extension": _zh_labels(EXTENSION_STATUS_LABELS)}
+        # Every state of every enum has a label, translated (not the English msgid).
+        assert [len(v) for v in kinds.values()] == [len(NeedStatus), len(PlanStatus), len(MeasureStatus),
+                                                    len(ExtensionStatus)]
+        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in term) for terms in kinds.values() for term in terms)
+    for kind, terms in kinds.items():
+        assert len(set(terms)) == len(terms), kind
+    names = list(kinds)
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            assert not set(kinds[first]) & set(kinds[second]), (first, second)
+    assert str(kinds["need"][list(NeedStatus).index(NeedStatus.IN_PROGRESS)]) == "办理中"
+    assert str(kinds["plan"][list(PlanStatus).index(PlanStatus.IN_PROGRESS)]) == "实施中"
+
+
+def test_a_plan_under_way_reads_实施中_beside_its_need_办理中(client, auth, cast, setting):
+    plan = draft(setting, cast)
+    need = make_need(setting[0], status=NeedStatus.IN_PROGRESS)
+    plans.submit(plan, cast.officer)
+    plans.approve(plan, cast.manager)
+    plans.start(plan, cast.officer)
+    db.session.commit()
+    auth.login("officer")
+    detail = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert 'data-status="in_progress">实施中</span>' in detail and "办理中" not in detail
+    listed = client.get("/plans/").get_data(as_text=True)
+    assert "实施中" in listed
+    assert 'data-status="in_progress">办理中</span>' in client.get(f"/needs/{need.id}").get_data(as_text=True)

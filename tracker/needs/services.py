@@ -95,8 +95,9 @@ def managers_over(office) -> list[User]:
 
 
 def with_post(users: list[User]) -> str:
-    """"科长 李科长、科长 王科长": people as the notes name them."""
-    return "、".join(f"{u.role.label} {u.display_name}" for u in users)
+    """"科长 李科长、处长 王处长": people as the notes name them, by their post (职务) where one is recorded."""
+    return "、".join(f"{u.title.strip()} {u.display_name}" if (u.title or "").strip() else u.display_name
+                    for u in users)
 
 
 @dataclass

@@ -72,7 +72,7 @@ class VisitForm(FlaskForm):
             .order_by(User.username)).all()
         # Whoever made the visit stays choosable on edit (moved or deactivated since).
         officers = list(officers) + [u for u in current_officers if u not in officers]
-        self.officers.choices = select_choices((u.id, u.display_name) for u in officers)
+        self.officers.choices = select_choices((u.id, u.label) for u in officers)
         self.contacts.choices = select_choices(
             (c.id, f"{c.name} · {c.title}" if c.title else c.name) for c in enterprise.contacts)
         topics = db.session.scalars(sa.select(PolicyTopic).where(PolicyTopic.active.is_(True)).order_by(PolicyTopic.id))

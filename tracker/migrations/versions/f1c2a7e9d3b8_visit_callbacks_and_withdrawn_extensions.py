@@ -7,7 +7,7 @@ the requests already left in that position are withdrawn here; notifications.kin
 that says so.
 
 Revision ID: f1c2a7e9d3b8
-Revises: b3f6a8c1d2e4
+Revises: a9d4c2e7f105
 Create Date: 2026-12-03 07:20:00
 """
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = 'f1c2a7e9d3b8'
-down_revision = 'b3f6a8c1d2e4'
+down_revision = 'a9d4c2e7f105'
 branch_labels = None
 depends_on = None
 

@@ -24,6 +24,10 @@ from tracker.needs.models import (
 from tracker.notifications.models import Notification, NotificationKind
 from tracker.workdays.models import CalendarOverride, OverrideKind
 from tests.conftest import Api, make_need, page, query_count
+from tracker.i18n import local_today
+
+# A deadline set now: not in the past (tracker.dates).
+LATER = local_today() + timedelta(days=30)
 
 
 def reload(need: Need) -> Need:
@@ -92,9 +96,9 @@ def test_a_given_deadline_is_kept(client, auth, cast, firm, category):
     auth.login("manager")
     auth.post(f"/needs/new/{firm.id}", {
         "source": "phone", "category_id": str(category.id), "content": "咨询", "department_id": "0",
-        "assigned_officer_id": "0", "raised_on": "2019-09-27", "deadline": "2019-10-31",
+        "assigned_officer_id": "0", "raised_on": "2019-09-27", "deadline": LATER.isoformat(),
     })
-    assert db.session.scalar(sa.select(Need.deadline)) == date(2019, 10, 31)
+    assert db.session.scalar(sa.select(Need.deadline)) == LATER
 
 
 def test_who_may_record_a_need(client, auth, cast, firm, category, factory):
@@ -279,10 +283,11 @@ def test_a_manager_approves_an_extension_and_the_deadline_moves(client, auth, ca
     auth.login("officer")
     auth.post(f"/needs/{need.id}/extensions", {"new_deadline": "2019-10-08", "reason": "same day"})
     assert reload(need).extensions == []  # must be later than the current deadline
-    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": "2019-10-15", "reason": "等待总署答复"})
+    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": LATER.isoformat(), "reason": "等待总署答复"})
     extension = reload(need).extensions[0]
     assert extension.status is ExtensionStatus.REQUESTED and extension.old_deadline == date(2019, 10, 8)
-    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": "2019-10-20", "reason": "again"})
+    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": (LATER + timedelta(days=5)).isoformat(),
+                                               "reason": "again"})
     assert len(reload(need).extensions) == 1  # one request at a time
     # An officer may not decide, not even on his own request.
     assert auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "approve"}).status_code == 403
@@ -291,7 +296,7 @@ def test_a_manager_approves_an_extension_and_the_deadline_moves(client, auth, ca
     assert "Extensions awaiting your decision" in page(client, "/work/")
     auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "approve", "note": "同意"})
     need = reload(need)
-    assert need.deadline == date(2019, 10, 15)
+    assert need.deadline == LATER
     assert need.extensions[0].status is ExtensionStatus.APPROVED
     assert need.extensions[0].decided_by_id == cast.manager.id
     notice = db.session.scalar(sa.select(Notification).where(Notification.user_id == cast.officer.id,
@@ -306,7 +311,8 @@ def test_a_manager_approves_an_extension_and_the_deadline_moves(client, auth, ca
 
 def test_a_rejected_extension_keeps_the_deadline(client, auth, cast, firm, category):
     need = make_need(firm, category, cast.officer)
-    extension = services.request_extension(need, date(2019, 10, 20), "需要更多时间", by=cast.officer)
+    extension = services.request_extension(need, date(2019, 10, 20), "需要更多时间", by=cast.officer,
+                                           today=date(2019, 10, 8))
     db.session.commit()
     auth.login("manager")
     auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "reject", "note": "时限足够"})
@@ -317,7 +323,8 @@ def test_a_rejected_extension_keeps_the_deadline(client, auth, cast, firm, categ
 def test_a_manager_of_another_subtree_cannot_decide(client, auth, cast, firm, category, factory):
     factory.user(Role.MANAGER, cast.org.bayuquan, username="manager-byq")
     need = make_need(firm, category, cast.officer)
-    extension = services.request_extension(need, date(2019, 10, 20), "需要更多时间", by=cast.officer)
+    extension = services.request_extension(need, date(2019, 10, 20), "需要更多时间", by=cast.officer,
+                                           today=date(2019, 10, 8))
     db.session.commit()
     auth.login("manager-byq")
     assert auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "approve"}).status_code == 404

@@ -1,5 +1,5 @@
 """Assistance plans: every transition allowed and refused, who may do what, the pages and the print view."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +12,11 @@ from tracker.plans import services as plans
 from tracker.domain import DomainError
 from tracker.needs.models import Need, NeedCategory, NeedSource, NeedStatus
 from tracker.notifications.models import Notification, NotificationKind
+from tracker.i18n import local_today
 from tracker.plans.models import AssistancePlan, MeasureStatus, PlanStatus
+
+# A measure's deadline as an officer sets it now: not in the past (tracker.dates).
+DEADLINE = local_today() + timedelta(days=60)
 
 
 @pytest.fixture
@@ -199,7 +203,7 @@ def test_the_review_cycle_through_the_pages(client, auth, cast, setting):
     plan = db.session.scalar(sa.select(AssistancePlan))
     url = f"/plans/{plan.id}"
     assert post(client, f"{url}/measures", {"description": "原产地证预约办理", "owner_id": cast.officer.id,
-                                            "deadline": "2019-12-31"}, page=url).status_code == 302
+                                            "deadline": DEADLINE.isoformat()}, page=url).status_code == 302
     post(client, f"{url}/submit", page=url)
     db.session.refresh(plan)
     assert plan.status is PlanStatus.SUBMITTED
@@ -233,7 +237,7 @@ def test_the_review_cycle_through_the_pages(client, auth, cast, setting):
     auth.login("yalisi")
     assert client.get(url).status_code == 200
     printed = client.get(f"{url}/print").get_data(as_text=True)
-    assert "原产地证预约办理" in printed and "2019-12-31" in printed and cast.manager.display_name in printed
+    assert "原产地证预约办理" in printed and DEADLINE.isoformat() in printed and cast.manager.display_name in printed
     assert "css/print.css" in printed and "navbar" not in printed
 
 
@@ -343,6 +347,6 @@ def test_plan_pages_do_not_query_more_with_more_measures(app, client, auth, cast
     for n in range(4):
         need = make_need(firm)
         plans.add_measure(plan, description=f"更多措施{n}", owner=cast.officer, deadline=date(2019, 12, 31),
-                          needs=[need])
+                          needs=[need], today=date(2019, 10, 8))
     db.session.commit()
     assert {url: query_count(app, client, url) for url in few} == few

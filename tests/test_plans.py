@@ -350,3 +350,66 @@ def test_plan_pages_do_not_query_more_with_more_measures(app, client, auth, cast
                           needs=[need], today=date(2019, 10, 8))
     db.session.commit()
     assert {url: query_count(app, client, url) for url in few} == few
+
+
+# Date rules (tracker.dates) and forms that come back open ------------------------------------------
+def test_a_measure_deadline_is_not_in_the_past_today_is_fine(client, auth, cast, setting):
+    """The add-measure form comes back open, as typed, with the error at the deadline."""
+    plan = draft(setting, cast, measures=0)
+    db.session.commit()
+    auth.login("officer")
+    url = f"/plans/{plan.id}"
+    today = local_today()
+    for day in ("1999-01-01", (today - timedelta(days=1)).isoformat()):
+        response = post(client, f"{url}/measures", {"description": "信用培育辅导", "owner_id": "0", "deadline": day},
+                        page=url)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 200 and f"办理时限不能早于今天（今天是{today.isoformat()}）。" in text
+        added = text[text.index('<details open id="add-measure">'):]
+        assert "信用培育辅导" in added[:added.index("</details>")]
+    db.session.refresh(plan)
+    assert plan.measures == []
+    assert post(client, f"{url}/measures", {"description": "信用培育辅导", "owner_id": "0",
+                                            "deadline": today.isoformat()}, page=url).status_code == 302
+    db.session.refresh(plan)
+    assert [m.deadline for m in plan.measures] == [today]
+
+
+def test_an_old_deadline_left_as_it_was_still_saves(client, auth, cast, setting):
+    plan = draft(setting, cast)  # its measure is due 2019-12-31
+    db.session.commit()
+    measure = plan.measures[0]
+    auth.login("officer")
+    url = f"/plans/{plan.id}/measures/{measure.id}/edit"
+    data = {"description": "改写后的措施", "owner_id": str(cast.officer.id), "deadline": "2019-12-31"}
+    assert post(client, url, data, page=url).status_code == 302
+    db.session.refresh(measure)
+    assert measure.description == "改写后的措施" and measure.deadline == date(2019, 12, 31)
+    response = post(client, url, {**data, "deadline": "2019-12-30"}, page=url)  # changed, and past
+    assert response.status_code == 200 and "办理时限不能早于今天" in response.get_data(as_text=True)
+    db.session.refresh(measure)
+    assert measure.deadline == date(2019, 12, 31)
+    with pytest.raises(DomainError, match="办理时限不能早于今天"):
+        plans.update_measure(measure, description="x", owner=None, deadline=date(2019, 12, 30), needs=[])
+    db.session.rollback()
+    with pytest.raises(DomainError, match="办理时限不能早于今天"):
+        plans.add_measure(plan, description="x", deadline=local_today() - timedelta(days=1))
+    db.session.rollback()
+
+
+def test_progress_marked_done_without_a_result_comes_back_open(client, auth, cast, setting):
+    plan = draft(setting, cast)
+    plans.submit(plan, cast.officer)
+    plans.approve(plan, cast.manager)
+    plans.start(plan, cast.officer)
+    db.session.commit()
+    measure = plan.measures[0]
+    auth.login("officer")
+    url = f"/plans/{plan.id}"
+    response = post(client, f"{url}/measures/{measure.id}/progress", {"status": "done", "result": ""}, page=url)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    row = text[text.index(f'id="measure-{measure.id}"'):]
+    assert row.index("<details open>") < row.index("标记为已完成前，请填写该措施取得的成效。") < row.index("</details>")
+    db.session.refresh(measure)
+    assert measure.status is MeasureStatus.OPEN

@@ -1,7 +1,7 @@
 """Forms shared across features: the base form, its messages, bounded fields and the error summary."""
 import secrets
 
-from flask_babel import get_locale, get_translations, gettext as _, ngettext
+from flask_babel import get_locale, get_translations, gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
@@ -33,13 +33,14 @@ WTFORMS_MESSAGES = (
     N_("Not a valid date value."), N_("Not a valid datetime value."), N_("Not a valid time value."),
     N_("Not a valid integer value."), N_("Not a valid decimal value."), N_("Not a valid float value."),
 )
-# Their plural messages, marked for the catalog the same way (never called).
-def _plural_messages():  # pragma: no cover
-    ngettext("Field must be at least %(min)d character long.", "Field must be at least %(min)d characters long.", 1)
-    ngettext("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters.", 1)
-    ngettext("Field must be exactly %(max)d character long.", "Field must be exactly %(max)d characters long.", 1)
-    ngettext("'%(value)s' is not a valid choice for this field.",
-             "'%(value)s' are not valid choices for this field.", 1)
+# WTForms asks for these with ngettext; Chinese has one form, so each form is a message of its own here
+# (and the catalog keeps no plural entries).
+WTFORMS_PLURALS = (
+    N_("Field must be at least %(min)d character long."), N_("Field must be at least %(min)d characters long."),
+    N_("Field cannot be longer than %(max)d character."), N_("Field cannot be longer than %(max)d characters."),
+    N_("Field must be exactly %(max)d character long."), N_("Field must be exactly %(max)d characters long."),
+    N_("'%(value)s' is not a valid choice for this field."), N_("'%(value)s' are not valid choices for this field."),
+)
 
 
 class _Messages:
@@ -55,8 +56,8 @@ class _Messages:
         return found if self._ours(found, string) else wtforms_translations.gettext(string)
 
     def ngettext(self, singular, plural, n):
-        found = get_translations().ungettext(singular, plural, n)
         original = singular if n == 1 else plural
+        found = get_translations().ugettext(original)
         return found if self._ours(found, original) else wtforms_translations.ngettext(singular, plural, n)
 
 

@@ -188,8 +188,10 @@ def error_messages(form) -> list[str]:
 
 
 def _named(field) -> list[str]:
-    if field.type in ("CSRFTokenField",) and field.errors:
+    if field.type == "CSRFTokenField" and field.errors:
         return [_("The form has expired. Please submit it again.")]
+    if field.type == "HiddenField":  # the user never saw its label (the submission key says what to do)
+        return [str(e) for e in field.errors]
     label = str(field.label.text)
     return [str(e) if label and label in str(e) else _("%(label)s: %(message)s", label=label, message=str(e))
             for e in field.errors]

@@ -421,3 +421,20 @@ def test_a_half_filled_need_row_is_an_error_and_every_error_comes_at_once(client
     assert 'id="needs-1-category_id-errors"' in row1
     assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(Need.id))) == 0
+
+
+def test_the_form_lists_every_error_above_it_in_natural_chinese(client, auth, cast, firm):
+    """One alert above the form names every problem (WTForms' own messages in the tracker's words)."""
+    auth.login("officer")
+    _, response = visit_form(client, firm, officers=[], summary="", visited_at="不是日期",
+                             **{"needs-0-content": "长" * 2001})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    alert = text[text.index('id="form-errors"'):text.index('id="visit-form"')]
+    assert "尚未保存，请修改以下各项：" in alert
+    for message in ("请填写日期和时间。", "请填写走访概况。", "最多2000个字符。", "请选择该业务需求的类别。",
+                    "请至少填写一名参加走访的关员。"):
+        assert message in alert, message
+    assert "该字段是必填字段" not in text and "Not a valid" not in text
+    assert "日期和时间：请填写" not in alert  # a message that names its field is not prefixed again
+    assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0

@@ -440,7 +440,8 @@ class Factory:
         category = category or db.session.scalar(sa.select(NeedCategory).order_by(NeedCategory.id))
         data = services.NeedData(source=kw.pop("source", NeedSource.VISIT), category=category, content=content,
                                  raised_on=raised_on or date(2019, 9, 27), assigned_officer=officer, **kw)
-        return services.create_need(enterprise, data, by=by)
+        # Recorded the day it was raised (the date rules of tracker.dates measure against that day).
+        return services.create_need(enterprise, data, by=by, today=data.raised_on)
 
     @staticmethod
     def plan(enterprise: Enterprise, campaign, by: User, *, measures: int = 1, objective: str = "提升通关效率",
@@ -452,7 +453,9 @@ class Factory:
 
         plan = services.create_plan(enterprise, campaign, objective, by)
         for n in range(measures):
-            services.add_measure(plan, description=f"措施{n + 1}", owner=owner or by, deadline=date(2019, 12, 31))
+            # Drafted in the autumn of 2019, like the rest of the fixtures (tracker.dates: no deadline in the past).
+            services.add_measure(plan, description=f"措施{n + 1}", owner=owner or by, deadline=date(2019, 12, 31),
+                                 today=date(2019, 10, 8))
         return plan
 
     def notification(self, user: User, kind=None, *, link: str = "/work/", key: str | None = None, **params):

@@ -475,7 +475,7 @@ def test_values_are_shown_as_the_pages_show_them(client, auth, cast):
     created = row_of(text, f'>用户 #{user.id} · 孙关员</a>', "<td>创建</td>")
     assert "<dt>密码</dt><dd>（已隐藏）</dd>" in created and "[redacted]" not in created
     assert f"<dt>角色</dt><dd>{in_chinese(Role.OFFICER.label)}</dd>" in created
-    assert f'<dt>海关</dt><dd><a href="/admin/offices">营口海关</a></dd>' in created
+    assert '<dt>海关</dt><dd><a href="/admin/offices">营口海关</a></dd>' in created
     deactivated = row_of(text, f'>用户 #{user.id} · 孙关员</a>', "<td>修改</td>")
     assert "<dt>正常</dt><dd>是 → 否</dd>" in deactivated
 

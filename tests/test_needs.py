@@ -18,12 +18,17 @@ from tracker.needs.models import (
     Need,
     NeedCategory,
     NeedEntryKind,
+    NeedSource,
     NeedStatus,
     Satisfaction,
 )
 from tracker.notifications.models import Notification, NotificationKind
 from tracker.workdays.models import CalendarOverride, OverrideKind
 from tests.conftest import Api, make_need, page, query_count
+from tracker.i18n import local_today
+
+# A deadline set now: not in the past (tracker.dates).
+LATER = local_today() + timedelta(days=30)
 
 
 def reload(need: Need) -> Need:
@@ -92,9 +97,9 @@ def test_a_given_deadline_is_kept(client, auth, cast, firm, category):
     auth.login("manager")
     auth.post(f"/needs/new/{firm.id}", {
         "source": "phone", "category_id": str(category.id), "content": "咨询", "department_id": "0",
-        "assigned_officer_id": "0", "raised_on": "2019-09-27", "deadline": "2019-10-31",
+        "assigned_officer_id": "0", "raised_on": "2019-09-27", "deadline": LATER.isoformat(),
     })
-    assert db.session.scalar(sa.select(Need.deadline)) == date(2019, 10, 31)
+    assert db.session.scalar(sa.select(Need.deadline)) == LATER
 
 
 def test_who_may_record_a_need(client, auth, cast, firm, category, factory):
@@ -279,10 +284,11 @@ def test_a_manager_approves_an_extension_and_the_deadline_moves(client, auth, ca
     auth.login("officer")
     auth.post(f"/needs/{need.id}/extensions", {"new_deadline": "2019-10-08", "reason": "same day"})
     assert reload(need).extensions == []  # must be later than the current deadline
-    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": "2019-10-15", "reason": "等待总署答复"})
+    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": LATER.isoformat(), "reason": "等待总署答复"})
     extension = reload(need).extensions[0]
     assert extension.status is ExtensionStatus.REQUESTED and extension.old_deadline == date(2019, 10, 8)
-    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": "2019-10-20", "reason": "again"})
+    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": (LATER + timedelta(days=5)).isoformat(),
+                                               "reason": "again"})
     assert len(reload(need).extensions) == 1  # one request at a time
     # An officer may not decide, not even on his own request.
     assert auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "approve"}).status_code == 403
@@ -291,7 +297,7 @@ def test_a_manager_approves_an_extension_and_the_deadline_moves(client, auth, ca
     assert "Extensions awaiting your decision" in page(client, "/work/")
     auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "approve", "note": "同意"})
     need = reload(need)
-    assert need.deadline == date(2019, 10, 15)
+    assert need.deadline == LATER
     assert need.extensions[0].status is ExtensionStatus.APPROVED
     assert need.extensions[0].decided_by_id == cast.manager.id
     notice = db.session.scalar(sa.select(Notification).where(Notification.user_id == cast.officer.id,
@@ -306,7 +312,8 @@ def test_a_manager_approves_an_extension_and_the_deadline_moves(client, auth, ca
 
 def test_a_rejected_extension_keeps_the_deadline(client, auth, cast, firm, category):
     need = make_need(firm, category, cast.officer)
-    extension = services.request_extension(need, date(2019, 10, 20), "需要更多时间", by=cast.officer)
+    extension = services.request_extension(need, date(2019, 10, 20), "需要更多时间", by=cast.officer,
+                                           today=date(2019, 10, 8))
     db.session.commit()
     auth.login("manager")
     auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "reject", "note": "时限足够"})
@@ -317,7 +324,8 @@ def test_a_rejected_extension_keeps_the_deadline(client, auth, cast, firm, categ
 def test_a_manager_of_another_subtree_cannot_decide(client, auth, cast, firm, category, factory):
     factory.user(Role.MANAGER, cast.org.bayuquan, username="manager-byq")
     need = make_need(firm, category, cast.officer)
-    extension = services.request_extension(need, date(2019, 10, 20), "需要更多时间", by=cast.officer)
+    extension = services.request_extension(need, date(2019, 10, 20), "需要更多时间", by=cast.officer,
+                                           today=date(2019, 10, 8))
     db.session.commit()
     auth.login("manager-byq")
     assert auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "approve"}).status_code == 404
@@ -331,7 +339,8 @@ def test_a_pending_extension_is_withdrawn_when_the_need_is_resolved(client, auth
     """Nobody could decide a request left on a resolved need: it is withdrawn, the requester told."""
     need = make_need(firm, category, cast.officer)
     services.accept(need)
-    extension = services.request_extension(need, date(2019, 10, 20), "等待总署答复", by=cast.officer)
+    extension = services.request_extension(need, date(2019, 10, 20), "等待总署答复", by=cast.officer,
+                                           today=date(2019, 10, 8))
     db.session.commit()
     auth.login("manager")
     assert "等待总署答复" in page(client, "/work/")  # awaiting his decision
@@ -357,7 +366,7 @@ def test_a_pending_extension_is_withdrawn_when_the_need_is_resolved(client, auth
 
 def test_a_pending_extension_is_withdrawn_when_the_need_cannot_be_resolved(client, auth, cast, firm, category):
     need = make_need(firm, category, cast.officer)
-    services.request_extension(need, date(2019, 10, 20), "等待总署答复", by=cast.officer)
+    services.request_extension(need, date(2019, 10, 20), "等待总署答复", by=cast.officer, today=date(2019, 10, 8))
     db.session.commit()
     auth.login("officer")
     auth.post(f"/needs/{need.id}/unresolvable", {"explanation": "政策不允许"})
@@ -369,7 +378,8 @@ def test_a_pending_extension_is_withdrawn_when_the_need_cannot_be_resolved(clien
     # A decided request is left as it was, and a need without one is resolved as before.
     other = make_need(firm, category, cast.officer, content="另一需求")
     services.accept(other)
-    decided = services.request_extension(other, date(2019, 10, 20), "需要更多时间", by=cast.officer)
+    decided = services.request_extension(other, date(2019, 10, 20), "需要更多时间", by=cast.officer,
+                                         today=date(2019, 10, 8))
     services.decide_extension(decided, False, by=cast.manager)
     services.resolve(other, "已办结")
     db.session.commit()
@@ -514,7 +524,8 @@ def test_a_need_page_says_who_can_act_to_those_who_cannot(client, auth, cast, fi
     text = page(client, f"/needs/{need.id}")
     assert 'id="who-can-act"' not in text and f"/needs/{need.id}/accept" in text
     # His extension request: the page says who decides it.
-    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": "2019-10-20", "reason": "等待总署答复"})
+    later = (services.local_today() + timedelta(days=30)).isoformat()
+    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": later, "reason": "等待总署答复"})
     assert f"Awaiting a decision by 科长 {cast.manager.display_name}." in page(client, f"/needs/{need.id}")
     auth.logout()
     auth.login("manager")
@@ -743,3 +754,109 @@ def test_filtered_and_deeper_pages_do_not_cost_more_queries_with_more_data(app, 
         assert [query_count(app, client, url) for url in urls] == before[username], username
         assert query_count(app, client, "/needs/?page=3") == before[username][0], username
         auth.logout()
+
+
+# Date rules (tracker.dates) and forms that keep what was typed -----------------------------------
+def _chinese(*users):
+    for user in users:
+        user.locale = "zh"
+    db.session.commit()
+
+
+def _new_need(auth, firm, category, **fields):
+    return auth.post(f"/needs/new/{firm.id}", {
+        "source": "phone", "category_id": str(category.id), "content": "咨询加工贸易手册", "department_id": "0",
+        "assigned_officer_id": "0", "raised_on": "2019-09-27", "deadline": "", **fields})
+
+
+def test_a_given_deadline_is_not_in_the_past_today_is_fine(client, auth, cast, firm, category):
+    _chinese(cast.manager)
+    auth.login("manager")
+    today = services.local_today()
+    response = _new_need(auth, firm, category, deadline=(today - timedelta(days=1)).isoformat())
+    assert response.status_code == 200
+    assert f"办理时限不能早于今天（今天是{today.isoformat()}）。" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Need)) == 0
+    assert _new_need(auth, firm, category, deadline=today.isoformat()).status_code == 302
+    assert db.session.scalar(sa.select(Need.deadline)) == today
+
+
+def test_a_need_is_not_raised_in_the_future_and_every_error_comes_at_once(client, auth, cast, firm, category):
+    _chinese(cast.manager)
+    auth.login("manager")
+    today = services.local_today()
+    response = _new_need(auth, firm, category, raised_on=(today + timedelta(days=1)).isoformat(),
+                         deadline="1999-01-01", content="")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    # The three problems in one answer: no second submit to find the next one.
+    assert "提出日期不能晚于今天" in text, re.findall(r'invalid-feedback[^<]*<div>([^<]*)', text)
+    assert "办理时限不能早于业务需求的提出日期。" in text and "请填写业务需求。" in text
+    assert _new_need(auth, firm, category, raised_on=today.isoformat()).status_code == 302
+
+
+def test_the_service_applies_the_deadline_rules_too(app, cast, firm, category):
+    today = services.local_today()
+    with pytest.raises(DomainError, match="办理时限不能早于今天"):
+        services.create_need(firm, services.NeedData(
+            source=NeedSource.PHONE, category=category, content="x", raised_on=date(2019, 9, 27),
+            deadline=date(2019, 10, 31)))
+    db.session.rollback()
+    with pytest.raises(DomainError, match="提出日期不能晚于今天"):
+        services.create_need(firm, services.NeedData(
+            source=NeedSource.PHONE, category=category, content="x", raised_on=today + timedelta(days=1)))
+    db.session.rollback()
+    need = make_need(firm, category, cast.officer)
+    with pytest.raises(DomainError, match="办理时限不能早于今天"):
+        services.request_extension(need, today - timedelta(days=1), "材料未齐", by=cast.officer)
+    db.session.rollback()
+
+
+def test_an_extension_is_after_the_current_deadline_and_not_in_the_past(client, auth, cast, firm, category):
+    """The form comes back open with the error at the date and the reason kept; today is fine."""
+    _chinese(cast.officer)
+    need = make_need(firm, category, cast.officer)  # deadline 2019-10-08
+    auth.login("officer")
+    today = services.local_today()
+    for day, message in (("2019-10-08", "新办理时限须晚于当前办理时限（2019-10-08）。"),
+                         ((today - timedelta(days=1)).isoformat(), "办理时限不能早于今天")):
+        response = auth.post(f"/needs/{need.id}/extensions", {"new_deadline": day, "reason": "等待总署答复"})
+        text = response.get_data(as_text=True)
+        assert response.status_code == 200 and message in text
+        form = text[text.index("<details open>"):]
+        assert form.index(message) < form.index("</details>") and 'value="等待总署答复"' in form
+        assert reload(need).extensions == []
+    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": today.isoformat(), "reason": "等待总署答复"})
+    assert reload(need).extensions[0].new_deadline == today
+
+
+def test_a_follow_up_call_today_is_fine_tomorrow_is_not(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    services.accept(need)
+    services.resolve(need, "已处理")
+    db.session.commit()
+    _chinese(cast.officer)
+    auth.login("officer")
+    today = services.local_today()
+    response = auth.post(f"/needs/{need.id}/follow-ups", {
+        "held_on": (today + timedelta(days=1)).isoformat(), "satisfaction": "satisfied", "note": "企业满意"})
+    text = response.get_data(as_text=True)
+    assert "回访日期不能晚于今天。" in text and "企业满意" in text  # at the field, with the note kept
+    assert reload(need).follow_ups == []
+    auth.post(f"/needs/{need.id}/follow-ups", {"held_on": today.isoformat(), "satisfaction": "satisfied"})
+    assert reload(need).follow_ups[0].held_on == today
+
+
+def test_a_refused_transition_says_why_in_plain_chinese_and_stays_open(client, auth, cast, firm, category):
+    """未作任何修改：请填写向企业作出的说明。 (not "…说明: 该字段是必填字段。"), with the collapsed form open."""
+    _chinese(cast.officer)
+    need = make_need(firm, category, cast.officer)
+    auth.login("officer")
+    response = auth.post(f"/needs/{need.id}/unresolvable", {"explanation": ""})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "未作任何修改：请填写向企业作出的说明。" in text
+    assert "该字段是必填字段" not in text and "说明:" not in text
+    unresolvable = text[text.index("<details open>"):]
+    assert 'action="/needs/%d/unresolvable"' % need.id in unresolvable[:unresolvable.index("</details>")]
+    assert reload(need).status is NeedStatus.PENDING

@@ -1,5 +1,5 @@
 """Assistance plans: every transition allowed and refused, who may do what, the pages and the print view."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +10,7 @@ from tracker.campaigns.services import create_campaign
 from tracker.extensions import db
 from tracker.plans import services as plans
 from tracker.domain import DomainError
+from tracker.i18n import local_today
 from tracker.needs.models import Need, NeedCategory, NeedSource, NeedStatus
 from tracker.notifications.models import Notification, NotificationKind
 from tracker.plans.models import AssistancePlan, MeasureStatus, PlanStatus
@@ -199,7 +200,7 @@ def test_the_review_cycle_through_the_pages(client, auth, cast, setting):
     plan = db.session.scalar(sa.select(AssistancePlan))
     url = f"/plans/{plan.id}"
     assert post(client, f"{url}/measures", {"description": "原产地证预约办理", "owner_id": cast.officer.id,
-                                            "deadline": "2019-12-31"}, page=url).status_code == 302
+                                            "deadline": DEADLINE.isoformat()}, page=url).status_code == 302
     post(client, f"{url}/submit", page=url)
     db.session.refresh(plan)
     assert plan.status is PlanStatus.SUBMITTED
@@ -233,7 +234,7 @@ def test_the_review_cycle_through_the_pages(client, auth, cast, setting):
     auth.login("yalisi")
     assert client.get(url).status_code == 200
     printed = client.get(f"{url}/print").get_data(as_text=True)
-    assert "原产地证预约办理" in printed and "2019-12-31" in printed and cast.manager.display_name in printed
+    assert "原产地证预约办理" in printed and DEADLINE.isoformat() in printed and cast.manager.display_name in printed
     assert "css/print.css" in printed and "navbar" not in printed
 
 
@@ -343,7 +344,7 @@ def test_plan_pages_do_not_query_more_with_more_measures(app, client, auth, cast
     for n in range(4):
         need = make_need(firm)
         plans.add_measure(plan, description=f"更多措施{n}", owner=cast.officer, deadline=date(2019, 12, 31),
-                          needs=[need])
+                          needs=[need], today=date(2019, 10, 8))
     db.session.commit()
     assert {url: query_count(app, client, url) for url in few} == few
 
@@ -465,3 +466,68 @@ def test_a_plan_under_way_reads_实施中_beside_its_need_办理中(client, auth
     listed = client.get("/plans/").get_data(as_text=True)
     assert "实施中" in listed
     assert 'data-status="in_progress">办理中</span>' in client.get(f"/needs/{need.id}").get_data(as_text=True)
+
+
+DEADLINE = local_today() + timedelta(days=60)
+
+
+def test_a_measure_deadline_is_not_in_the_past_today_is_fine(client, auth, cast, setting):
+    """The add-measure form comes back open, as typed, with the error at the deadline."""
+    plan = draft(setting, cast, measures=0)
+    db.session.commit()
+    auth.login("officer")
+    url = f"/plans/{plan.id}"
+    today = local_today()
+    for day in ("1999-01-01", (today - timedelta(days=1)).isoformat()):
+        response = post(client, f"{url}/measures", {"description": "信用培育辅导", "owner_id": "0", "deadline": day},
+                        page=url)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 200 and f"办理时限不能早于今天（今天是{today.isoformat()}）。" in text
+        added = text[text.index('<details open id="add-measure">'):]
+        assert "信用培育辅导" in added[:added.index("</details>")]
+    db.session.refresh(plan)
+    assert plan.measures == []
+    assert post(client, f"{url}/measures", {"description": "信用培育辅导", "owner_id": "0",
+                                            "deadline": today.isoformat()}, page=url).status_code == 302
+    db.session.refresh(plan)
+    assert [m.deadline for m in plan.measures] == [today]
+
+
+def test_an_old_deadline_left_as_it_was_still_saves(client, auth, cast, setting):
+    plan = draft(setting, cast)  # its measure is due 2019-12-31
+    db.session.commit()
+    measure = plan.measures[0]
+    auth.login("officer")
+    url = f"/plans/{plan.id}/measures/{measure.id}/edit"
+    data = {"description": "改写后的措施", "owner_id": str(cast.officer.id), "deadline": "2019-12-31"}
+    assert post(client, url, data, page=url).status_code == 302
+    db.session.refresh(measure)
+    assert measure.description == "改写后的措施" and measure.deadline == date(2019, 12, 31)
+    response = post(client, url, {**data, "deadline": "2019-12-30"}, page=url)  # changed, and past
+    assert response.status_code == 200 and "办理时限不能早于今天" in response.get_data(as_text=True)
+    db.session.refresh(measure)
+    assert measure.deadline == date(2019, 12, 31)
+    with pytest.raises(DomainError, match="办理时限不能早于今天"):
+        plans.update_measure(measure, description="x", owner=None, deadline=date(2019, 12, 30), needs=[])
+    db.session.rollback()
+    with pytest.raises(DomainError, match="办理时限不能早于今天"):
+        plans.add_measure(plan, description="x", deadline=local_today() - timedelta(days=1))
+    db.session.rollback()
+
+
+def test_progress_marked_done_without_a_result_comes_back_open(client, auth, cast, setting):
+    plan = draft(setting, cast)
+    plans.submit(plan, cast.officer)
+    plans.approve(plan, cast.manager)
+    plans.start(plan, cast.officer)
+    db.session.commit()
+    measure = plan.measures[0]
+    auth.login("officer")
+    url = f"/plans/{plan.id}"
+    response = post(client, f"{url}/measures/{measure.id}/progress", {"status": "done", "result": ""}, page=url)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    row = text[text.index(f'id="measure-{measure.id}"'):]
+    assert row.index("<details open>") < row.index("标记为已完成前，请填写该措施取得的成效。") < row.index("</details>")
+    db.session.refresh(measure)
+    assert measure.status is MeasureStatus.OPEN

@@ -78,7 +78,7 @@ def test_a_new_deadline_applies_to_needs_recorded_from_then_on(client, auth, cas
 
 
 @pytest.mark.parametrize("days,message", [
-    ("0", "1 到 365 个工作日"), ("366", "1 到 365 个工作日"), ("", "请填写工作日数"), ("十", "不是有效的整数"),
+    ("0", "1 到 365 个工作日"), ("366", "1 到 365 个工作日"), ("", "请填写工作日数"), ("十", "请填写整数"),
 ])
 def test_a_deadline_out_of_range_is_refused_and_nothing_changes(client, auth, cast, days, message):
     category = first_category()

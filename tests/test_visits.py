@@ -61,11 +61,12 @@ def test_officer_logs_a_visit_with_two_needs(client, auth, cast, firm, factory):
         **{"needs-0-category_id": str(categories[0].id), "needs-0-content": "希望缩短通关时间",
            "needs-0-department_id": str(department.id),
            "needs-1-category_id": str(categories[1].id), "needs-1-content": "原产地证预约办理"})
-    # The form opens with the signed-in officer ticked and the firm's campaign chosen.
+    # The form opens with the signed-in officer ticked; the 2019 campaign is not chosen for a visit
+    # logged today (see test_the_campaign_follows_the_visits_date).
     text = page.get_data(as_text=True)
     ticked = rf'<input checked id="officers-\d+" name="officers" type="checkbox" value="{cast.officer.id}"'
     assert re.search(ticked, text)
-    assert re.search(rf'<option selected value="{campaign_id()}"', text)
+    assert not re.search(rf'<option[^>]* selected[^>]* value="{campaign_id()}"', text)
     assert response.status_code == 302, response.get_data(as_text=True)
     visit = db.session.scalar(sa.select(Visit))
     # 09:30 in Shanghai is 01:30 UTC.
@@ -365,3 +366,118 @@ def test_a_colleague_is_told_who_records_the_follow_up(client, auth, cast, firm,
     auth.login("officer")
     text = client.get(f"/visits/{visit.id}").get_data(as_text=True)
     assert 'id="record-callback"' in text and 'id="who-calls-back"' not in text
+
+
+def _local_today():
+    from tracker.i18n import local_today
+
+    return local_today()
+
+
+def test_a_visit_cannot_be_dated_in_the_future(client, auth, cast, firm):
+    """Today is fine, tomorrow is not; a 2099 visit never reaches the 2019 roster as its "last visit"."""
+    from datetime import timedelta
+
+    auth.login("officer")
+    tomorrow = _local_today() + timedelta(days=1)
+    for day in (tomorrow.isoformat(), "2099-09-27"):
+        _, response = visit_form(client, firm, officers=[str(cast.officer.id)], visited_at=f"{day}T09:30",
+                                 campaign_id="0")
+        assert response.status_code == 200
+        assert "走访日期不能晚于今天（今天是" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0
+    _, response = visit_form(client, firm, officers=[str(cast.officer.id)], campaign_id="0",
+                             visited_at=f"{_local_today().isoformat()}T00:05")
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_the_service_refuses_a_future_visit_too(app, cast, firm):
+    from datetime import timedelta
+
+    from tracker.domain import DomainError
+    from tracker.visits import services
+
+    tomorrow = datetime.combine(_local_today() + timedelta(days=1), datetime.min.time().replace(hour=9))
+    data = services.VisitData(visited_at=tomorrow, visit_type=VisitType.DOOR_TO_DOOR, officers=[cast.officer],
+                              summary="未来的走访")
+    with pytest.raises(DomainError, match="走访日期不能晚于今天"):
+        services.create_visit(firm, data, cast.officer)
+    db.session.rollback()
+
+
+def test_a_visit_cannot_count_toward_a_later_campaign(client, auth, cast, firm):
+    later = create_campaign(name="2020年百企大调研", office=cast.org.yingkou, year=2020, threshold=80)
+    db.session.commit()
+    auth.login("officer")
+    _, response = visit_form(client, firm, officers=[str(cast.officer.id)], campaign_id=str(later.id),
+                             visited_at="2019-12-31T16:00")
+    assert response.status_code == 200
+    assert "2019-12-31的走访不能计入2020年度的调研活动" in response.get_data(as_text=True)
+    _, response = visit_form(client, firm, officers=[str(cast.officer.id)], campaign_id=str(later.id),
+                             visited_at="2020-01-01T09:00")  # the first day of its year
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Visit.campaign_id)) == later.id
+
+
+def test_the_campaign_follows_the_visits_date(client, auth, cast, firm):
+    """A new visit defaults to the campaign of today's year whose roster holds the firm, and the page says
+    so when there is none (the 2019 campaign is not picked for a visit logged today)."""
+    from tracker.campaigns.models import RosterDecisionKind
+    from tracker.campaigns.services import decide
+
+    auth.login("officer")
+    text = client.get(f"/visits/new?enterprise_id={firm.id}").get_data(as_text=True)
+    year = _local_today().year
+    assert f"该企业不在{year}年度任何调研活动的名单中" in text
+    assert re.search(r'<div id="campaign-note"[^>]*>', text) and ' hidden>' not in re.search(
+        r'<div id="campaign-note"[^>]*>', text).group(0)
+    assert re.search(r'<option selected value="0">', text)
+    assert 'data-roster="1" data-year="2019"' in text  # what the page's script picks from
+    current = create_campaign(name=f"{year}年百企大调研", office=cast.org.yingkou, year=year, threshold=80)
+    decide(current, firm, RosterDecisionKind.INCLUDE, "重点企业", by=cast.manager)
+    db.session.commit()
+    text = client.get(f"/visits/new?enterprise_id={firm.id}").get_data(as_text=True)
+    assert re.search(rf'<option data-roster="1" data-year="{year}" selected value="{current.id}">', text)
+    assert re.search(r'<div id="campaign-note"[^>]* hidden>', text)
+
+
+def test_a_half_filled_need_row_is_an_error_and_every_error_comes_at_once(client, auth, cast, firm):
+    """A row with a category and no text is not skipped; its error, the other row's and the dates' come
+    in one answer, each at its field, with everything typed kept."""
+    category = db.session.scalar(sa.select(NeedCategory).order_by(NeedCategory.id))
+    auth.login("officer")
+    _, response = visit_form(client, firm, officers=[str(cast.officer.id)], visited_at="2019-09-27T09:30",
+                             follow_up_on="2019-09-01", summary="",
+                             **{"needs-0-category_id": str(category.id), "needs-0-content": "",
+                                "needs-1-category_id": "0", "needs-1-content": "没有选择类别的需求"})
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "请填写企业的需求内容，或将该行的类别改回“无业务需求”。" in text
+    assert "请选择该业务需求的类别。" in text
+    assert "回访日期不能早于走访日期。" in text  # a date rule, in the same answer as the fields' errors
+    assert "请填写走访概况。" in text
+    assert "没有选择类别的需求" in text  # kept as typed
+    # Each error sits at its own row.
+    row0 = text[text.index('id="need-row-0"'):text.index('id="need-row-1"')]
+    row1 = text[text.index('id="need-row-1"'):text.index('id="need-row-2"')]
+    assert "无业务需求”。" in row0 and "无业务需求”。" not in row1
+    assert 'id="needs-1-category_id-errors"' in row1
+    assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Need.id))) == 0
+
+
+def test_the_form_lists_every_error_above_it_in_natural_chinese(client, auth, cast, firm):
+    """One alert above the form names every problem (WTForms' own messages in the tracker's words)."""
+    auth.login("officer")
+    _, response = visit_form(client, firm, officers=[], summary="", visited_at="不是日期",
+                             **{"needs-0-content": "长" * 2001})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    alert = text[text.index('id="form-errors"'):text.index('id="visit-form"')]
+    assert "尚未保存，请修改以下各项：" in alert
+    for message in ("请填写日期和时间。", "请填写走访概况。", "最多2000个字符。", "请选择该业务需求的类别。",
+                    "请至少填写一名参加走访的关员。"):
+        assert message in alert, message
+    assert "该字段是必填字段" not in text and "Not a valid" not in text
+    assert "日期和时间：请填写" not in alert  # a message that names its field is not prefixed again
+    assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0

@@ -193,12 +193,13 @@ def register_error_handlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from tracker.forms import EmptyForm
+    from tracker.forms import EmptyForm, error_messages
     from tracker.permissions import can_use
     from tracker.i18n import local_datetime
 
     app.jinja_env.filters["localtime"] = local_datetime
     app.jinja_env.globals["empty_form"] = EmptyForm
+    app.jinja_env.globals["form_error_messages"] = error_messages
     app.jinja_env.globals["can_use"] = can_use
 
     @app.context_processor

@@ -555,7 +555,8 @@ class _Seeder:
             self._stamp(when, (entry, {"created_at": when}))
         elif kind == "extend":
             _, _, new_deadline, reason, decided_text, note = step
-            extension = needs_services.request_extension(need, new_deadline, reason, by=officer)
+            extension = needs_services.request_extension(need, new_deadline, reason, by=officer,
+                                                         today=when.astimezone(LOCAL_TZ).date())
             self._stamp(when, (extension, {"requested_at": when}))
             decided = local_time(decided_text)
             needs_services.decide_extension(extension, True, self.users[WANG], note)
@@ -593,9 +594,11 @@ class _Seeder:
         author, manager = self.users[spec.author], self.users[WANG]
         created = local_time(spec.created)
         plan = plans_services.create_plan(firm, self.campaign, spec.objective, by=author)
+        # The date rules (tracker.dates) are applied as of the day each step was taken.
         measures = [
             plans_services.add_measure(plan, description=m.description, owner=self.users[m.owner], deadline=m.deadline,
-                                       needs=[self.needs[k] for k in m.needs if k in self.needs])
+                                       needs=[self.needs[k] for k in m.needs if k in self.needs],
+                                       today=created.astimezone(LOCAL_TZ).date())
             for m in spec.measures
         ]
         self._stamp(created, (plan, {"created_at": created, "updated_at": created}))
@@ -615,7 +618,8 @@ class _Seeder:
             elif kind == "revise":
                 measure = measures[step[2]]
                 plans_services.update_measure(measure, description=measure.description, owner=measure.owner,
-                                              deadline=step[3], needs=list(measure.needs))
+                                              deadline=step[3], needs=list(measure.needs),
+                                              today=when.astimezone(LOCAL_TZ).date())
             elif kind == "approve":
                 plans_services.approve(plan, by=manager)
                 touched["approved_at"] = when

@@ -1,18 +1,103 @@
-"""Forms shared across features."""
+"""Forms shared across features: the base form, its messages, bounded fields and the error summary."""
 import secrets
 
+from flask_babel import get_locale, get_translations, gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
 from datetime import date
 
-from wtforms import DateField, DateTimeLocalField, HiddenField, IntegerField
-from wtforms.validators import InputRequired, Regexp, StopValidation, ValidationError
+from wtforms import DateField, DateTimeLocalField, Form, HiddenField, IntegerField
+from wtforms.meta import DefaultMeta
+from wtforms.validators import DataRequired, InputRequired, Regexp, StopValidation, ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from tracker.submissions import KEY_PATTERN
 
 
-class EmptyForm(FlaskForm):
+def N_(message: str) -> str:
+    """Marks a message for the catalog without translating it here (pybabel's default keyword)."""
+    return message
+
+
+# WTForms' own messages, which the tracker's catalog words naturally (WTForms' bundled Chinese reads
+# "该字段是必填字段。"); WTForms formats them with its own values (%(max)d ...) after translation.
+WTFORMS_MESSAGES = (
+    N_("This field is required."), N_("Invalid input."), N_("Invalid email address."),
+    N_("Field must be equal to %(other_name)s."),
+    N_("Field must be between %(min)d and %(max)d characters long."),
+    N_("Number must be at least %(min)s."), N_("Number must be at most %(max)s."),
+    N_("Number must be between %(min)s and %(max)s."),
+    N_("Not a valid choice."), N_("Invalid Choice: could not coerce."),
+    N_("Invalid choice(s): one or more data inputs could not be coerced."),
+    N_("Not a valid date value."), N_("Not a valid datetime value."), N_("Not a valid time value."),
+    N_("Not a valid integer value."), N_("Not a valid decimal value."), N_("Not a valid float value."),
+)
+# WTForms asks for these with ngettext; Chinese has one form, so each form is a message of its own here
+# (and the catalog keeps no plural entries).
+WTFORMS_PLURALS = (
+    N_("Field must be at least %(min)d character long."), N_("Field must be at least %(min)d characters long."),
+    N_("Field cannot be longer than %(max)d character."), N_("Field cannot be longer than %(max)d characters."),
+    N_("Field must be exactly %(max)d character long."), N_("Field must be exactly %(max)d characters long."),
+    N_("'%(value)s' is not a valid choice for this field."), N_("'%(value)s' are not valid choices for this field."),
+)
+
+
+class _Messages:
+    """WTForms' translations: the tracker's catalog first, WTForms' own catalog for anything else.
+    Unformatted, as WTForms formats them itself."""
+
+    @staticmethod
+    def _ours(found: str, original: str) -> bool:
+        return found != original or str(get_locale() or "").startswith("en")
+
+    def gettext(self, string):
+        found = get_translations().ugettext(string)
+        return found if self._ours(found, string) else wtforms_translations.gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        original = singular if n == 1 else plural
+        found = get_translations().ugettext(original)
+        return found if self._ours(found, original) else wtforms_translations.ngettext(singular, plural, n)
+
+
+MESSAGES = _Messages()
+
+
+class TrackerForm(FlaskForm):
+    """Every page's form: CSRF (Flask-WTF) and WTForms' messages in the tracker's own words."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return MESSAGES
+
+
+class SubForm(Form):
+    """A form nested in another (FormField rows): no CSRF of its own, the same messages."""
+
+    class Meta(DefaultMeta):
+        def get_translations(self, form):
+            return MESSAGES
+
+
+class Required(DataRequired):
+    """DataRequired whose message names the field, as a person would ask: 请填写向企业作出的说明。 / 请选择类别。"""
+
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except StopValidation:
+            raise StopValidation(self.message or required_message(field)) from None
+
+
+def required_message(field) -> str:
+    label = field.label.text
+    if field.type in ("SelectField", "SelectMultipleField", "RadioField", "MultiCheckboxField"):
+        return _("Choose %(field)s.", field=label)
+    return _("Fill in %(field)s.", field=label)
+
+
+class EmptyForm(TrackerForm):
     """A POST-only button: nothing but the CSRF token."""
 
 
@@ -76,15 +161,47 @@ def db_int(value) -> int:
     return number
 
 
+def raise_problem(problem: str | None) -> None:
+    """A rule's refusal (tracker.dates) as the field's error."""
+    if problem:
+        raise ValidationError(problem)
+
+
 def select_choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms 3.3 wants them."""
     return [SelectChoice(str(value), label) for value, label in pairs]
 
 
+def error_messages(form) -> list[str]:
+    """Every error of a form, nested rows included, each naming its field: the message itself when it
+    does (请填写向企业作出的说明。), else "label: message" in the interface's punctuation."""
+    messages = []
+    for field in form:
+        if hasattr(field, "entries"):  # FieldList
+            for entry in field.entries:
+                messages += error_messages(entry.form) if hasattr(entry, "form") else _named(entry)
+        elif hasattr(field, "form") and isinstance(getattr(field, "form"), Form):  # FormField
+            messages += error_messages(field.form)
+        else:
+            messages += _named(field)
+    return messages
+
+
+def _named(field) -> list[str]:
+    if field.type == "CSRFTokenField" and field.errors:
+        return [_("The form has expired. Please submit it again.")]
+    if field.type == "HiddenField":  # the user never saw its label (the submission key says what to do)
+        return [str(e) for e in field.errors]
+    label = str(field.label.text)
+    return [str(e) if label and label in str(e) else _("%(label)s: %(message)s", label=label, message=str(e))
+            for e in field.errors]
+
+
 def error_summary(form: FlaskForm) -> str:
-    """A form's errors on one line, for a flash message: "Label: message; Label: message"."""
-    return "; ".join(f"{form[name].label.text}: {' '.join(map(str, errors))}"
-                     for name, errors in form.errors.items() if name in form)
+    """A form's errors in one line, for a flash message; Chinese sentences follow one another without
+    spaces (请填写原因。请选择决定。), English ones with one."""
+    separator = "" if str(get_locale() or "zh").startswith("zh") else " "
+    return separator.join(error_messages(form))
 
 
 def new_submission_key() -> str:

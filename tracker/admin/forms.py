@@ -1,9 +1,8 @@
 """Admin forms: users, offices, departments, audit filters."""
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from tracker.auth.forms import NewPasswordMixin
 from tracker.auth.models import ROLE_LABELS, Role, User
@@ -11,7 +10,7 @@ from tracker.audit.models import ACTION_LABELS
 from tracker.enterprises.identifiers import normalise_code
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
-from tracker.forms import BoundedDateField, select_choices
+from tracker.forms import BoundedDateField, Required, TrackerForm, select_choices
 from tracker.offices.models import Department, Office
 
 
@@ -20,18 +19,18 @@ def office_choices():
     return select_choices((o.id, "\u3000" * o.depth + f"{o.name} ({o.code})") for o in offices)
 
 
-class UserCreateForm(NewPasswordMixin, FlaskForm):
+class UserCreateForm(NewPasswordMixin, TrackerForm):
     username = StringField(
         _l("Username"),
         validators=[
-            DataRequired(),
+            Required(),
             Length(min=2, max=64),
             Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Use letters, digits, dots, hyphens and underscores only.")),
         ],
     )
-    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100)])
+    display_name = StringField(_l("Display name"), validators=[Required(), Length(max=100)])
     title = StringField(_l("Post"), validators=[Optional(), Length(max=40)])
-    role = SelectField(_l("Role"), choices=select_choices((r.value, ROLE_LABELS[r]) for r in Role), validators=[DataRequired()])
+    role = SelectField(_l("Role"), choices=select_choices((r.value, ROLE_LABELS[r]) for r in Role), validators=[Required()])
     office_id = SelectField(_l("Office"), coerce=int, validators=[Optional()])
     enterprise_uscc = StringField(
         _l("Enterprise (USCC, contacts only)"), validators=[Optional(), Length(max=40)]
@@ -67,15 +66,15 @@ class UserCreateForm(NewPasswordMixin, FlaskForm):
             raise ValidationError(_l("Choose an office."))
 
 
-class UserProfileForm(FlaskForm):
+class UserProfileForm(TrackerForm):
     """The name and post (职务) of an existing user: how every page and picker names him."""
 
-    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100)])
+    display_name = StringField(_l("Display name"), validators=[Required(), Length(max=100)])
     title = StringField(_l("Post"), validators=[Optional(), Length(max=40)])
     submit = SubmitField(_l("Save name and post"))
 
 
-class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+class ResetPasswordForm(NewPasswordMixin, TrackerForm):
     submit = SubmitField(_l("Set password"))
 
     def __init__(self, user: User, *args, **kwargs):
@@ -83,12 +82,12 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
         self.username_for_check = user.username
 
 
-class OfficeForm(FlaskForm):
+class OfficeForm(TrackerForm):
     code = StringField(
         _l("Code"),
-        validators=[DataRequired(), Regexp(r"^\d{4}$", message=_l("An office code has four digits."))],
+        validators=[Required(), Regexp(r"^\d{4}$", message=_l("An office code has four digits."))],
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Name"), validators=[Required(), Length(max=100)])
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=200)])
     parent_id = SelectField(_l("Parent office"), coerce=int)
     submit = SubmitField(_l("Add office"))
@@ -106,9 +105,9 @@ class OfficeForm(FlaskForm):
             raise ValidationError(_l("An office with this name already exists."))
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(TrackerForm):
     office_id = SelectField(_l("Office"), coerce=int)
-    name = StringField(_l("Department"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Department"), validators=[Required(), Length(max=100)])
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Add department"))
 
@@ -128,7 +127,7 @@ class DepartmentForm(FlaskForm):
             raise ValidationError(_l("This office already has a department with this name."))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(TrackerForm):
     """A GET form: no CSRF token, values come from the query string."""
 
     class Meta:

@@ -10,14 +10,13 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.admin.routes import bp
 from tracker.auth.models import Role
 from tracker.extensions import db
-from tracker.forms import BoundedIntegerField
+from tracker.forms import BoundedIntegerField, Required, TrackerForm
 from tracker.needs.models import Need, NeedCategory
 from tracker.visits.models import PolicyTopic, visit_topics
 from tracker.permissions import allow, load_or_404
@@ -27,8 +26,8 @@ DEADLINE_MIN, DEADLINE_MAX = 1, 365  # as the table's check constraint
 
 
 # Forms --------------------------------------------------------------------------------------------
-class TopicForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+class TopicForm(TrackerForm):
+    name = StringField(_l("Name"), validators=[Required(), Length(max=100)])
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=200)])
     active = BooleanField(_l("In use (offered in the forms)"), default=True)
     # The row's version_id when the form was opened (optimistic locking, tracker.views).

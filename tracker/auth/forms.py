@@ -1,25 +1,25 @@
 """Sign-in and password forms."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import EqualTo, Length, ValidationError
 
 from tracker.security import check_new_password
+from tracker.forms import Required, TrackerForm
 
 
-class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+class LoginForm(TrackerForm):
+    username = StringField(_l("Username"), validators=[Required(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[Required(), Length(max=128)])
     remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField()
     submit = SubmitField(_l("Sign in"))
 
 
 class NewPasswordMixin:
-    new_password = PasswordField(_l("New password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[Required()])
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords do not match."))],
+        validators=[Required(), EqualTo("new_password", message=_l("The two passwords do not match."))],
     )
 
     username_for_check: str | None = None
@@ -30,8 +30,8 @@ class NewPasswordMixin:
             raise ValidationError(reason)
 
 
-class ChangePasswordForm(NewPasswordMixin, FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+class ChangePasswordForm(NewPasswordMixin, TrackerForm):
+    current_password = PasswordField(_l("Current password"), validators=[Required()])
     submit = SubmitField(_l("Change password"))
 
     def __init__(self, user, *args, **kwargs):
@@ -46,6 +46,6 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
             raise ValidationError(_l("The current password is not correct."))
 
 
-class LanguageForm(FlaskForm):
-    lang = HiddenField(validators=[DataRequired()])
+class LanguageForm(TrackerForm):
+    lang = HiddenField(validators=[Required()])
     next = HiddenField()

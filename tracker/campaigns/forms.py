@@ -1,23 +1,22 @@
 """Campaign forms."""
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from tracker.extensions import db
-from tracker.forms import BoundedDateField, BoundedIntegerField, select_choices, submission_key_field
+from tracker.forms import BoundedDateField, BoundedIntegerField, Required, TrackerForm, select_choices, submission_key_field
 from tracker.offices.models import Office
 from tracker.permissions import scope_offices
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(TrackerForm):
     submission_key = submission_key_field()
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[Required(), Length(max=200)])
     office_id = SelectField(_l("Customs office"), coerce=int)
-    declaration_year = BoundedIntegerField(_l("Declaration year"), validators=[DataRequired(), NumberRange(1980, 2200)])
+    declaration_year = BoundedIntegerField(_l("Declaration year"), validators=[Required(), NumberRange(1980, 2200)])
     threshold = BoundedIntegerField(_l("Threshold (declarations a year)"), default=80,
-                             validators=[DataRequired(), NumberRange(min=1, max=1_000_000)])
+                             validators=[Required(), NumberRange(min=1, max=1_000_000)])
     starts_on = BoundedDateField(_l("Starts on"), validators=[Optional()])
     ends_on = BoundedDateField(_l("Ends on"), validators=[Optional()])
     submit = SubmitField(_l("Create campaign"))
@@ -32,12 +31,12 @@ class CampaignForm(FlaskForm):
             raise ValidationError(_l("The campaign cannot end before it starts."))
 
 
-class IncludeForm(FlaskForm):
-    code = StringField(_l("USCC or customs code"), validators=[DataRequired(), Length(max=40)])
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+class IncludeForm(TrackerForm):
+    code = StringField(_l("USCC or customs code"), validators=[Required(), Length(max=40)])
+    reason = StringField(_l("Reason"), validators=[Required(), Length(max=500)])
     submit = SubmitField(_l("Add to roster"))
 
 
-class ExcludeForm(FlaskForm):
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+class ExcludeForm(TrackerForm):
+    reason = StringField(_l("Reason"), validators=[Required(), Length(max=500)])
     submit = SubmitField(_l("Remove"))

@@ -1,16 +1,15 @@
 """Enterprise forms. Field rules live in tracker.enterprises.services.validate, shared with the API."""
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.auth.models import Role, User
 from tracker.enterprises.models import TradeMode
 from tracker.enterprises.reference import CREDIT_LEVEL_LABELS, ECONOMIC_TYPES, REGIME_LABELS
 from tracker.extensions import db
-from tracker.forms import BoundedDateField, select_choices, submission_key_field
+from tracker.forms import BoundedDateField, Required, TrackerForm, select_choices, submission_key_field
 from tracker.offices.models import Office
 from tracker.permissions import scope_offices
 
@@ -20,11 +19,11 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class EnterpriseForm(FlaskForm):
+class EnterpriseForm(TrackerForm):
     submission_key = submission_key_field()
-    name = StringField(_l("Enterprise name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Enterprise name"), validators=[Required(), Length(max=200)])
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=300)])
-    uscc = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(max=40)])
+    uscc = StringField(_l("Unified social credit code"), validators=[Required(), Length(max=40)])
     uscc_override_reason = StringField(
         _l("Reason to accept a code whose check character fails"), validators=[Optional(), Length(max=500)]
     )
@@ -68,19 +67,19 @@ class EnterpriseForm(FlaskForm):
         }
 
 
-class ContactForm(FlaskForm):
+class ContactForm(TrackerForm):
     submission_key = submission_key_field()
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Name"), validators=[Required(), Length(max=100)])
     title = StringField(_l("Title"), validators=[Optional(), Length(max=100)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
     email = StringField(_l("Email"), validators=[Optional(), Length(max=200), Email(check_deliverability=False)])
     submit = SubmitField(_l("Add contact"))
 
 
-class CreditRatingForm(FlaskForm):
+class CreditRatingForm(TrackerForm):
     submission_key = submission_key_field()
     regime = SelectField(_l("Regime"), choices=select_choices((r.value, label) for r, label in REGIME_LABELS.items()))
     level = SelectField(_l("Credit level"), choices=select_choices(CREDIT_LEVEL_LABELS.items()))
-    valid_from = BoundedDateField(_l("From"), validators=[DataRequired()])
+    valid_from = BoundedDateField(_l("From"), validators=[Required()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Add credit level"))

@@ -1,18 +1,17 @@
 """The upload form for declaration files."""
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, SubmitField
 from wtforms.validators import NumberRange, Optional
 
 from tracker.extensions import db
-from tracker.forms import BoundedIntegerField, select_choices
+from tracker.forms import BoundedIntegerField, TrackerForm, select_choices
 from tracker.offices.models import Office
 from tracker.permissions import scope_offices
 
 
-class UploadForm(FlaskForm):
+class UploadForm(TrackerForm):
     file = FileField(_l("File (.csv or .xlsx)"), validators=[FileRequired(_l("Choose a file to import."))])
     office_id = SelectField(_l("Customs office of these firms"), coerce=int)
     year = BoundedIntegerField(_l("Year, for rows that give none"), validators=[Optional(), NumberRange(1980, 2200)])

@@ -1,14 +1,16 @@
 """Forms of the needs ledger: the need itself, its entries and transitions, and the firm's rating."""
+from datetime import date
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from tracker import dates
 from tracker.auth.models import Role, User
 from tracker.extensions import db
-from tracker.forms import BoundedDateField, select_choices, submission_key_field
+from tracker.forms import BoundedDateField, Required, TrackerForm, raise_problem, select_choices, submission_key_field
 from tracker.offices.models import Department, Office
 from tracker.needs.models import SATISFACTION_LABELS, NeedCategory, NeedSource
 from tracker.needs.services import REASON_MAX, TEXT_MAX
@@ -17,14 +19,14 @@ from tracker.needs.services import REASON_MAX, TEXT_MAX
 STAFF_SOURCES = (NeedSource.VISIT, NeedSource.BRIEFING, NeedSource.PHONE, NeedSource.PORTAL)
 
 
-class NeedForm(FlaskForm):
+class NeedForm(TrackerForm):
     submission_key = submission_key_field()
     source = SelectField(_l("Raised through"))
     category_id = SelectField(_l("Category"), coerce=int)
-    content = TextAreaField(_l("Need"), validators=[DataRequired(), Length(max=TEXT_MAX)])
+    content = TextAreaField(_l("Need"), validators=[Required(), Length(max=TEXT_MAX)])
     department_id = SelectField(_l("Responsible department"), coerce=int)
     assigned_officer_id = SelectField(_l("Assigned officer"), coerce=int)
-    raised_on = BoundedDateField(_l("Raised on"), validators=[DataRequired()])
+    raised_on = BoundedDateField(_l("Raised on"), validators=[Required()])
     deadline = BoundedDateField(_l("Deadline"), validators=[Optional()],
                          description=_l("Leave empty for the category's number of working days."))
     # The version_id the need had when the form was opened (optimistic locking, tracker.views).
@@ -54,33 +56,49 @@ class NeedForm(FlaskForm):
         self.assigned_officer_id.choices = select_choices(
             [(0, _l("— none —"))] + [(u.id, u.label) for u in officers])
 
+    # The date rules are tracker.dates'; create_need applies them again.
+    def validate_raised_on(self, field):
+        raise_problem(dates.raised_on_problem(field.data))
 
-class EntryForm(FlaskForm):
+    def validate_deadline(self, field):
+        raise_problem(dates.need_deadline_problem(field.data, self.raised_on.data if self.raised_on else None))
+
+
+class EntryForm(TrackerForm):
     submission_key = submission_key_field()
     kind = SelectField(_l("Kind"), choices=select_choices([
         ("progress", _l("Progress (the firm sees it)")), ("internal", _l("Internal note (staff only)"))]))
-    text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=TEXT_MAX)])
+    text = TextAreaField(_l("Text"), validators=[Required(), Length(max=TEXT_MAX)])
     submit = SubmitField(_l("Add"))
 
 
-class ResolveForm(FlaskForm):
-    text = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=TEXT_MAX)])
+class ResolveForm(TrackerForm):
+    text = TextAreaField(_l("What was done"), validators=[Required(), Length(max=TEXT_MAX)])
     submit = SubmitField(_l("Mark resolved"))
 
 
-class UnresolvableForm(FlaskForm):
-    explanation = TextAreaField(_l("Explanation given to the firm"), validators=[DataRequired(), Length(max=TEXT_MAX)])
+class UnresolvableForm(TrackerForm):
+    explanation = TextAreaField(_l("Explanation given to the firm"), validators=[Required(), Length(max=TEXT_MAX)])
     submit = SubmitField(_l("Cannot be resolved"))
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(TrackerForm):
     submission_key = submission_key_field()
-    new_deadline = BoundedDateField(_l("New deadline"), validators=[DataRequired()])
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=REASON_MAX)])
+    new_deadline = BoundedDateField(_l("New deadline"), validators=[Required()])
+    reason = StringField(_l("Reason"), validators=[Required(), Length(max=REASON_MAX)])
     submit = SubmitField(_l("Request extension"))
 
+    def __init__(self, *args, current_deadline: date | None = None, **kwargs):
+        """*current_deadline*: the need's deadline, which the new one must pass (tracker.dates)."""
+        super().__init__(*args, **kwargs)
+        self.current_deadline = current_deadline
 
-class DecisionForm(FlaskForm):
+    def validate_new_deadline(self, field):
+        if self.current_deadline is not None:
+            raise_problem(dates.extension_problem(field.data, self.current_deadline))
+
+
+class DecisionForm(TrackerForm):
     decision = SelectField(_l("Decision"), choices=select_choices([("approve", _l("Approve")),
                                                                    ("reject", _l("Reject"))]))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=REASON_MAX)])
@@ -92,16 +110,19 @@ def _satisfaction_choices():
     return select_choices([("", _l("— choose —"))] + [(s.value, label) for s, label in SATISFACTION_LABELS.items()])
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(TrackerForm):
     submission_key = submission_key_field()
-    held_on = BoundedDateField(_l("Date of the follow-up"), validators=[DataRequired()])
+    held_on = BoundedDateField(_l("Date of the follow-up"), validators=[Required()])
     satisfaction = SelectField(_l("Satisfaction"), choices=_satisfaction_choices(),
                                validators=[DataRequired(message=_l("Choose how satisfied the firm is."))])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=TEXT_MAX)])
     submit = SubmitField(_l("Record follow-up"))
 
+    def validate_held_on(self, field):
+        raise_problem(dates.follow_up_call_problem(field.data))
 
-class RateForm(FlaskForm):
+
+class RateForm(TrackerForm):
     """The firm's confirmation of a resolution, with its rating."""
     submission_key = submission_key_field()
 
@@ -111,7 +132,7 @@ class RateForm(FlaskForm):
     submit = SubmitField(_l("Confirm and rate"))
 
 
-class CommentForm(FlaskForm):
+class CommentForm(TrackerForm):
     submission_key = submission_key_field()
     text = TextAreaField(_l("Comment"), validators=[DataRequired(message=_l("Write a comment first.")),
                                                     Length(max=TEXT_MAX)])

@@ -46,13 +46,17 @@ def _back(need: Need, anchor: str = ""):
     return redirect(url_for("needs.detail", need_id=need.id) + anchor)
 
 
-def _run(need: Need, form, action, success: str, anchor: str = "", once: bool = False):
+def _run(need: Need, form, action, success: str, anchor: str = "", once: bool = False, shown_as: str | None = None):
     """Validate a transition's form, then run_change: commit and flash, or the service's refusal.
     once: the form creates a record (an entry, a follow-up, an extension request) and carries a
-    submission key, so that a resent form records nothing twice."""
+    submission key, so that a resent form records nothing twice.
+    shown_as: the name the need's page gives the form; one sent with errors comes back on the page as
+    typed, open, with every error at its field (else the page is shown again with the errors flashed)."""
     if not form.validate_on_submit():
         flash(_("Nothing was changed: %(errors)s", errors=error_summary(form)), "danger")
-        return _back(need, anchor)
+        if shown_as is None:
+            return _back(need, anchor)
+        return _detail_page(need, **{shown_as: form})
     run_change(action, success, submission=form.submission_key.data if once else None,
                created_url=lambda _result: url_for("needs.detail", need_id=need.id) + anchor)
     return _back(need, anchor)
@@ -140,22 +144,28 @@ def detail(need_id: int):
         selectinload(Need.entries).joinedload(NeedEntry.author),
         selectinload(Need.extensions).joinedload(DeadlineExtension.requested_by),
         selectinload(Need.follow_ups).joinedload(FollowUp.by)))
+    return _detail_page(need)
+
+
+def _detail_page(need: Need, **sent_forms):
+    """The need's page with empty forms, except the ones in *sent_forms* (sent with errors, see _run)."""
     today = services.local_today()
     editable = services.can_edit_need(current_user, need)
     can_decide = services.can_decide_extension(current_user, need)
     pending = services.pending_extension(need)
     # Whoever cannot act is told who can (the same can_* that shows the buttons): no dead end.
     actionable = need.status.is_open or need.can_close_off()
+    forms = {
+        "entry_form": EntryForm(formdata=None), "resolve_form": ResolveForm(formdata=None),
+        "unresolvable_form": UnresolvableForm(formdata=None), "extension_form": ExtensionForm(formdata=None),
+        "decision_form": DecisionForm(formdata=None), "follow_up_form": FollowUpForm(formdata=None, held_on=today),
+        **sent_forms}
     return render_template(
         "needs/detail.html", need=need, today=today, editable=editable, can_decide=can_decide, pending=pending,
         handlers=services.who_can_edit_need(need) if actionable and not editable else None,
         deciders=services.who_can_decide_extension(need) if pending and not can_decide else None,
         confirmation=services.confirmation_after_resolution(need),
-        warning=unconfirmed_warning(need.deadline, need.raised_on),
-        entry_form=EntryForm(formdata=None), resolve_form=ResolveForm(formdata=None),
-        unresolvable_form=UnresolvableForm(formdata=None), extension_form=ExtensionForm(formdata=None),
-        decision_form=DecisionForm(formdata=None), follow_up_form=FollowUpForm(formdata=None, held_on=today),
-    )
+        warning=unconfirmed_warning(need.deadline, need.raised_on), **forms)
 
 
 # Transitions ----------------------------------------------------------------------------------------
@@ -178,7 +188,7 @@ def add_entry(need_id: int):
         else:
             services.add_progress(need, form.text.data, by=current_user)
 
-    return _run(need, form, action, _("The entry has been added."), "#history", once=True)
+    return _run(need, form, action, _("The entry has been added."), "#history", once=True, shown_as="entry_form")
 
 
 @bp.route("/<int:need_id>/resolve", methods=["POST"])
@@ -187,7 +197,8 @@ def resolve(need_id: int):
     need = editable_need(need_id)
     form = ResolveForm()
     return _run(need, form, lambda: services.resolve(need, form.text.data, by=current_user),
-                _("The need is resolved. Close it off after a follow-up or the firm's confirmation."))
+                _("The need is resolved. Close it off after a follow-up or the firm's confirmation."),
+                shown_as="resolve_form")
 
 
 @bp.route("/<int:need_id>/unresolvable", methods=["POST"])
@@ -196,17 +207,19 @@ def unresolvable(need_id: int):
     need = editable_need(need_id)
     form = UnresolvableForm()
     return _run(need, form, lambda: services.mark_unresolvable(need, form.explanation.data, by=current_user),
-                _("The need is marked as impossible to resolve, with the explanation to the firm."))
+                _("The need is marked as impossible to resolve, with the explanation to the firm."),
+                shown_as="unresolvable_form")
 
 
 @bp.route("/<int:need_id>/extensions", methods=["POST"])
 @allow(*STAFF)
 def request_extension(need_id: int):
     need = editable_need(need_id)
-    form = ExtensionForm()
+    form = ExtensionForm(current_deadline=need.deadline)
     return _run(need, form,
                 lambda: services.request_extension(need, form.new_deadline.data, form.reason.data, by=current_user),
-                _("The extension has been requested; a manager will decide."), "#extensions", once=True)
+                _("The extension has been requested; a manager will decide."), "#extensions", once=True,
+                shown_as="extension_form")
 
 
 @bp.route("/extensions/<int:extension_id>/decide", methods=["POST"])
@@ -237,7 +250,7 @@ def follow_up(need_id: int):
     return _run(need, form,
                 lambda: services.record_follow_up(need, form.held_on.data, satisfaction, form.note.data,
                                                   by=current_user),
-                success, "#follow-ups", once=True)
+                success, "#follow-ups", once=True, shown_as="follow_up_form")
 
 
 @bp.route("/<int:need_id>/close", methods=["POST"])

@@ -12,6 +12,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from tracker import dates
 from tracker.auth.models import Role, User
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
@@ -182,14 +183,16 @@ def default_deadline(raised_on: date, category: NeedCategory) -> date:
     return add_working_days(raised_on, category.deadline_days)
 
 
-def create_need(enterprise: Enterprise, data: NeedData, by: User | None = None) -> Need:
-    """Record a need; its deadline is the category's working days from raised_on unless one is given."""
+def create_need(enterprise: Enterprise, data: NeedData, by: User | None = None, *, today: date | None = None) -> Need:
+    """Record a need; its deadline is the category's working days from raised_on unless one is given.
+    *today*: the local day the need is recorded on (tracker.dates), by default the real one."""
     content = _clean(data.content, _("The need"))
     if not data.category.active:
         raise DomainError(_("The category %(name)s is no longer in use.", name=data.category.name))
+    dates.require(dates.raised_on_problem(data.raised_on, today=today))
+    dates.require(dates.need_deadline_problem(data.deadline, data.raised_on, today=today))
+    # The category's working days may end in the past for a need recorded late: that one is overdue.
     deadline = data.deadline or default_deadline(data.raised_on, data.category)
-    if deadline < data.raised_on:
-        raise DomainError(_("The deadline cannot be before the day the need was raised."))
     if data.department is not None and not data.department.office.contains(enterprise.office):
         raise DomainError(_("Choose a department of the firm's customs office."))
     need = Need(
@@ -280,16 +283,16 @@ def pending_extension(need: Need) -> DeadlineExtension | None:
     return need.pending_extension()
 
 
-def request_extension(need: Need, new_deadline: date, reason: str, by: User | None = None) -> DeadlineExtension:
-    """Ask a manager to move the deadline of an open need to a later day."""
+def request_extension(need: Need, new_deadline: date, reason: str, by: User | None = None, *,
+                      today: date | None = None) -> DeadlineExtension:
+    """Ask a manager to move the deadline of an open need to a later day, not one already gone (*today*:
+    the local day of the request, by default the real one; the demo replays its history)."""
     if not need.status.is_open:
         raise DomainError(_("Only an open need can have its deadline extended; this one is %(status)s.",
                               status=need.status.label))
     if pending_extension(need) is not None:
         raise DomainError(_("An extension is already waiting for a decision."))
-    if new_deadline <= need.deadline:
-        raise DomainError(_("The new deadline must be after the current one (%(day)s).",
-                              day=need.deadline.isoformat()))
+    dates.require(dates.extension_problem(new_deadline, need.deadline, today=today))
     extension = DeadlineExtension(
         need=need, old_deadline=need.deadline, new_deadline=new_deadline,
         reason=_clean(reason, _("The reason"), REASON_MAX), requested_by_id=by.id if by else None,
@@ -365,8 +368,7 @@ def _follow_up(need: Need, channel: FollowUpChannel, held_on: date, satisfaction
 def record_follow_up(need: Need, held_on: date, satisfaction: Satisfaction, note: str | None = None,
                      by: User | None = None) -> FollowUp:
     """An officer's follow-up call (回访); 不满意 sends the need back to 办理中."""
-    if held_on > local_today():
-        raise DomainError(_("A follow-up cannot be dated in the future."))
+    dates.require(dates.follow_up_call_problem(held_on))
     return _follow_up(need, FollowUpChannel.CALL, held_on, satisfaction, note, by)
 
 

@@ -84,21 +84,28 @@ def new():
 @bp.route("/<int:plan_id>")
 @allow(SIGNED_IN)
 def detail(plan_id: int):
-    plan = get_plan(plan_id)
+    return _detail_page(get_plan(plan_id))
+
+
+def _detail_page(plan: AssistancePlan, measure_form: MeasureForm | None = None,
+                 progress_forms: dict[int, ProgressForm] | None = None):
+    """The plan's page; a form that was sent with errors comes back filled in and open, its errors at its
+    fields (measure_form, or progress_forms by measure id)."""
     editable = services.can_edit_plan(current_user, plan)
     approver = services.can_approve(current_user, plan)
     # Staff who cannot act are told who can, by the rules that show the buttons; the firm only reads.
     staff = current_user.role.is_staff
+    if measure_form is None and editable and plan.is_draft():
+        measure_form = MeasureForm(plan.enterprise, formdata=None)
     return render_template(
         "plans/detail.html", plan=plan, editable=editable, approver=approver,
         editors=services.who_can_edit_plan(plan) if staff and not editable and plan.status is not
         PlanStatus.COMPLETED else None,
         approvers=services.who_can_approve(plan) if staff and not approver and plan.awaits_decision() else None,
         blockers=services.completion_blockers(plan) if plan.is_under_way() else [],
-        measure_form=(MeasureForm(plan.enterprise, formdata=None)
-                      if editable and plan.is_draft() else None),
-        return_form=ReturnForm(formdata=None), progress_form=ProgressForm, statuses=MEASURE_STATUS_LABELS,
-        today=local_today())
+        measure_form=measure_form if editable and plan.is_draft() else None,
+        return_form=ReturnForm(formdata=None), progress_form=ProgressForm, progress_forms=progress_forms or {},
+        statuses=MEASURE_STATUS_LABELS, today=local_today())
 
 
 @bp.route("/<int:plan_id>/print")
@@ -141,7 +148,7 @@ def add_measure(plan_id: int):
     form = MeasureForm(plan.enterprise)
     if not form.validate_on_submit():
         flash(_("The measure was not added: %(errors)s", errors=error_summary(form)), "danger")
-        return _back(plan, "#measures")
+        return _detail_page(plan, measure_form=form)
     run_change(lambda: services.add_measure(plan, **_measure_fields(form, plan)), _("The measure has been added."),
                submission=form.submission_key.data,
                created_url=lambda _measure: url_for("plans.detail", plan_id=plan.id) + "#measures")
@@ -153,7 +160,7 @@ def add_measure(plan_id: int):
 def edit_measure(plan_id: int, measure_id: int):
     plan = editable_plan(plan_id)
     measure = get_measure(plan, measure_id)
-    form = MeasureForm(plan.enterprise, obj=measure)
+    form = MeasureForm(plan.enterprise, obj=measure, current_deadline=measure.deadline)
     del form.submission_key
     if request.method == "GET":
         form.owner_id.data = measure.owner_id or 0
@@ -182,7 +189,7 @@ def record_progress(plan_id: int, measure_id: int):
     form = ProgressForm()
     if not form.validate_on_submit():
         flash(_("The progress was not recorded: %(errors)s", errors=error_summary(form)), "danger")
-        return _back(plan, "#measures")
+        return _detail_page(plan, progress_forms={measure.id: form})
     run_change(lambda: services.record_progress(measure, status=MeasureStatus(form.status.data),
                                                 result=form.result.data),
                _("The progress has been recorded."))

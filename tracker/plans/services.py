@@ -8,6 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from tracker import dates
 from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign
 from tracker.enterprises.models import Enterprise
@@ -94,9 +95,11 @@ def _check_measure(plan: AssistancePlan, description: str, owner: User | None, n
 
 
 def add_measure(plan: AssistancePlan, *, description: str, owner: User | None = None, deadline: date | None = None,
-                needs: list[Need] = ()) -> PlanMeasure:
+                needs: list[Need] = (), today: date | None = None) -> PlanMeasure:
+    """*today*: the local day of the change, by default the real one (the demo replays its history)."""
     _require(plan.is_draft(), _("Measures can only be added to a draft plan."))
     _check_measure(plan, description, owner, list(needs))
+    dates.require(dates.deadline_problem(deadline, today=today))
     position = max((m.position for m in plan.measures), default=0) + 1
     measure = PlanMeasure(plan=plan, position=position, description=description.strip(), owner=owner,
                           deadline=deadline, needs=list(needs), status=MeasureStatus.OPEN)
@@ -106,11 +109,12 @@ def add_measure(plan: AssistancePlan, *, description: str, owner: User | None = 
 
 
 def update_measure(measure: PlanMeasure, *, description: str, owner: User | None, deadline: date | None,
-                   needs: list[Need]) -> None:
-    """Change what a measure is; only while the plan is a draft."""
+                   needs: list[Need], today: date | None = None) -> None:
+    """Change what a measure is; only while the plan is a draft. A deadline left as it was stays, however old."""
     plan = measure.plan
     _require(plan.is_draft(), _("Only a draft plan's measures can be changed."))
     _check_measure(plan, description, owner, needs)
+    dates.require(dates.deadline_problem(deadline, previous=measure.deadline, today=today))
     measure.description, measure.owner, measure.deadline = description.strip(), owner, deadline
     measure.needs = list(needs)
     db.session.flush()

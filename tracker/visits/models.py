@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker import dates
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.types import UTCDateTime, enum_column, utcnow
@@ -131,10 +132,7 @@ class Visit(db.Model):
         if self.follow_up_on > today:
             raise DomainError(_("The follow-up is due on %(day)s; it can be recorded from then on.",
                                 day=self.follow_up_on.isoformat()))
-        if callback.held_on > today:
-            raise DomainError(_("A follow-up cannot be dated in the future."))
-        if callback.held_on < visited_on:
-            raise DomainError(_("The follow-up cannot be before the visit."))
+        dates.require(dates.callback_date_problem(callback.held_on, visited_on, today))
         callback.due_on = self.follow_up_on
         self.callbacks.append(callback)
         self.follow_up_on = None

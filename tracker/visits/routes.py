@@ -79,11 +79,10 @@ def _visit_data(form: VisitForm, enterprise: Enterprise) -> services.VisitData:
 def _raised_needs(form: VisitForm) -> list[services.RaisedNeed]:
     rows = []
     for row in form.needs:
-        content = (row.content.data or "").strip()
-        if not content:
+        if row.is_empty():  # the form refused half-filled rows already
             continue
         rows.append(services.RaisedNeed(
-            category=db.session.get(NeedCategory, row.category_id.data), content=content,
+            category=db.session.get(NeedCategory, row.category_id.data), content=row.content.data.strip(),
             department=db.session.get(Department, row.department_id.data) if row.department_id.data else None))
     return rows
 
@@ -105,7 +104,7 @@ def new():
         now = datetime.now(LOCAL_TZ).replace(second=0, microsecond=0, tzinfo=None)
         form.visited_at.data = now
         form.officers.data = [current_user.id]
-        campaign = services.default_campaign(enterprise)
+        campaign = services.default_campaign(enterprise, now.date())
         form.campaign_id.data = campaign.id if campaign else 0
     if form.validate_on_submit():
         change = run_change(

@@ -9,6 +9,7 @@ from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign, RosterEntry
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
+from tracker import dates
 from tracker.i18n import LOCAL_TZ, local_today
 from tracker.offices.models import Department
 from tracker.domain import DomainError
@@ -49,12 +50,14 @@ def can_edit_visit(user: User, visit: Visit) -> bool:
 
 
 
-def default_campaign(enterprise: Enterprise) -> Campaign | None:
-    """The newest campaign whose roster holds the firm: a visit counts toward its coverage."""
-    return db.session.scalar(
+def default_campaign(enterprise: Enterprise, visited_on: date) -> Campaign | None:
+    """The campaign a visit on *visited_on* counts toward by default: of the campaigns whose roster holds
+    the firm, the newest of the visit's year (tracker.dates.campaign_for_date); None when there is none."""
+    campaigns = db.session.scalars(
         sa.select(Campaign).join(RosterEntry, RosterEntry.campaign_id == Campaign.id)
         .where(RosterEntry.enterprise_id == enterprise.id)
-        .order_by(Campaign.declaration_year.desc(), Campaign.id.desc()).limit(1))
+        .order_by(Campaign.declaration_year.desc(), Campaign.id.desc())).all()
+    return dates.campaign_for_date(campaigns, visited_on)
 
 
 # Logging visits -------------------------------------------------------------------------------------
@@ -89,15 +92,18 @@ class RaisedNeed:
     department: Department | None = None
 
 
-def check(enterprise: Enterprise, data: VisitData, by: User) -> None:
+def check(enterprise: Enterprise, data: VisitData, by: User, today: date | None = None) -> None:
+    """Whether the visit may be recorded as given; the date rules are tracker.dates'."""
     if not data.officers:
         raise DomainError(_("Name at least one officer who made the visit."))
     if by.role is Role.OFFICER and all(o.id != by.id for o in data.officers):
         raise DomainError(_("You can only log visits you took part in: keep yourself among the officers."))
     if data.campaign is not None and not data.campaign.office.contains(enterprise.office):
         raise DomainError(_("%(name)s is not in this campaign's area.", name=enterprise.name))
-    if data.follow_up_on is not None and data.follow_up_on < local_date(data.visited_at):
-        raise DomainError(_("The follow-up date cannot be before the visit."))
+    visited_on = local_date(local_to_utc(data.visited_at))
+    dates.require(dates.visit_date_problem(
+        visited_on, data.campaign.declaration_year if data.campaign is not None else None, today=today))
+    dates.require(dates.follow_up_date_problem(data.follow_up_on, visited_on))
 
 
 def _apply(visit: Visit, data: VisitData) -> None:

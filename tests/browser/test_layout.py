@@ -1,20 +1,19 @@
 """Every demo user's lists fit a 390 px phone, and the menu fits a 1366 px desktop on one row.
 
 On the phone no element may reach past the right edge of the viewport (lists turn into cards, nothing
-scrolls sideways); on the desktop every top-level menu item is one line of text and the whole bar one row.
+scrolls sideways) and no table cell is squeezed to a character or two a line; on the desktop every top-level menu item is one line of text and the whole bar one row.
 """
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import DEMO_PASSWORD, OVERFLOW
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 768}
 YALISI = "营口雅丽丝服装有限公司"
-MINMETALS = "五矿营口中板有限责任公司"
 
 STAFF_LISTS = ["/", "/enterprises/", "/needs/", "/needs/?overdue=1", "/plans/", "/visits/", "/campaigns/",
                "/imports/", "/work/", "/work/notifications"]
@@ -26,38 +25,6 @@ PAGES = {
                             "campaign", "plan", "profile"],
     "yalisi": ["/portal/", "plan", "profile"],
 }
-
-# Reports every element whose box reaches past the viewport's right edge (hidden ones have no box).
-OVERFLOW = r"""() => {
-  const width = window.innerWidth;
-  const wide = [];
-  for (const el of document.body.querySelectorAll('*')) {
-    const box = el.getBoundingClientRect();
-    if (box.width === 0 && box.height === 0) continue;
-    if (box.right > width + 0.5) {
-      wide.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} right=${Math.round(box.right)}`);
-    }
-  }
-  // Squeezed: a cell whose text runs over three or more lines of fewer than three characters each
-  // (firm names one character a line, headers stacked as 负/责/人).
-  const squeezed = [];
-  for (const cell of document.body.querySelectorAll('th, td')) {
-    const lines = new Set();
-    let text = '';
-    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const range = document.createRange();
-      range.selectNodeContents(node);
-      const rects = Array.from(range.getClientRects()).filter(r => r.width > 0);
-      if (!rects.length) continue;  // not rendered (a closed <details>, a hidden form)
-      rects.forEach(r => lines.add(Math.round(r.bottom)));
-      text += node.textContent.replace(/\s+/g, '');
-    }
-    if (lines.size >= 3 && text.length / lines.size < 3) squeezed.push(`${text.slice(0, 12)} (${lines.size} lines)`);
-  }
-  return {scrollWidth: document.scrollingElement.scrollWidth, innerWidth: width, wide: wide.slice(0, 8),
-          squeezed: squeezed.slice(0, 8)};
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -108,18 +75,20 @@ def test_a_list_becomes_cards_on_a_phone_and_a_table_on_a_desktop(browser, base_
         page.goto("/needs/")
         expect(page.locator("#needs-table thead")).to_be_hidden()
         first = page.locator("#needs-table tbody tr").first
-        # The card leads with the firm, then status and deadline, each on its own line, the firm on one line.
-        cells = first.locator("td:visible")
-        expect(cells.nth(0)).to_have_class("rl-title")
-        firm_box, status_box = cells.nth(0).bounding_box(), cells.nth(1).bounding_box()
-        assert status_box["y"] >= firm_box["y"] + firm_box["height"] - 1
-        assert firm_box["width"] > 300  # the name runs across the card, not one character a line
+        # The card leads with the firm, then status and deadline, each on its own line, then the rest.
+        firm, status, deadline, need = (first.locator(f"td.{kind}").first.bounding_box()
+                                        for kind in ("rl-title", "rl-status", "rl-lead", "rl-rest:visible"))
+        assert firm["y"] + firm["height"] <= status["y"] + 1
+        assert status["y"] + status["height"] <= deadline["y"] + 1
+        assert deadline["y"] + deadline["height"] <= need["y"] + 1
+        assert firm["width"] > 300  # the name runs across the card, not one character a line
+        expect(first.locator("td.rl-nocard")).to_be_hidden()  # the # column stays in the table
         page.set_viewport_size(DESKTOP)
         expect(page.locator("#needs-table thead")).to_be_visible()
         headers = page.locator("#needs-table thead th:visible")
         heights = {round(headers.nth(i).bounding_box()["height"]) for i in range(headers.count())}
         assert len(heights) == 1  # no header is taller than its neighbours: none stacks
-        firm_cell = page.locator("#needs-table tbody tr").first.locator("td").first
+        firm_cell = page.locator("#needs-table tbody tr").first.locator("td.rl-title")
         line = float(page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)"))
         assert firm_cell.locator(".rl-value").bounding_box()["width"] > 4 * line
     finally:

@@ -17,6 +17,7 @@ def sign_in_as(page, username):
 
 
 def sign_out(page):
+    page.wait_for_load_state()  # the menu opens once Bootstrap's script has run
     page.locator("#user-menu").click()  # sign-out sits in the user's menu
     page.locator("#sign-out").click()
 

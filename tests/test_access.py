@@ -32,6 +32,7 @@ ACCESS_TABLE = {
     "admin.deactivate_user": "admin",
     "admin.activate_user": "admin",
     "admin.reset_password": "admin",
+    "admin.edit_user": "admin",
     "admin.offices": "admin",
     "admin.audit": "admin",
     "admin.reference": "admin",
@@ -93,7 +94,7 @@ ACCESS_TABLE = {
     "visits.new": "admin,manager,officer",
     "visits.detail": "admin,manager,officer",
     "visits.edit": "admin,manager,officer",
-    "visits.follow_up_done": "admin,manager,officer",
+    "visits.record_callback": "admin,manager,officer",
     # Assistance plans: staff draft them, managers decide; the firm's contact reads an approved plan.
     "plans.index": "admin,manager,officer",
     "plans.new": "admin,manager,officer",

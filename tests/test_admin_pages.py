@@ -113,3 +113,73 @@ def test_discarding_an_upload_removes_its_file_and_writes_nothing(app, client, a
     from tracker.imports.models import DeclarationCount
 
     assert db.session.scalar(sa.select(sa.func.count(DeclarationCount.id))) == 0
+
+
+# People by their names and posts (职务 as data, issue 10) ---------------------------------------------
+def test_admin_creates_a_user_with_a_post_and_edits_it(client, auth, cast):
+    from tracker.auth.models import User
+
+    auth.login("admin")
+    page = client.get("/admin/users/new")
+    assert 'name="title"' in page.get_data(as_text=True)
+    response = client.post("/admin/users/new", data={
+        "csrf_token": csrf_from(page), "username": "officer3", "display_name": "孙关员", "title": " 关员 ",
+        "role": "officer", "office_id": str(cast.org.bayuquan.id), "enterprise_uscc": "",
+        "new_password": "a fine new password", "confirm": "a fine new password"})
+    assert response.status_code == 302
+    created = db.session.scalar(sa.select(User).where(User.username == "officer3"))
+    assert created.title == "关员" and created.label == "孙关员 · 关员"
+    listed = client.get("/admin/users", query_string={"q": "关员"}).get_data(as_text=True)
+    assert "<td>关员</td>" in listed and "officer3" in listed
+
+    # 李处长 of 大连海关 is a 处长: a manager by role, a 处长 by post.
+    manager = cast.manager_dl
+    detail = client.get(f"/admin/users/{manager.id}")
+    assert 'id="profile-form"' in detail.get_data(as_text=True)
+    ok = client.post(f"/admin/users/{manager.id}/profile", data={
+        "csrf_token": csrf_from(detail), "display_name": "李处长", "title": "处长"})
+    assert ok.status_code == 302
+    db.session.rollback()
+    assert db.session.get(User, manager.id).label == "李处长 · 处长"
+    shown = client.get(f"/admin/users/{manager.id}").get_data(as_text=True)
+    assert "李处长 · 处长" in shown and '<dd class="col-7" id="user-title">处长</dd>' in shown
+
+    # The wrong way: no name, or a post too long, is refused with the field's message and changes nothing.
+    for data in ({"display_name": "  ", "title": "科长"}, {"display_name": "李处长", "title": "长" * 41}):
+        refused = client.post(f"/admin/users/{manager.id}/profile",
+                              data={"csrf_token": csrf_from(detail), **data})
+        assert refused.status_code == 400 and "invalid-feedback" in refused.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.get(User, manager.id).label == "李处长 · 处长"
+    # And the post is not cleared by an admin's sign-in elsewhere: only admins reach the form.
+    auth.logout()
+    auth.login("manager")
+    assert client.post(f"/admin/users/{manager.id}/profile", data={
+        "csrf_token": csrf_from(client.get("/account/password")), "display_name": "x", "title": ""}).status_code == 403
+
+
+def test_the_home_page_names_the_users_post_not_a_label_derived_from_the_role(client, auth, cast):
+    cast.manager_dl.title = "处长"
+    db.session.commit()
+    auth.login("manager-dl")
+    who = client.get("/").get_data(as_text=True)
+    assert 'id="who">处长 · 大连海关' in who and "科长" not in who.split('id="who">')[1].split("</p>")[0]
+
+
+def test_every_officer_picker_names_people_by_name_and_post(client, auth, cast, factory, firm):
+    """The pickers of needs, firms, visits, plans and the lists' officer filters: "用户N · 关员", never the
+    username in brackets nor the role."""
+    from tracker.campaigns.services import create_campaign
+
+    cast.officer.title = "关员"
+    db.session.commit()
+    campaign = create_campaign(name="2019年百企大调研", office=cast.org.yingkou, year=2019)
+    plan = factory.plan(firm, campaign, cast.officer)
+    db.session.commit()
+    label = f"{cast.officer.display_name} · 关员"
+    auth.login("officer")
+    for url in (f"/needs/new/{firm.id}", f"/enterprises/{firm.id}/edit", f"/visits/new?enterprise_id={firm.id}",
+                f"/plans/{plan.id}", "/needs/", "/enterprises/", "/visits/"):
+        html = client.get(url).get_data(as_text=True)
+        assert f">{label}<" in html or f"> {label}</label>" in html or f">{label}</label>" in html, url
+        assert "(officer)" not in html and "(Customs officer)" not in html, url

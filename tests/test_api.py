@@ -841,3 +841,15 @@ def test_successes_at_either_door_do_not_count(client, cast):
         assert auth.login("officer").status_code == 302
         assert auth.logout().status_code == 302
     assert issue(client, "officer").status_code == 201
+
+
+def test_me_gives_staff_their_post_and_contacts_none(cast, as_user, documented):
+    """The post (职务) is data on the user: staff read theirs in /me; a firm's contact is not given the field."""
+    cast.manager_dl.title = "处长"
+    cast.contact.title = "单证员"
+    db.session.commit()
+    assert as_user("manager-dl").get("/me").get_json()["title"] == "处长"
+    assert as_user("officer").get("/me").get_json()["title"] is None
+    assert "title" not in as_user("yalisi").get("/me").get_json()
+    properties = documented.document["components"]["schemas"]["Me"]
+    assert "title" not in properties.get("required", []) and properties["properties"]["title"]["nullable"] is True

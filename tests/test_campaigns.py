@@ -174,3 +174,49 @@ def test_roster_page_query_count_is_constant(app, client, auth, setting, factory
     screen(campaign)
     db.session.commit()
     assert query_count(app, client, f"/campaigns/{campaign.id}") == small
+
+
+def test_roster_export_has_the_visited_and_last_visit_columns_of_the_roster_page(app, client, auth, setting, factory,
+                                                                                 cast):
+    """Visited 是/否 and the last visit's local date, as on the page, at a constant number of statements."""
+    from datetime import datetime, timezone
+
+    from openpyxl import load_workbook
+
+    campaign, firms = setting
+    screen(campaign)
+    # 2019-09-27 17:30 UTC is already the 28th in 营口: the export gives the local date, as the page does.
+    factory.visit(firms["big"], [cast.officer], when=datetime(2019, 9, 27, 17, 30, tzinfo=timezone.utc),
+                  campaign=campaign)
+    factory.visit(firms["big"], [cast.officer], when=datetime(2019, 5, 6, 1, 0, tzinfo=timezone.utc),
+                  campaign=campaign)
+    # A visit outside the campaign is not the campaign's visit.
+    factory.visit(firms["at80"], [cast.officer], when=datetime(2019, 10, 8, 1, 0, tzinfo=timezone.utc))
+    db.session.commit()
+    auth.login("manager")
+
+    def export_rows():
+        book = load_workbook(io.BytesIO(client.get(f"/campaigns/{campaign.id}/roster.xlsx").data), read_only=True)
+        header, *rows = list(book.active.iter_rows(values_only=True))
+        return {row[0]: dict(zip(header, row)) for row in rows}
+
+    rows = export_rows()
+    assert rows[firms["big"].name]["已走访"] == "是" and rows[firms["big"].name]["最近走访"] == "2019-09-28"
+    assert rows[firms["at80"].name]["已走访"] == "否" and rows[firms["at80"].name]["最近走访"] in (None, "")
+    page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "2019-09-28" in page
+    csv_text = client.get(f"/campaigns/{campaign.id}/roster.csv").get_data(as_text=True)
+    assert "已走访,最近走访" in csv_text.splitlines()[0] and ",是,2019-09-28" in csv_text
+
+    small = query_count(app, client, f"/campaigns/{campaign.id}/roster.xlsx")
+    for n in range(30):
+        firm = factory.enterprise(cast.org.yingkou)
+        firm.assigned_officer = cast.officer
+        db.session.add(DeclarationCount(enterprise=firm, year=2019, declarations=100 + n))
+        if n % 2:
+            factory.visit(firm, [cast.officer], campaign=campaign)
+    db.session.commit()
+    screen(campaign)
+    db.session.commit()
+    assert len(export_rows()) == 32
+    assert query_count(app, client, f"/campaigns/{campaign.id}/roster.xlsx") == small

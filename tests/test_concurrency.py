@@ -352,3 +352,30 @@ def test_an_import_commit_sent_thirty_times_imports_once(server, cast):
                          AuditRecord.entity_id.in_(sa.select(sa.cast(Enterprise.id, sa.String))
                                                    .where(Enterprise.name.like("任务测试企业%"))))
     assert firm_inserts == 3
+
+
+# Visits -------------------------------------------------------------------------------------------
+def test_a_visit_follow_up_sent_thirty_times_records_one_callback(server, cast, firm):
+    """The callback form carries a one-time key and its route locks the visit: one callback, one
+    cleared follow-up date, every request sent back to the page."""
+    from datetime import datetime, timedelta, timezone
+
+    from tracker.i18n import local_today
+    from tracker.visits.models import VisitCallback, VisitType
+
+    today = local_today()
+    visit = Visit(enterprise=firm, visited_at=datetime(2019, 9, 20, 2, tzinfo=timezone.utc),
+                  visit_type=VisitType.DOOR_TO_DOOR, follow_up_on=today - timedelta(days=1), officers=[cast.officer])
+    db.session.add(visit)
+    db.session.commit()
+    officer = Browser(server, "officer")
+    path = f"/visits/{visit.id}/follow-up"
+    data = {**officer.form(path), "held_on": today.isoformat(), "channel": "phone", "note": "企业表示满意"}
+    statuses = officer.burst(path, data)
+    no_500(statuses)
+    assert statuses.count(302) == N
+    assert count(VisitCallback, VisitCallback.visit_id == visit.id) == 1
+    assert db.session.get(Visit, visit.id).follow_up_on is None
+    assert sum(1 for r in db.session.scalars(sa.select(AuditRecord).where(
+        AuditRecord.entity_type == "visits", AuditRecord.entity_id == str(visit.id),
+        AuditRecord.action == AuditAction.UPDATE)) if "follow_up_on" in r.changes) == 1

@@ -426,3 +426,35 @@ def test_pages_are_slices_of_the_whole_list_in_its_order(app, client, auth, cast
         shown = [int(i) for i in _listed_names(client, page=2, **args)]
         assert [i for i in shown if i in expected[50:100]] == expected[50:100], args
     db.session.rollback()
+
+
+# Trade modes by name, kept apart (issue 10) -----------------------------------------------------------------
+def _text(html: str) -> str:
+    """The page as text, tags dropped (what is copied, read aloud or searched)."""
+    import re
+
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def test_trade_modes_read_apart_on_pages_and_by_code_and_name_in_the_export(client, auth, cast):
+    auth.login("officer")
+    assert new_firm_form(client, office_id=str(cast.org.yingkou.id), trade_modes=["0615", "0214"]).status_code == 302
+    firm = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == "营口新港物流有限公司"))
+    profile = client.get(f"/enterprises/{firm.id}").get_data(as_text=True)
+    shown = _text(profile.split('id="trade-modes">')[1].split("</dd>")[0])
+    assert shown == "0214 来料加工、 0615 进料对口"
+    assert "来料加工0615" not in _text(profile)
+    listed = client.get("/enterprises/", query_string={"q": "新港"}).get_data(as_text=True)
+    assert 'title="来料加工">0214</span><span class="visually-hidden">、</span> ' in listed
+
+    rows = list(csv.reader(io.StringIO(client.get("/enterprises/export.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    column = rows[0].index("贸易方式")
+    assert [r[column] for r in rows[1:] if r[0] == firm.name] == ["0214 来料加工；0615 进料对口"]
+    sheet = load_workbook(io.BytesIO(client.get("/enterprises/export.xlsx").data), read_only=True).active
+    cells = [row[column] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == firm.name]
+    assert cells == ["0214 来料加工；0615 进料对口"]
+
+    # A firm without trade modes exports an empty cell, not a dangling separator.
+    edit_firm(client, firm, trade_modes=[])
+    rows = list(csv.reader(io.StringIO(client.get("/enterprises/export.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert [r[column] for r in rows[1:] if r[0] == firm.name] == [""]

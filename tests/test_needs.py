@@ -327,6 +327,55 @@ def test_a_manager_of_another_subtree_cannot_decide(client, auth, cast, firm, ca
     assert reload(need).deadline == date(2019, 10, 20)
 
 
+def test_a_pending_extension_is_withdrawn_when_the_need_is_resolved(client, auth, cast, firm, category):
+    """Nobody could decide a request left on a resolved need: it is withdrawn, the requester told."""
+    need = make_need(firm, category, cast.officer)
+    services.accept(need)
+    extension = services.request_extension(need, date(2019, 10, 20), "等待总署答复", by=cast.officer)
+    db.session.commit()
+    auth.login("manager")
+    assert "等待总署答复" in page(client, "/work/")  # awaiting his decision
+    auth.post(f"/needs/{need.id}/resolve", {"text": "已开通预约办理"})
+    need = reload(need)
+    assert need.status is NeedStatus.RESOLVED and need.deadline == date(2019, 10, 8)
+    assert need.extensions[0].status is ExtensionStatus.WITHDRAWN and need.extensions[0].decided_at
+    assert "等待总署答复" not in page(client, "/work/")  # no longer in his queue
+    detail = page(client, f"/needs/{need.id}")
+    assert "Extension request withdrawn: the need has been dealt with" in detail
+    assert f"/needs/extensions/{extension.id}/decide" not in detail
+    # Deciding it anyway (an open tab) is refused with a message; the deadline stays.
+    text = auth.post(f"/needs/extensions/{extension.id}/decide", {"decision": "approve"},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "already been decided" in text and reload(need).deadline == date(2019, 10, 8)
+    notice = db.session.scalar(sa.select(Notification).where(
+        Notification.user_id == cast.officer.id, Notification.kind == NotificationKind.EXTENSION_WITHDRAWN))
+    assert notice.link == f"/needs/{need.id}"
+    auth.logout()
+    auth.login("officer")
+    assert f"The extension for need #{need.id} of {firm.name} was withdrawn" in page(client, "/work/notifications")
+
+
+def test_a_pending_extension_is_withdrawn_when_the_need_cannot_be_resolved(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    services.request_extension(need, date(2019, 10, 20), "等待总署答复", by=cast.officer)
+    db.session.commit()
+    auth.login("officer")
+    auth.post(f"/needs/{need.id}/unresolvable", {"explanation": "政策不允许"})
+    need = reload(need)
+    assert need.status is NeedStatus.UNRESOLVABLE and need.extensions[0].status is ExtensionStatus.WITHDRAWN
+    # He closed it himself: no notice to tell him what he did.
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+        Notification.kind == NotificationKind.EXTENSION_WITHDRAWN)) == 0
+    # A decided request is left as it was, and a need without one is resolved as before.
+    other = make_need(firm, category, cast.officer, content="另一需求")
+    services.accept(other)
+    decided = services.request_extension(other, date(2019, 10, 20), "需要更多时间", by=cast.officer)
+    services.decide_extension(decided, False, by=cast.manager)
+    services.resolve(other, "已办结")
+    db.session.commit()
+    assert reload(other).extensions[0].status is ExtensionStatus.REJECTED
+
+
 # The portal -------------------------------------------------------------------------------------
 def test_the_contact_sees_his_needs_without_internal_notes(client, auth, cast, firm, category):
     need = make_need(firm, category, cast.officer, content="希望预约办理原产地证")
@@ -418,6 +467,84 @@ def test_the_contact_cannot_touch_another_firms_need(client, auth, cast, firm, c
     assert auth.post(f"/portal/needs/{other.id}/comments", {"text": "x"}).status_code == 404
     assert auth.post(f"/portal/needs/{other.id}/rate", {"satisfaction": "satisfied"}).status_code == 404
     assert reload(other).entries == []
+
+
+def test_a_rated_resolution_shows_the_rating_not_the_form(client, auth, cast, firm, category):
+    need = make_need(firm, category, cast.officer)
+    services.accept(need)
+    services.resolve(need, "已开通预约")
+    db.session.commit()
+    auth.login("yalisi")
+    assert f'/portal/needs/{need.id}/rate"' in page(client, f"/portal/needs/{need.id}")
+    auth.post(f"/portal/needs/{need.id}/rate", {"satisfaction": "basically_satisfied", "note": "还算及时"})
+    text = page(client, f"/portal/needs/{need.id}")
+    rating = text[text.index('id="your-rating"'):]
+    assert f'/portal/needs/{need.id}/rate"' not in text
+    assert "Basically satisfied" in rating and services.local_today().isoformat() in rating and "还算及时" in rating
+    # A second rating from an old tab is refused with a message; one rating is kept.
+    text = auth.post(f"/portal/needs/{need.id}/rate", {"satisfaction": "satisfied"},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "You have already rated this resolution." in text and len(reload(need).follow_ups) == 1
+    # The comment card's heading names its field: the label is for screen readers, not said twice.
+    assert '<label class="visually-hidden" for="text">Comment</label>' in text
+    assert '<label class="form-label" for="text">' not in text
+    auth.logout()
+    # The officer's page shows the confirmation instead of the follow-up form, and offers the close-off.
+    auth.login("officer")
+    text = page(client, f"/needs/{need.id}")
+    assert f'/needs/{need.id}/follow-ups"' not in text and f'/needs/{need.id}/close"' in text
+    confirmation = text[text.index('id="confirmation"'):]
+    assert "Basically satisfied" in confirmation and "还算及时" in confirmation
+
+
+def test_a_need_page_says_who_can_act_to_those_who_cannot(client, auth, cast, firm, category, factory):
+    """The officer who logged the visit is not the firm's: he is told who handles the need and whom to
+    ask, by the rule that shows the buttons (can_edit_need); the nearest active managers are named."""
+    visitor = factory.user(Role.OFFICER, cast.org.yingkou, username="visitor", locale="zh")
+    cast.manager.title, cast.manager_dl.title = "科长", "处长"  # posts are data: 处长 is 处长
+    need = make_need(firm, category, cast.officer, by=visitor)
+    db.session.commit()
+    auth.login("visitor")
+    text = page(client, f"/needs/{need.id}")
+    assert (f"此需求由企业的责任关员 {cast.officer.display_name} 办理；如需改派，请联系科长 "
+            f"{cast.manager.display_name}。") in text
+    assert f"/needs/{need.id}/accept" not in text
+    auth.logout()
+    auth.login("officer")
+    text = page(client, f"/needs/{need.id}")
+    assert 'id="who-can-act"' not in text and f"/needs/{need.id}/accept" in text
+    # His extension request: the page says who decides it.
+    auth.post(f"/needs/{need.id}/extensions", {"new_deadline": "2019-10-20", "reason": "等待总署答复"})
+    assert f"Awaiting a decision by 科长 {cast.manager.display_name}." in page(client, f"/needs/{need.id}")
+    auth.logout()
+    auth.login("manager")
+    text = page(client, f"/needs/{need.id}")
+    assert 'id="who-can-act"' not in text and 'id="extension-deciders"' not in text
+    auth.logout()
+    # Handed to another officer than the firm's: he is named with his post.
+    colleague = factory.user(Role.OFFICER, cast.org.yingkou, username="colleague", title="关员")
+    db.session.commit()
+    need = reload(need)
+    need.assigned_officer_id = colleague.id
+    db.session.commit()
+    auth.login("visitor")
+    assert (f"此需求由关员 {colleague.display_name} 办理；如需改派，请联系科长 {cast.manager.display_name}。"
+            in page(client, f"/needs/{need.id}"))
+    auth.logout()
+    # Unassigned, and no manager left in 营口: the 大连 manager is named.
+    need = reload(need)
+    need.assigned_officer_id = None
+    firm = need.enterprise
+    firm.assigned_officer_id = None
+    cast.manager.active = False
+    db.session.commit()
+    auth.login("visitor")
+    assert f"此需求尚未指派关员，可由处长 {cast.manager_dl.display_name} 办理或指派。" in page(client, f"/needs/{need.id}")
+    # A closed need has nothing left to do: no note.
+    need = reload(need)
+    need.status = NeedStatus.CLOSED
+    db.session.commit()
+    assert 'id="who-can-act"' not in page(client, f"/needs/{need.id}")
 
 
 # The list ---------------------------------------------------------------------------------------

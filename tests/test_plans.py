@@ -275,7 +275,7 @@ def test_the_portal_shows_the_approved_plan_and_the_visits_without_working_notes
     plans.approve(db.session.get(AssistancePlan, plan.id), cast.manager)
     db.session.commit()
     portal = client.get("/portal/").get_data(as_text=True)
-    assert "提升通关效率" in portal and "已完成 0 / 2 项措施" in portal
+    assert "提升通关效率" in portal and "措施已落实 0 / 2 项" in portal
     assert f"/plans/{plan.id}/print" in portal
     assert client.get(f"/plans/{plan.id}").status_code == 200
     auth.logout()
@@ -346,3 +346,122 @@ def test_plan_pages_do_not_query_more_with_more_measures(app, client, auth, cast
                           needs=[need])
     db.session.commit()
     assert {url: query_count(app, client, url) for url in few} == few
+
+
+def _form_html(text: str, form_id: str) -> str:
+    """The markup of one form of the page, from its opening tag to its end."""
+    start = text.index(f'id="{form_id}"')
+    return text[text.rindex("<form", 0, start):text.index("</form>", start)]
+
+
+def test_the_approval_card_ties_the_comment_to_return_for_changes(client, auth, cast, setting):
+    """批准 is a form of its own; the required 修改意见 sits in the 退回修改 form with its button."""
+    plan = draft(setting, cast)
+    plans.submit(plan, cast.officer)
+    db.session.commit()
+    url = f"/plans/{plan.id}"
+    auth.login("manager")
+    text = client.get(url).get_data(as_text=True)
+    approve, back = _form_html(text, "approve-form"), _form_html(text, "return-form")
+    assert f'action="{url}/approve"' in approve and 'id="approve-plan"' in approve
+    assert "<textarea" not in approve and "return-plan" not in approve
+    assert f'action="{url}/return"' in back and 'name="comment"' in back and 'id="return-plan"' in back
+    assert "approve-plan" not in back
+    assert text.index('id="approve-section"') < text.index('id="return-section"')  # two sections, each its heading
+    # Returned without a comment: refused, still awaiting approval; with one, back to draft.
+    post(client, f"{url}/return", {"comment": " "}, page=url)
+    db.session.refresh(plan)
+    assert plan.status is PlanStatus.SUBMITTED
+    post(client, f"{url}/return", {"comment": "请写明办理时限"}, page=url)
+    db.session.refresh(plan)
+    assert plan.status is PlanStatus.DRAFT and plan.return_comment == "请写明办理时限"
+
+
+def test_a_plan_page_says_who_can_act_to_those_who_cannot(client, auth, cast, setting, factory):
+    """Named by the rules that show the buttons (can_edit_plan, can_approve), nearest managers first."""
+    plan = draft(setting, cast)
+    factory.user("officer", cast.org.yingkou, username="officer2")
+    cast.manager.title, cast.manager_dl.title = "科长", "处长"
+    db.session.commit()
+    url = f"/plans/{plan.id}"
+    officer, manager = cast.officer.display_name, cast.manager.display_name
+    auth.login("officer2")
+    text = client.get(url).get_data(as_text=True)
+    assert f"此方案由企业的责任关员 {officer} 编制和实施；如需改派，请联系科长 {manager}。" in text
+    assert "submit-plan" not in text
+    auth.logout()
+    auth.login("officer")
+    assert 'id="who-can-act"' not in client.get(url).get_data(as_text=True)  # he can act
+    post(client, f"{url}/submit", page=url)
+    text = client.get(url).get_data(as_text=True)
+    # He submitted it: the page says who decides now (the 营口 manager, not the one above him).
+    assert f"此方案等待科长 {manager} 审批。" in text and cast.manager_dl.display_name not in text
+    auth.logout()
+    auth.login("manager")
+    text = client.get(url).get_data(as_text=True)
+    assert 'id="who-approves"' not in text and 'id="who-can-act"' not in text and 'id="review"' in text
+    auth.logout()
+    # Without a manager in 营口, the one above is named.
+    cast.manager.active = False
+    db.session.commit()
+    auth.login("officer")
+    assert f"此方案等待处长 {cast.manager_dl.display_name} 审批。" in client.get(url).get_data(as_text=True)
+
+
+def test_the_portal_plan_line_says_its_state_once(client, auth, cast, setting):
+    plan = draft(setting, cast, measures=2)
+    plans.submit(plan, cast.officer)
+    plans.approve(plan, cast.manager)
+    plans.start(plan, cast.officer)
+    for measure in plan.measures:
+        plans.record_progress(measure, status=MeasureStatus.DONE, result="已落实")
+    plans.complete(plan, cast.officer)
+    db.session.commit()
+    auth.login("yalisi")
+    portal = client.get("/portal/").get_data(as_text=True)
+    line = portal[portal.index('id="portal-plans"'):portal.index('id="portal-visits"')]
+    assert "措施已落实 2 / 2 项" in line and line.count("已完成") == 1
+
+
+# One term per state (issue 10) ---------------------------------------------------------------------------
+def _zh_labels(labels) -> list[str]:
+    from flask_babel import force_locale
+
+    with force_locale("zh"):
+        return [str(label) for label in labels.values()]
+
+
+def test_each_chinese_state_term_means_one_thing_across_needs_plans_measures_and_extensions(app):
+    from tracker.needs.models import EXTENSION_STATUS_LABELS, NEED_STATUS_LABELS, ExtensionStatus
+    from tracker.plans.models import MEASURE_STATUS_LABELS, PLAN_STATUS_LABELS
+
+    with app.test_request_context():
+        kinds = {"need": _zh_labels(NEED_STATUS_LABELS), "plan": _zh_labels(PLAN_STATUS_LABELS),
+                 "measure": _zh_labels(MEASURE_STATUS_LABELS), "extension": _zh_labels(EXTENSION_STATUS_LABELS)}
+        # Every state of every enum has a label, translated (not the English msgid).
+        assert [len(v) for v in kinds.values()] == [len(NeedStatus), len(PlanStatus), len(MeasureStatus),
+                                                    len(ExtensionStatus)]
+        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in term) for terms in kinds.values() for term in terms)
+    for kind, terms in kinds.items():
+        assert len(set(terms)) == len(terms), kind
+    names = list(kinds)
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            assert not set(kinds[first]) & set(kinds[second]), (first, second)
+    assert str(kinds["need"][list(NeedStatus).index(NeedStatus.IN_PROGRESS)]) == "办理中"
+    assert str(kinds["plan"][list(PlanStatus).index(PlanStatus.IN_PROGRESS)]) == "实施中"
+
+
+def test_a_plan_under_way_reads_实施中_beside_its_need_办理中(client, auth, cast, setting):
+    plan = draft(setting, cast)
+    need = make_need(setting[0], status=NeedStatus.IN_PROGRESS)
+    plans.submit(plan, cast.officer)
+    plans.approve(plan, cast.manager)
+    plans.start(plan, cast.officer)
+    db.session.commit()
+    auth.login("officer")
+    detail = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert 'data-status="in_progress">实施中</span>' in detail and "办理中" not in detail
+    listed = client.get("/plans/").get_data(as_text=True)
+    assert "实施中" in listed
+    assert 'data-status="in_progress">办理中</span>' in client.get(f"/needs/{need.id}").get_data(as_text=True)

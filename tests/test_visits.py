@@ -321,3 +321,47 @@ def test_the_timeline_costs_the_same_queries_with_many_visits(app, client, auth,
         auth.login(username)
         assert query_count(app, client, f"/enterprises/{firm.id}") == counts[username], username
         auth.logout()
+
+
+def test_the_visit_page_lists_its_follow_ups_at_a_fixed_cost(app, client, auth, cast, firm, factory):
+    """The history of callbacks (date, channel, note, who) costs the same queries however long it is."""
+    from datetime import timedelta
+
+    from tracker.i18n import local_today
+    from tracker.visits import services
+    from tracker.visits.models import CallbackChannel
+
+    today = local_today()
+    visit = factory.visit(firm, [cast.officer], follow_up_on=today)
+    db.session.commit()
+    auth.login("officer")
+    few = query_count(app, client, f"/visits/{visit.id}")
+    colleague = factory.user("manager", cast.org.yingkou, username="manager2")
+    for n, by in enumerate((cast.officer, colleague, cast.officer)):
+        visit.follow_up_on = today - timedelta(days=3 - n)
+        services.record_callback(visit, services.CallbackData(
+            held_on=today - timedelta(days=3 - n), channel=list(CallbackChannel)[n], note=f"第{n + 1}次回访"), by, today)
+    db.session.commit()
+    assert query_count(app, client, f"/visits/{visit.id}") == few
+    text = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    history = text[text.index('id="visit-callbacks"'):]
+    assert history.index("第1次回访") < history.index("第2次回访") < history.index("第3次回访")
+    assert colleague.display_name in history and 'data-channel="video"' in history
+
+
+def test_a_colleague_is_told_who_records_the_follow_up(client, auth, cast, firm, factory):
+    """Not one of the visit's officers: no button, and the page names who records it (can_edit_visit)."""
+    from tracker.i18n import local_today
+
+    visit = factory.visit(firm, [cast.officer], follow_up_on=local_today())
+    factory.user("officer", cast.org.yingkou, username="officer2")
+    db.session.commit()
+    auth.login("officer2")
+    text = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert 'id="record-callback"' not in text
+    note = text[text.index('id="who-calls-back"'):]
+    assert cast.officer.display_name in note[:300]
+    auth.logout()
+    auth.login("officer")
+    text = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert 'id="record-callback"' in text and 'id="who-calls-back"' not in text

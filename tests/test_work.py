@@ -149,8 +149,11 @@ def test_visits_with_a_follow_up_due(client, auth, cast, firm):
     assert firm.name not in page(client, "/work/")  # not one of his visits
 
 
-def test_a_follow_up_called_back_leaves_my_work(client, auth, cast, firm, factory):
+def test_a_follow_up_is_recorded_with_a_form_and_leaves_my_work(client, auth, cast, firm, factory):
+    """"Called back" was one tap that cleared the date; it is now a form (date, channel, note) whose sending
+    is the confirmation, kept on the visit's page and in the audit trail."""
     from tracker.audit.models import AuditRecord
+    from tracker.visits.models import CallbackChannel, VisitCallback
 
     today = services.local_today()
     due = Visit(enterprise=firm, visited_at=datetime(2019, 9, 20, 2, tzinfo=UTC),
@@ -158,26 +161,88 @@ def test_a_follow_up_called_back_leaves_my_work(client, auth, cast, firm, factor
     db.session.add(due)
     factory.user(Role.OFFICER, cast.org.yingkou, username="officer2")
     db.session.commit()
-    # Another officer of the office, not on the visit, may not clear it.
+    # Another officer of the office, not on the visit, may neither open the form nor send it.
     auth.login("officer2")
-    assert auth.post(f"/visits/{due.id}/follow-up-done").status_code == 403
+    assert client.get(f"/visits/{due.id}/follow-up").status_code == 403
+    assert auth.post(f"/visits/{due.id}/follow-up", {"held_on": today.isoformat(), "channel": "phone",
+                                                     "note": "x"}).status_code == 403
     auth.logout()
     auth.login("officer")
     text = page(client, "/work/")
-    assert f'action="/visits/{due.id}/follow-up-done?next=work"' in text
-    response = auth.post(f"/visits/{due.id}/follow-up-done?next=work", follow_redirects=True)
+    # A button to a form, not a status-looking one-tap POST.
+    assert f'href="/visits/{due.id}/follow-up?next=work"' in text and "Record the follow-up" in text
+    assert "follow-up-done" not in text and "Called back" not in text
+    form = page(client, f"/visits/{due.id}/follow-up?next=work")
+    assert f'value="{today.isoformat()}"' in form  # the date held defaults to today
+    assert 'name="channel"' in form and 'name="note"' in form
+    # Without a note nothing is recorded, and the typed date comes back.
+    response = auth.post(f"/visits/{due.id}/follow-up?next=work",
+                         {"held_on": today.isoformat(), "channel": "phone", "note": " "})
+    assert response.status_code == 400 and "Say what came of the follow-up." in response.get_data(as_text=True)
+    # Dated in the future or before the visit: refused with a message, not an error.
+    for held_on, message in ((today + timedelta(days=1), "cannot be dated in the future"),
+                             (date(2019, 9, 1), "cannot be before the visit")):
+        text = auth.post(f"/visits/{due.id}/follow-up?next=work",
+                         {"held_on": held_on.isoformat(), "channel": "phone", "note": "企业表示满意"},
+                         follow_redirects=True).get_data(as_text=True)
+        assert message in text
+    db.session.rollback()
+    assert db.session.get(Visit, due.id).follow_up_on is not None
+    response = auth.post(f"/visits/{due.id}/follow-up?next=work",
+                         {"held_on": today.isoformat(), "channel": "video", "note": "企业表示通关顺畅"},
+                         follow_redirects=True)
     assert response.request.path == "/work/"
     text = response.get_data(as_text=True)
-    assert "is done" in text and "No follow-up is due." in text
+    assert "is recorded" in text and "No follow-up is due." in text
     db.session.rollback()
-    assert db.session.get(Visit, due.id).follow_up_on is None
+    visit = db.session.get(Visit, due.id)
+    assert visit.follow_up_on is None
+    [callback] = visit.callbacks
+    assert (callback.held_on, callback.channel, callback.note, callback.by_id, callback.due_on) == (
+        today, CallbackChannel.VIDEO, "企业表示通关顺畅", cast.officer.id, today - timedelta(days=1))
     audit = db.session.scalar(sa.select(AuditRecord).where(AuditRecord.entity_type == "visits",
                                                          AuditRecord.action == "update"))
     assert audit.actor_name == "officer" and audit.changes["follow_up_on"][1] is None
-    # Twice is refused with a message, not an error; without a token it is refused too.
-    text = auth.post(f"/visits/{due.id}/follow-up-done", follow_redirects=True).get_data(as_text=True)
+    # The visit's page shows the history: date, channel, note, who.
+    detail = page(client, f"/visits/{due.id}")
+    assert "Video call" in detail and "企业表示通关顺畅" in detail and cast.officer.display_name in detail
+    assert "Record the follow-up" not in detail
+    # Sent again (another tab, a fresh key): refused with a message, one callback kept; without a token, 400.
+    text = auth.post(f"/visits/{due.id}/follow-up", {"held_on": today.isoformat(), "channel": "phone",
+                                                     "note": "再次"}, follow_redirects=True).get_data(as_text=True)
     assert "No follow-up is due for this visit." in text
-    assert client.post(f"/visits/{due.id}/follow-up-done").status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(VisitCallback)) == 1
+    assert client.post(f"/visits/{due.id}/follow-up", data={"held_on": today.isoformat(), "channel": "phone",
+                                                             "note": "x"}).status_code == 400
+
+
+def test_a_follow_up_is_offered_from_its_date_on(client, auth, cast, firm):
+    """Before the follow-up date the pages say when it can be recorded, and a post is refused."""
+    from tracker.visits.models import VisitCallback
+
+    today = services.local_today()
+    soon = add_working_days(today, 1)
+    ahead = Visit(enterprise=firm, visited_at=datetime(2019, 9, 20, 2, tzinfo=UTC),
+                  visit_type=VisitType.DOOR_TO_DOOR, follow_up_on=soon, officers=[cast.officer])
+    db.session.add(ahead)
+    db.session.commit()
+    auth.login("officer")
+    said = f"The follow-up is due on {soon.isoformat()}; it can be recorded then."
+    work = page(client, "/work/")
+    assert said in work and f"/visits/{ahead.id}/follow-up" not in work
+    detail = page(client, f"/visits/{ahead.id}")
+    assert said in detail and "Record the follow-up" not in detail
+    form = page(client, f"/visits/{ahead.id}/follow-up")
+    assert said in form and 'name="note"' not in form
+    text = auth.post(f"/visits/{ahead.id}/follow-up", {"held_on": today.isoformat(), "channel": "phone",
+                                                       "note": "提前回访"}, follow_redirects=True).get_data(as_text=True)
+    assert "it can be recorded from then on" in text
+    db.session.rollback()
+    assert db.session.get(Visit, ahead.id).follow_up_on == soon
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(VisitCallback)) == 0
+    # A channel that is not offered is a form error, not a 500.
+    assert auth.post(f"/visits/{ahead.id}/follow-up", {"held_on": today.isoformat(), "channel": "fax",
+                                                       "note": "x"}).status_code == 400
 
 
 def test_my_work_queries_do_not_grow_with_the_data(app, client, auth, cast, firm, category, factory):

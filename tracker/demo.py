@@ -147,16 +147,18 @@ NAMED_FIRMS = [
     ),
 ]
 
-# (username, display name, role, office code, index into NAMED_FIRMS or None)
+# (username, display name, role, office code, index into NAMED_FIRMS or None, post 职务). The post is
+# data (User.title): both managers have the manager role, but 王科长 is a 科长 and 李处长 a 处长.
 DEMO_USERS = [
-    ("admin", "系统管理员", Role.ADMIN, "0000", None),
-    ("manager", "王科长", Role.MANAGER, "0930", None),
-    ("manager-dl", "李处长", Role.MANAGER, "0900", None),
-    ("officer", "张关员", Role.OFFICER, "0930", None),
-    ("officer2", "刘关员", Role.OFFICER, "0930", None),
-    ("bayuquan-officer", "赵关员", Role.OFFICER, "0931", None),
-    ("yalisi", "雅丽丝 单证员", Role.ENTERPRISE_CONTACT, None, 0),
-    ("longxin", "隆鑫 业务员", Role.ENTERPRISE_CONTACT, None, 1),
+    ("admin", "系统管理员", Role.ADMIN, "0000", None, "系统管理员"),
+    ("manager", "王科长", Role.MANAGER, "0930", None, "科长"),
+    ("manager-dl", "李处长", Role.MANAGER, "0900", None, "处长"),
+    ("officer", "张关员", Role.OFFICER, "0930", None, "关员"),
+    ("officer2", "刘关员", Role.OFFICER, "0930", None, "关员"),
+    ("bayuquan-officer", "赵关员", Role.OFFICER, "0931", None, "关员"),
+    # The firms' own contacts (NAMED_FIRMS[i].contacts) hold the accounts.
+    ("yalisi", "孙丽娟", Role.ENTERPRISE_CONTACT, None, 0, "单证主管"),
+    ("longxin", "于海涛", Role.ENTERPRISE_CONTACT, None, 1, "外贸部经理"),
 ]
 
 # The survey: 营口海关 screens its firms at 80 declarations in 2019 (鲅鱼圈海关 is a sibling office).
@@ -328,6 +330,7 @@ def seed_demo(password: str | None = None) -> SeedResult:
     offices = _seed_offices(result)
     plan = demo_firms()
     missing = [u for u in DEMO_USERS if services.find_user(u[0]) is None]
+    _give_posts()
     if missing and password is None:
         password = _generate_password()
         result.generated_password = password
@@ -346,12 +349,21 @@ def seed_demo(password: str | None = None) -> SeedResult:
     return result
 
 
+def _give_posts() -> None:
+    """Demo users seeded before posts were data get theirs (an admin's own choice is kept)."""
+    for username, *_rest, title in DEMO_USERS:
+        user = services.find_user(username)
+        if user is not None and not user.title:
+            user.title = title
+
+
 def _create_users(users: list, offices: dict[str, Office], firms: dict[str, Enterprise], password: str | None,
                   result: SeedResult) -> None:
-    for username, display_name, role, office_code, firm_index in users:
+    for username, display_name, role, office_code, firm_index, title in users:
         services.create_user(
             username=username,
             display_name=display_name,
+            title=title,
             role=role,
             office=offices[office_code] if office_code else None,
             enterprise=firms[NAMED_FIRMS[firm_index].uscc] if firm_index is not None else None,

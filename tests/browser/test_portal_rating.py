@@ -158,7 +158,7 @@ def test_a_contact_rates_a_resolution_dissatisfied_and_the_need_reopens(browser,
         expect(page.get_by_role("heading", name=f"业务需求 #{need_id}")).to_contain_text("办理中")
         follow_ups = page.locator("#follow-ups")
         expect(follow_ups).to_contain_text("企业自评")
-        expect(follow_ups).to_contain_text("雅丽丝 单证员")
+        expect(follow_ups).to_contain_text("孙丽娟")
         expect(follow_ups.locator("strong")).to_have_text("不满意")
         expect(follow_ups).to_contain_text(dissatisfied_note)
         # Staff do see the internal note (so its absence from the portal above was meaningful).

@@ -30,6 +30,7 @@ class UserCreateForm(NewPasswordMixin, FlaskForm):
         ],
     )
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100)])
+    title = StringField(_l("Post"), validators=[Optional(), Length(max=40)])
     role = SelectField(_l("Role"), choices=select_choices((r.value, ROLE_LABELS[r]) for r in Role), validators=[DataRequired()])
     office_id = SelectField(_l("Office"), coerce=int, validators=[Optional()])
     enterprise_uscc = StringField(
@@ -64,6 +65,14 @@ class UserCreateForm(NewPasswordMixin, FlaskForm):
     def validate_office_id(self, field):
         if self.role.data != Role.ENTERPRISE_CONTACT.value and not field.data:
             raise ValidationError(_l("Choose an office."))
+
+
+class UserProfileForm(FlaskForm):
+    """The name and post (职务) of an existing user: how every page and picker names him."""
+
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100)])
+    title = StringField(_l("Post"), validators=[Optional(), Length(max=40)])
+    submit = SubmitField(_l("Save name and post"))
 
 
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):

@@ -1,12 +1,16 @@
 """Admin pages: users, offices and departments, the audit trail."""
 from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.admin.forms import AuditFilterForm, DepartmentForm, OfficeForm, ResetPasswordForm, UserCreateForm
+from tracker.admin.forms import (
+    AuditFilterForm, DepartmentForm, OfficeForm, ResetPasswordForm, UserCreateForm, UserProfileForm,
+)
+from tracker.audit.display import kind_label, readable
 from tracker.audit.models import AuditAction, AuditRecord
 from tracker.auth import services
 from tracker.auth.models import Role, User
@@ -33,7 +37,7 @@ def users():
     stmt = sa.select(User).join(User.office).options(sa.orm.contains_eager(User.office))
     if q:
         like = f"%{q}%"
-        stmt = stmt.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like)))
+        stmt = stmt.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like), User.title.ilike(like)))
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role == Role(role))
     if state == "active":
@@ -56,6 +60,7 @@ def new_user():
             user = services.create_user(
                 username=form.username.data,
                 display_name=form.display_name.data,
+                title=form.title.data,
                 role=role,
                 office=office,
                 enterprise=form.enterprise,
@@ -82,8 +87,28 @@ def user_detail(user_id: int):
         .limit(20)
     ).all()
     return render_template(
-        "admin/user_detail.html", user=user, reset_form=ResetPasswordForm(user), history=history, form=EmptyForm()
+        "admin/user_detail.html", user=user, reset_form=ResetPasswordForm(user), history=readable(history),
+        form=EmptyForm(), profile_form=UserProfileForm(obj=user),
     )
+
+
+@bp.route("/users/<int:user_id>/profile", methods=["POST"])
+@allow(Role.ADMIN)
+def edit_user(user_id: int):
+    user = _get_user(user_id)
+    form = UserProfileForm()
+    if form.validate_on_submit():
+        try:
+            services.update_profile(user, display_name=form.display_name.data, title=form.title.data)
+        except services.AccountError as exc:
+            db.session.rollback()
+            form.display_name.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("%(name)s is now named %(label)s.", name=user.username, label=user.label), "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return render_template("admin/user_detail.html", user=user, reset_form=ResetPasswordForm(user), history=[],
+                           form=EmptyForm(), profile_form=form), 400
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
@@ -126,7 +151,8 @@ def reset_password(user_id: int):
         db.session.commit()
         flash(_("The password of %(name)s has been set; their sessions have ended.", name=user.username), "success")
         return redirect(url_for("admin.user_detail", user_id=user.id))
-    return render_template("admin/user_detail.html", user=user, reset_form=form, history=[], form=EmptyForm()), 400
+    return render_template("admin/user_detail.html", user=user, reset_form=form, history=[], form=EmptyForm(),
+                           profile_form=UserProfileForm(obj=user)), 400
 
 
 @bp.route("/offices", methods=["GET", "POST"])
@@ -167,9 +193,12 @@ def offices():
 @bp.route("/audit")
 @allow(Role.ADMIN)
 def audit():
+    """The trail as read (names, translated values, links, local time), or as stored with ?raw=1."""
+    raw = request.args.get("raw") == "1"
     form = AuditFilterForm(request.args)
     types = db.session.scalars(sa.select(AuditRecord.entity_type).distinct().order_by(AuditRecord.entity_type)).all()
-    form.entity_type.choices = select_choices([("", _("Any"))] + [(t, t) for t in types])
+    kinds = [(t, t) for t in types] if raw else sorted(((t, kind_label(t)) for t in types), key=lambda kind: kind[1])
+    form.entity_type.choices = select_choices([("", _("Any"))] + kinds)
     stmt = sa.select(AuditRecord)
     if form.validate():
         if form.entity_type.data:
@@ -193,4 +222,10 @@ def audit():
         per_page=current_app.config["AUDIT_PAGE_SIZE"],
         error_out=False,
     )
-    return render_template("admin/audit.html", form=form, pagination=pagination)
+    # The other view of the same filter and page.
+    # The other view of the same filter and page (encoded here: a query key may be any text).
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "raw"]
+    query = urlencode(args if raw else [*args, ("raw", "1")])
+    toggle_url = url_for("admin.audit") + (f"?{query}" if query else "")
+    return render_template("admin/audit.html", form=form, pagination=pagination, raw=raw, toggle_url=toggle_url,
+                           entries=None if raw else readable(pagination.items))

@@ -149,9 +149,14 @@ class TokenSchema(ApiSchema):
 
 
 class MeSchema(ApiSchema):
+    staff_only = ("title",)
+
     id = fields.Integer(required=True)
     username = fields.String(required=True)
     display_name = fields.String(required=True)
+    title = fields.String(allow_none=True, metadata={
+        "description": "The post (职务) a member of staff holds, e.g. 关员, 科长, 处长; null when not given. "
+                       "Staff only."})
     role = enum(Role, required=True)
     office = fields.String(required=True, attribute="office.code", metadata={"description": "Office code."})
     enterprise_id = fields.Integer(required=True, allow_none=True,

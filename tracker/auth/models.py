@@ -40,6 +40,12 @@ ROLE_LABELS = {
 }
 
 
+def user_label(display_name: str, title: str | None) -> str:
+    """"张关员 · 关员": a person by name and post; never the username or the role code."""
+    title = (title or "").strip()
+    return f"{display_name} · {title}" if title and title != display_name else display_name
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -48,6 +54,7 @@ class User(UserMixin, db.Model):
     """Someone who signs in: customs staff (关员, 科长) or a firm's contact (企业联系人)."""
 
     __tablename__ = "users"
+    __label__ = _l("User")
     __table_args__ = (
         # A contact always belongs to one firm, and staff never do.
         sa.CheckConstraint(
@@ -62,23 +69,30 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower case; sign-in compares case-insensitively.
-    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(sa.String(100))
-    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
-    office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id", ondelete="RESTRICT"), index=True)
-    enterprise_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True, info={"label": _l("Username")})
+    display_name: Mapped[str] = mapped_column(sa.String(100), info={"label": _l("Display name")})
+    # The post (职务) the user holds: 关员, 科长, 处长, 单证员 ... Data, not derived from the role: two
+    # managers may be a 科长 and a 处长 (migration a9d4c2e7f105).
+    title: Mapped[str | None] = mapped_column(sa.String(40), info={"label": _l("Post")})
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), info={"label": _l("Role")})
+    office_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("offices.id", ondelete="RESTRICT"), index=True, info={"label": _l("Office")}
     )
-    active: Mapped[bool] = mapped_column(default=True)
+    enterprise_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True, info={"label": _l("Enterprise")}
+    )
+    active: Mapped[bool] = mapped_column(default=True, info={"label": _l("Active")})
     # scrypt hashes at N=2^17 run to about 165 characters.
-    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    password_hash: Mapped[str] = mapped_column(sa.String(255), info={"label": _l("Password")})
     # A per-user secret from which the cookie credential is derived (session_credential); rotating it
     # ends every session and remember-me cookie. The credential itself is stored nowhere.
-    session_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_session_token)
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, default=new_session_token, info={"label": _l("Session key")}
+    )
     # The interface language the user chose ("zh" or "en"); None means the default.
-    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    locale: Mapped[str | None] = mapped_column(sa.String(8), info={"label": _l("Language")})
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, info={"label": _l("Created at")})
 
     office: Mapped[Office] = relationship()
     enterprise: Mapped[Enterprise | None] = relationship(foreign_keys=[enterprise_id])
@@ -103,6 +117,11 @@ class User(UserMixin, db.Model):
     def rotate_session_token(self) -> None:
         """End every session and remember-me cookie this user has."""
         self.session_token = new_session_token()
+
+    @property
+    def label(self) -> str:
+        """How every page and picker names the user: "张关员 · 关员" (name · post), or the name alone."""
+        return user_label(self.display_name, self.title)
 
     # Role helpers --------------------------------------------------------------
     def has_role(self, *roles: Role) -> bool:

@@ -111,6 +111,7 @@ def create_user(
     office: Office | None,
     password: str,
     enterprise: Enterprise | None = None,
+    title: str | None = None,
 ) -> User:
     from tracker.security import check_new_password
 
@@ -133,6 +134,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name.strip() or username,
+        title=(title or "").strip() or None,
         role=role,
         office=office,
         enterprise=enterprise,
@@ -141,6 +143,16 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def update_profile(user: User, *, display_name: str, title: str | None) -> None:
+    """Rename a user or change his post (职务): what pickers and pages call him (User.label)."""
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise AccountError(_("A display name is required."))
+    user.display_name = display_name
+    user.title = (title or "").strip() or None
+    db.session.flush()
 
 
 def deactivate_user(user: User, by: User | None = None) -> None:

@@ -12,6 +12,7 @@ from tracker.enterprises.identifiers import normalise_code
 from tracker.enterprises.models import Enterprise
 from tracker.exports import csv_response, xlsx_response
 from tracker.extensions import db
+from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Office
 from tracker.pagination import paginate_rows
 from tracker.permissions import STAFF, allow, can_see_office, load_or_404, require
@@ -131,14 +132,18 @@ def export(campaign_id: int, fmt: str):
     campaign = get_campaign(campaign_id)
     header = [_("Enterprise name"), _("Unified social credit code"), _("Customs registration code"),
               _("Customs office"), _("Declarations %(year)s", year=campaign.declaration_year), _("Credit level"),
-              _("Assigned officer"), _("On the roster by")]
+              _("Assigned officer"), _("On the roster by"), _("Visited"), _("Last visit")]
+    # As on the roster page: the last visit made for this campaign, read in the same query (one per export).
+    stmt = queries.roster_select(campaign, "").add_columns(queries.last_visit(campaign))
 
     def rows():
-        for entry, enterprise in db.session.execute(queries.roster_select(campaign, "").execution_options(yield_per=1000)):
+        for entry, enterprise, last_visit in db.session.execute(stmt.execution_options(yield_per=1000)):
             yield (enterprise.name, enterprise.uscc, enterprise.customs_code, enterprise.office.name,
                    entry.declarations, enterprise.credit_level_label,
                    enterprise.assigned_officer.display_name if enterprise.assigned_officer else "",
-                   _("screening") if entry.source.value == "screening" else _("officer's decision"))
+                   _("screening") if entry.source.value == "screening" else _("officer's decision"),
+                   _("yes") if last_visit else _("no"),
+                   last_visit.astimezone(LOCAL_TZ).date() if last_visit else "")
 
     filename = f"roster-{campaign.declaration_year}-{campaign.id}.{fmt}"
     if fmt == "csv":

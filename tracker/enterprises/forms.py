@@ -51,7 +51,7 @@ class EnterpriseForm(FlaskForm):
                                   User.office_id.in_([o.id for o in offices])).order_by(User.username)
         ).all()
         self.assigned_officer_id.choices = select_choices(
-            [(0, _l("— none —"))] + [(u.id, f"{u.display_name} ({u.username})") for u in officers]
+            [(0, _l("— none —"))] + [(u.id, u.label) for u in officers]
         )
         self.economic_type.choices = select_choices([("", _l("— not given —"))] + list(ECONOMIC_TYPES.items()))
         modes = db.session.scalars(sa.select(TradeMode).where(TradeMode.active.is_(True)).order_by(TradeMode.code))

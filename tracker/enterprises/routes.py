@@ -1,11 +1,11 @@
 """The firm list (search, filters, export), the firm profile and its edits."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from tracker.enterprises import queries, services
 from tracker.enterprises.forms import ContactForm, CreditRatingForm, EnterpriseForm
-from tracker.enterprises.models import Enterprise, EnterpriseContact
+from tracker.enterprises.models import Enterprise, EnterpriseContact, trade_modes_text
 from tracker.enterprises.queries import ListFilters, filter_choices
 from tracker.enterprises.reference import ECONOMIC_TYPES, CreditRegime, decode_customs_code
 from tracker.exports import csv_response, xlsx_response
@@ -40,10 +40,12 @@ EXPORT_HEADER = ("name", "uscc", "customs_code", "office", "district", "credit_l
 
 
 def _export_rows(stmt):
+    locale = str(get_locale() or "")
     for enterprise, declarations in db.session.execute(stmt.execution_options(yield_per=1000)):
         yield (
             enterprise.name, enterprise.uscc, enterprise.customs_code, enterprise.office.name, enterprise.district,
-            enterprise.credit_level_label, " ".join(m.code for m in enterprise.trade_modes),
+            # By code and name, "0214 来料加工；0615 进料对口": a bare code means nothing to the reader.
+            enterprise.credit_level_label, trade_modes_text(enterprise.trade_modes, locale),
             enterprise.assigned_officer.display_name if enterprise.assigned_officer else "",
             _("yes") if enterprise.is_key else "", declarations,
         )

@@ -52,7 +52,7 @@ class NeedForm(FlaskForm):
             sa.select(User).where(User.role.in_([Role.OFFICER, Role.MANAGER]), User.active.is_(True),
                                   User.office_id.in_(offices)).order_by(User.username)).all()
         self.assigned_officer_id.choices = select_choices(
-            [(0, _l("— none —"))] + [(u.id, f"{u.display_name} ({u.username})") for u in officers])
+            [(0, _l("— none —"))] + [(u.id, u.label) for u in officers])
 
 
 class EntryForm(FlaskForm):

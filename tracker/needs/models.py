@@ -18,6 +18,7 @@ class NeedCategory(db.Model):
     """A category of business need (通关时效, 原产地证 …) with its default deadline in working days."""
 
     __tablename__ = "need_categories"
+    __label__ = _l("Need category")
     __table_args__ = (sa.CheckConstraint("deadline_days BETWEEN 1 AND 365", name="deadline_days"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,11 +27,11 @@ class NeedCategory(db.Model):
     version_id: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version_id}
     __audit_ignore__ = ("version_id",)
-    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
-    name_en: Mapped[str | None] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True, info={"label": _l("Name")})
+    name_en: Mapped[str | None] = mapped_column(sa.String(200), info={"label": _l("English name")})
     # Default 办理时限 in working days, counted on the Chinese working-day calendar.
-    deadline_days: Mapped[int] = mapped_column(default=10)
-    active: Mapped[bool] = mapped_column(default=True)
+    deadline_days: Mapped[int] = mapped_column(default=10, info={"label": _l("Deadline in working days")})
+    active: Mapped[bool] = mapped_column(default=True, info={"label": _l("In use")})
 
 
 # Needs --------------------------------------------------------------------------------------------
@@ -84,6 +85,7 @@ class Need(db.Model):
     """A business need (业务需求) a firm raised, handed to one department with a deadline."""
 
     __tablename__ = "needs"
+    __label__ = _l("Need")
     __audit_label__ = ("content",)
     __table_args__ = (
         sa.Index("ix_needs_status_deadline", "status", "deadline"),
@@ -103,25 +105,43 @@ class Need(db.Model):
     version_id: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version_id}
     __audit_ignore__ = ("version_id",)
-    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id", ondelete="RESTRICT"))
-    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
-    visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visits.id", ondelete="SET NULL"), index=True)
-    source: Mapped[NeedSource] = mapped_column(enum_column(NeedSource, "source"))
-    category_id: Mapped[int] = mapped_column(sa.ForeignKey("need_categories.id", ondelete="RESTRICT"))
-    content: Mapped[str] = mapped_column(sa.Text)
-    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id", ondelete="RESTRICT"))
-    assigned_officer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    raised_on: Mapped[date]
+    enterprise_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("enterprises.id", ondelete="RESTRICT"), info={"label": _l("Enterprise")}
+    )
+    campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="SET NULL"), index=True, info={"label": _l("Campaign")}
+    )
+    visit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("visits.id", ondelete="SET NULL"), index=True, info={"label": _l("Visit")}
+    )
+    source: Mapped[NeedSource] = mapped_column(enum_column(NeedSource, "source"), info={"label": _l("Raised through")})
+    category_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("need_categories.id", ondelete="RESTRICT"), info={"label": _l("Category")}
+    )
+    content: Mapped[str] = mapped_column(sa.Text, info={"label": _l("What the firm needs")})
+    department_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("departments.id", ondelete="RESTRICT"), info={"label": _l("Responsible department")}
+    )
+    assigned_officer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), info={"label": _l("Assigned officer")}
+    )
+    raised_on: Mapped[date] = mapped_column(info={"label": _l("Raised on")})
     # 办理时限: the last day, counted in working days from raised_on; moved only by an approved extension.
-    deadline: Mapped[date]
-    status: Mapped[NeedStatus] = mapped_column(enum_column(NeedStatus, "status"), default=NeedStatus.PENDING)
+    deadline: Mapped[date] = mapped_column(info={"label": _l("Deadline")})
+    status: Mapped[NeedStatus] = mapped_column(
+        enum_column(NeedStatus, "status"), default=NeedStatus.PENDING, info={"label": _l("Status")}
+    )
     # What the firm is told when the need cannot be resolved (visible to the firm).
-    explanation: Mapped[str | None] = mapped_column(sa.Text)
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    explanation: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Explanation given to the firm")})
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": _l("Resolved at")})
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": _l("Closed at")})
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), info={"label": _l("Created by")}
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, info={"label": _l("Created at")})
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, info={"label": _l("Updated at")}
+    )
 
     enterprise = relationship("Enterprise")
     campaign = relationship("Campaign")
@@ -222,18 +242,34 @@ class NeedEntryKind(str, enum.Enum):
     INTERNAL = "internal"  # internal note: contacts never see it
     COMMENT = "comment"  # the firm's own comment from the portal
 
+    @property
+    def label(self):
+        return NEED_ENTRY_KIND_LABELS[self]
+
+
+NEED_ENTRY_KIND_LABELS = {
+    NeedEntryKind.PROGRESS: _l("Progress"),
+    NeedEntryKind.INTERNAL: _l("Internal note"),
+    NeedEntryKind.COMMENT: _l("Comment from the firm"),
+}
+
 
 class NeedEntry(db.Model):
     """A dated line in a need's history: progress, an internal note, or the firm's comment."""
 
     __tablename__ = "need_entries"
+    __label__ = _l("Need history entry")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[NeedEntryKind] = mapped_column(enum_column(NeedEntryKind, "kind"))
-    text: Mapped[str] = mapped_column(sa.Text)
-    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    need_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True, info={"label": _l("Need")}
+    )
+    kind: Mapped[NeedEntryKind] = mapped_column(enum_column(NeedEntryKind, "kind"), info={"label": _l("Kind")})
+    text: Mapped[str] = mapped_column(sa.Text, info={"label": _l("Text")})
+    author_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), info={"label": _l("Author")}
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, info={"label": _l("Created at")})
 
     need: Mapped[Need] = relationship(back_populates="entries")
     author = relationship("User")
@@ -243,27 +279,48 @@ class ExtensionStatus(str, enum.Enum):
     REQUESTED = "requested"
     APPROVED = "approved"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # the need was resolved or explained before a manager decided
+
+    @property
+    def label(self):
+        return EXTENSION_STATUS_LABELS[self]
+
+
+# Each Chinese state term means one thing across needs, extensions and plans (tests/test_plans.py).
+EXTENSION_STATUS_LABELS = {
+    ExtensionStatus.REQUESTED: _l("Awaiting a decision"),
+    ExtensionStatus.APPROVED: _l("Extension granted"),
+    ExtensionStatus.REJECTED: _l("Extension refused"),
+    ExtensionStatus.WITHDRAWN: _l("Extension request withdrawn: the need has been dealt with"),
+}
 
 
 class DeadlineExtension(db.Model):
     """A request to move a need's deadline, with a reason; a manager decides."""
 
     __tablename__ = "deadline_extensions"
+    __label__ = _l("Deadline extension")
     # My work lists a manager's requests awaiting a decision, oldest first (migration 3fb2f71a7537).
     __table_args__ = (sa.Index("ix_deadline_extensions_status", "status", "requested_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True)
-    old_deadline: Mapped[date]
-    new_deadline: Mapped[date]
-    reason: Mapped[str] = mapped_column(sa.String(500))
+    need_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True, info={"label": _l("Need")}
+    )
+    old_deadline: Mapped[date] = mapped_column(info={"label": _l("Old deadline")})
+    new_deadline: Mapped[date] = mapped_column(info={"label": _l("New deadline")})
+    reason: Mapped[str] = mapped_column(sa.String(500), info={"label": _l("Reason")})
     status: Mapped[ExtensionStatus] = mapped_column(enum_column(ExtensionStatus, "status"),
-                                                    default=ExtensionStatus.REQUESTED)
-    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    decision_note: Mapped[str | None] = mapped_column(sa.String(500))
+                                                    default=ExtensionStatus.REQUESTED, info={"label": _l("Status")})
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), info={"label": _l("Requested by")}
+    )
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, info={"label": _l("Requested at")})
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), info={"label": _l("Decided by")}
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": _l("Decided at")})
+    decision_note: Mapped[str | None] = mapped_column(sa.String(500), info={"label": _l("Decision note")})
 
     need: Mapped[Need] = relationship(back_populates="extensions")
     requested_by = relationship("User", foreign_keys=[requested_by_id])
@@ -285,6 +342,16 @@ class DeadlineExtension(db.Model):
         self.decision_note = note
         if approve:
             self.need.deadline = self.new_deadline
+
+    def withdraw(self) -> None:
+        """A request still awaiting a decision lapses once its need is no longer open (办结): there is no
+        deadline left to move, and nobody should be asked to decide it."""
+        if not self.can_be_decided():
+            raise DomainError(_("This extension has already been decided."))
+        if self.need.status.is_open:
+            raise DomainError(_("The need is still open; its extension awaits a decision."))
+        self.status = ExtensionStatus.WITHDRAWN
+        self.decided_at = utcnow()
 
 
 class Satisfaction(str, enum.Enum):
@@ -308,20 +375,37 @@ class FollowUpChannel(str, enum.Enum):
     CALL = "call"  # an officer's follow-up call (回访)
     FIRM = "firm"  # the firm's own confirmation and rating in the portal
 
+    @property
+    def label(self):
+        return FOLLOW_UP_CHANNEL_LABELS[self]
+
+
+FOLLOW_UP_CHANNEL_LABELS = {
+    FollowUpChannel.CALL: _l("Follow-up call"),
+    FollowUpChannel.FIRM: _l("The firm's own rating"),
+}
+
 
 class FollowUp(db.Model):
     """A follow-up (回访) or the firm's own rating of a resolution."""
 
     __tablename__ = "follow_ups"
+    __label__ = _l("Follow-up")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True)
-    channel: Mapped[FollowUpChannel] = mapped_column(enum_column(FollowUpChannel, "channel"))
-    held_on: Mapped[date]
-    satisfaction: Mapped[Satisfaction] = mapped_column(enum_column(Satisfaction, "satisfaction"))
-    note: Mapped[str | None] = mapped_column(sa.Text)
-    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    need_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True, info={"label": _l("Need")}
+    )
+    channel: Mapped[FollowUpChannel] = mapped_column(
+        enum_column(FollowUpChannel, "channel"), info={"label": _l("Channel")}
+    )
+    held_on: Mapped[date] = mapped_column(info={"label": _l("Date of the follow-up")})
+    satisfaction: Mapped[Satisfaction] = mapped_column(
+        enum_column(Satisfaction, "satisfaction"), info={"label": _l("Satisfaction")}
+    )
+    note: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Note")})
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), info={"label": _l("By")})
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, info={"label": _l("Created at")})
 
     need: Mapped[Need] = relationship(back_populates="follow_ups")
     by = relationship("User")

@@ -141,11 +141,15 @@ def detail(need_id: int):
         selectinload(Need.extensions).joinedload(DeadlineExtension.requested_by),
         selectinload(Need.follow_ups).joinedload(FollowUp.by)))
     today = services.local_today()
+    editable = services.can_edit_need(current_user, need)
+    can_decide = services.can_decide_extension(current_user, need)
+    pending = services.pending_extension(need)
+    # Whoever cannot act is told who can (the same can_* that shows the buttons): no dead end.
+    actionable = need.status.is_open or need.can_close_off()
     return render_template(
-        "needs/detail.html", need=need, today=today,
-        editable=services.can_edit_need(current_user, need),
-        can_decide=services.can_decide_extension(current_user, need),
-        pending=services.pending_extension(need),
+        "needs/detail.html", need=need, today=today, editable=editable, can_decide=can_decide, pending=pending,
+        handlers=services.who_can_edit_need(need) if actionable and not editable else None,
+        deciders=services.who_can_decide_extension(need) if pending and not can_decide else None,
         confirmation=services.confirmation_after_resolution(need),
         warning=unconfirmed_warning(need.deadline, need.raised_on),
         entry_form=EntryForm(formdata=None), resolve_form=ResolveForm(formdata=None),

@@ -80,6 +80,62 @@ def can_rate(user: User, need: Need) -> bool:
 
 
 
+# Who can act, for the pages of those who cannot --------------------------------------------------
+def managers_over(office) -> list[User]:
+    """The active managers nearest above a firm's office (its own, else its parent's, …): whom to ask."""
+    from tracker.offices.models import Office
+
+    codes = [c for c in office.path.strip("/").split("/") if c]
+    managers = db.session.scalars(
+        sa.select(User).join(Office, Office.id == User.office_id)
+        .where(User.role == Role.MANAGER, User.active.is_(True), Office.code.in_(codes))
+        .order_by(sa.func.length(Office.path).desc(), User.username)).all()
+    nearest = managers[0].office_id if managers else None
+    return [m for m in managers if m.office_id == nearest]
+
+
+def with_post(users: list[User]) -> str:
+    """"科长 李科长、处长 王处长": people as the notes name them, by their post (职务) where one is recorded."""
+    return "、".join(f"{u.title.strip()} {u.display_name}" if (u.title or "").strip() else u.display_name
+                    for u in users)
+
+
+@dataclass
+class WhoCanAct:
+    """The people who may do what the reader cannot: the officers in charge and the managers to ask."""
+
+    officers: list[User]
+    managers: list[User]
+
+    @property
+    def officer_name(self) -> str:
+        """The first one in charge, with his post: "关员 张关员"."""
+        return with_post(self.officers[:1])
+
+    @property
+    def manager_names(self) -> str:
+        return with_post(self.managers) or _("the system administrator")
+
+
+def who_can_act(candidates: list[User | None], managers: list[User], allowed) -> WhoCanAct:
+    """The candidates and managers that *allowed(user)* admits: the pages name them with the same rule
+    that shows the buttons (can_edit_need, can_decide_extension, can_edit_plan, can_approve)."""
+    officers = []
+    for user in candidates:
+        if user is not None and user.active and user.role.is_staff and user not in officers and allowed(user):
+            officers.append(user)
+    return WhoCanAct(officers, [m for m in managers if allowed(m)])
+
+
+def who_can_edit_need(need: Need) -> WhoCanAct:
+    return who_can_act([need.assigned_officer, need.enterprise.assigned_officer],
+                       managers_over(need.enterprise.office), lambda user: can_edit_need(user, need))
+
+
+def who_can_decide_extension(need: Need) -> WhoCanAct:
+    return who_can_act([], managers_over(need.enterprise.office), lambda user: can_decide_extension(user, need))
+
+
 def visible_entries(need: Need, user: User) -> list[NeedEntry]:
     """A need's history as the user may read it: contacts never see internal notes."""
     if user.role is Role.ENTERPRISE_CONTACT:
@@ -208,6 +264,7 @@ def resolve(need: Need, text: str, by: User | None = None) -> None:
     _entry(need, NeedEntryKind.PROGRESS, _clean(text, _("What was done")), by)
     need.resolve()
     db.session.flush()
+    _withdraw_pending_extension(need, by)
 
 
 def mark_unresolvable(need: Need, explanation: str, by: User | None = None) -> None:
@@ -216,6 +273,7 @@ def mark_unresolvable(need: Need, explanation: str, by: User | None = None) -> N
         raise need._refusal(_("marked as impossible to resolve"))
     need.mark_unresolvable(_clean(explanation, _("The explanation given to the firm")))
     db.session.flush()
+    _withdraw_pending_extension(need, by)
 
 
 def pending_extension(need: Need) -> DeadlineExtension | None:
@@ -240,6 +298,22 @@ def request_extension(need: Need, new_deadline: date, reason: str, by: User | No
     db.session.add(extension)
     db.session.flush()
     return extension
+
+
+def _withdraw_pending_extension(need: Need, by: User | None) -> None:
+    """The need is no longer open (办结): its request awaiting a decision is withdrawn, and the one who
+    asked for it is told (unless he closed the need himself)."""
+    extension = need.pending_extension()
+    if extension is None:
+        return
+    extension.withdraw()
+    db.session.flush()
+    if extension.requested_by_id and (by is None or extension.requested_by_id != by.id):
+        notifications.notify(
+            extension.requested_by_id, NotificationKind.EXTENSION_WITHDRAWN, link=notifications.need_link(need),
+            dedupe_key=f"extension:{extension.id}",
+            params={"need_id": need.id, "enterprise": need.enterprise.name},
+        )
 
 
 def decide_extension(extension: DeadlineExtension, approve: bool, by: User, note: str | None = None) -> None:
@@ -300,7 +374,17 @@ def firm_confirm_and_rate(need: Need, satisfaction: Satisfaction, note: str | No
     """The firm's contact confirms the resolution and rates it in the portal; 不满意 reopens the need."""
     if not can_rate(by, need):
         raise DomainError(_("Only the firm's own contact can confirm and rate a resolution."))
+    if need.can_be_followed_up() and firm_rating_after_resolution(need) is not None:
+        raise DomainError(_("You have already rated this resolution."))
     return _follow_up(need, FollowUpChannel.FIRM, local_today(), satisfaction, note, by)
+
+
+def firm_rating_after_resolution(need: Need) -> FollowUp | None:
+    """The firm's own rating of the need's latest resolution: once given, the page shows it, not the form."""
+    if need.resolved_at is None:
+        return None
+    return next((f for f in reversed(need.follow_ups)
+                 if f.channel is FollowUpChannel.FIRM and f.created_at >= need.resolved_at), None)
 
 
 def confirmation_after_resolution(need: Need) -> FollowUp | None:

@@ -18,6 +18,7 @@ class NotificationKind(str, enum.Enum):
     PLAN_RETURNED = "plan_returned"
     EXTENSION_DECIDED = "extension_decided"
     NEED_REOPENED = "need_reopened"
+    EXTENSION_WITHDRAWN = "extension_withdrawn"
 
 
 class Notification(db.Model):

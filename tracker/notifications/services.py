@@ -1,5 +1,5 @@
 """In-app notifications (a need assigned, a deadline within two working days, a plan approved or returned,
-an extension decided, a need reopened): the writes and the texts. The pages are in routes.py.
+an extension decided or withdrawn, a need reopened): the writes and the texts. The pages are in routes.py.
 
 Notices are made through notify(), which is idempotent per (user, kind, dedupe_key): calling it again for
 the same event does nothing. Deadline reminders are made by a periodic job (tracker/notifications/tasks.py)
@@ -115,6 +115,9 @@ def message(notification: Notification) -> str:
             return _("The extension for need #%(id)s of %(firm)s was approved: the deadline is now %(day)s.",
                      id=p.get("need_id"), firm=firm, day=p.get("deadline"))
         return _("The extension for need #%(id)s of %(firm)s was rejected.", id=p.get("need_id"), firm=firm)
+    if kind is NotificationKind.EXTENSION_WITHDRAWN:
+        return _("The extension for need #%(id)s of %(firm)s was withdrawn: the need has been dealt with.",
+                 id=p.get("need_id"), firm=firm)
     if kind is NotificationKind.NEED_REOPENED:
         return _("Need #%(id)s of %(firm)s was reopened: the firm is dissatisfied.", id=p.get("need_id"), firm=firm)
     if kind is NotificationKind.PLAN_APPROVED:

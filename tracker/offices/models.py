@@ -2,6 +2,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -12,16 +13,19 @@ class Office(db.Model):
     """A customs house (海关). Offices form a tree; a manager sees his office's subtree."""
 
     __tablename__ = "offices"
+    __label__ = _l("Office")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The customs house code (关区代码), e.g. 0930; fixed once created, since paths are built from it.
-    code: Mapped[str] = mapped_column(sa.String(10), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
-    name_en: Mapped[str | None] = mapped_column(sa.String(200))
-    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offices.id", ondelete="RESTRICT"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(10), unique=True, info={"label": _l("Code")})
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True, info={"label": _l("Name")})
+    name_en: Mapped[str | None] = mapped_column(sa.String(200), info={"label": _l("English name")})
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("offices.id", ondelete="RESTRICT"), index=True, info={"label": _l("Parent office")}
+    )
     # Materialised path of codes, "/0000/0900/0930/": a subtree is one indexed prefix query.
-    path: Mapped[str] = mapped_column(sa.String(255), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    path: Mapped[str] = mapped_column(sa.String(255), index=True, info={"label": _l("Path in the office tree")})
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, info={"label": _l("Created at")})
 
     parent: Mapped["Office | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Office"]] = relationship(back_populates="parent", order_by="Office.code")
@@ -50,14 +54,17 @@ class Department(db.Model):
     """A responsible department (责任科室) of one office; needs are handed to one."""
 
     __tablename__ = "departments"
+    __label__ = _l("Responsible department")
     __table_args__ = (sa.UniqueConstraint("office_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id", ondelete="RESTRICT"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
-    name_en: Mapped[str | None] = mapped_column(sa.String(200))
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    office_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("offices.id", ondelete="RESTRICT"), index=True, info={"label": _l("Office")}
+    )
+    name: Mapped[str] = mapped_column(sa.String(100), info={"label": _l("Name")})
+    name_en: Mapped[str | None] = mapped_column(sa.String(200), info={"label": _l("English name")})
+    active: Mapped[bool] = mapped_column(default=True, info={"label": _l("In use")})
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, info={"label": _l("Created at")})
 
     office: Mapped[Office] = relationship(back_populates="departments")
 

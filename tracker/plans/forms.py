@@ -13,7 +13,7 @@ from tracker.extensions import db
 from tracker.forms import BoundedDateField, select_choices, submission_key_field
 from tracker.offices.models import Office
 from tracker.needs.models import Need
-from tracker.plans.models import MeasureStatus
+from tracker.plans.models import MEASURE_STATUS_LABELS
 
 
 class PlanForm(FlaskForm):
@@ -32,13 +32,6 @@ class PlanForm(FlaskForm):
         self.campaign_id.choices = select_choices((c.id, c.name) for c in campaigns)
 
 
-MEASURE_STATUS_LABELS = {
-    MeasureStatus.OPEN: _l("Not started"),
-    MeasureStatus.IN_PROGRESS: _l("Under way"),
-    MeasureStatus.DONE: _l("Done"),
-}
-
-
 class MeasureForm(FlaskForm):
     submission_key = submission_key_field()
     description = TextAreaField(_l("Measure"), validators=[DataRequired(), Length(max=5000)])
@@ -55,7 +48,7 @@ class MeasureForm(FlaskForm):
                    sa.or_(Office.path.startswith(enterprise.office.path, autoescape=True),
                           sa.literal(enterprise.office.path).startswith(Office.path)))
             .order_by(User.username)).all()
-        self.owner_id.choices = select_choices([(0, _l("— none —"))] + [(u.id, u.display_name) for u in owners])
+        self.owner_id.choices = select_choices([(0, _l("— none —"))] + [(u.id, u.label) for u in owners])
         needs = db.session.scalars(sa.select(Need).where(Need.enterprise_id == enterprise.id).order_by(Need.id)).all()
         self.needs.choices = select_choices((n.id, f"#{n.id} {n.content[:60]}") for n in needs)
 

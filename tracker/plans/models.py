@@ -15,7 +15,7 @@ from tracker.types import UTCDateTime, enum_column, utcnow
 
 # Assistance plans ---------------------------------------------------------------------------------
 class PlanStatus(str, enum.Enum):
-    DRAFT = "draft"  # 草拟
+    DRAFT = "draft"  # 草拟中
     SUBMITTED = "submitted"  # 待审批
     APPROVED = "approved"  # 已批准
     IN_PROGRESS = "in_progress"  # 实施中
@@ -30,7 +30,8 @@ PLAN_STATUS_LABELS = {
     PlanStatus.DRAFT: _l("Draft"),
     PlanStatus.SUBMITTED: _l("Awaiting approval"),
     PlanStatus.APPROVED: _l("Approved"),
-    PlanStatus.IN_PROGRESS: _l("In progress"),
+    # Not the need's "In progress" (办理中): a plan is carried out (实施中), a need handled.
+    PlanStatus.IN_PROGRESS: _l("Being carried out"),
     PlanStatus.COMPLETED: _l("Completed"),
 }
 
@@ -42,6 +43,7 @@ class AssistancePlan(db.Model):
     """One firm's assistance plan (帮扶方案) in one campaign: "one firm, one plan"."""
 
     __tablename__ = "assistance_plans"
+    __label__ = _l("Assistance plan")
     __table_args__ = (sa.UniqueConstraint("enterprise_id", "campaign_id"),
                       sa.Index("ix_assistance_plans_status", "status"))
 
@@ -51,18 +53,30 @@ class AssistancePlan(db.Model):
     version_id: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version_id}
     __audit_ignore__ = ("version_id",)
-    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id", ondelete="RESTRICT"))
-    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="RESTRICT"), index=True)
-    objective: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[PlanStatus] = mapped_column(enum_column(PlanStatus, "status"), default=PlanStatus.DRAFT)
+    enterprise_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("enterprises.id", ondelete="RESTRICT"), info={"label": _l("Enterprise")}
+    )
+    campaign_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="RESTRICT"), index=True, info={"label": _l("Campaign")}
+    )
+    objective: Mapped[str] = mapped_column(sa.Text, default="", info={"label": _l("Objective")})
+    status: Mapped[PlanStatus] = mapped_column(
+        enum_column(PlanStatus, "status"), default=PlanStatus.DRAFT, info={"label": _l("Status")}
+    )
     # The manager's comment when he returned the plan for changes (退回修改); cleared on resubmission.
-    return_comment: Mapped[str | None] = mapped_column(sa.Text)
-    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    return_comment: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("What should change")})
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": _l("Submitted at")})
+    approved_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), info={"label": _l("Approved by")}
+    )
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": _l("Approved at")})
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), info={"label": _l("Drafted by")}
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, info={"label": _l("Created at")})
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, info={"label": _l("Updated at")}
+    )
 
     enterprise = relationship("Enterprise")
     campaign = relationship("Campaign")
@@ -152,21 +166,40 @@ class MeasureStatus(str, enum.Enum):
     IN_PROGRESS = "in_progress"
     DONE = "done"
 
+    @property
+    def label(self):
+        return MEASURE_STATUS_LABELS[self]
+
+
+MEASURE_STATUS_LABELS = {
+    MeasureStatus.OPEN: _l("Not started"),
+    MeasureStatus.IN_PROGRESS: _l("Under way"),
+    # 已落实, not the plan's 已完成: a measure is carried into effect, a plan completed.
+    MeasureStatus.DONE: _l("Carried into effect"),
+}
+
 
 class PlanMeasure(db.Model):
     """A concrete assistance measure (帮扶措施) of a plan, with an owner and a deadline."""
 
     __tablename__ = "plan_measures"
+    __label__ = _l("Measure")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("assistance_plans.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(default=0)
-    description: Mapped[str] = mapped_column(sa.Text)
-    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    deadline: Mapped[date | None]
-    status: Mapped[MeasureStatus] = mapped_column(enum_column(MeasureStatus, "status"), default=MeasureStatus.OPEN)
-    result: Mapped[str | None] = mapped_column(sa.Text)
+    plan_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("assistance_plans.id", ondelete="CASCADE"), index=True, info={"label": _l("Assistance plan")}
+    )
+    position: Mapped[int] = mapped_column(default=0, info={"label": _l("Position")})
+    description: Mapped[str] = mapped_column(sa.Text, info={"label": _l("Measure")})
+    owner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True, info={"label": _l("Owner")}
+    )
+    deadline: Mapped[date | None] = mapped_column(info={"label": _l("Deadline")})
+    status: Mapped[MeasureStatus] = mapped_column(
+        enum_column(MeasureStatus, "status"), default=MeasureStatus.OPEN, info={"label": _l("Status")}
+    )
+    result: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Result")})
 
     plan: Mapped[AssistancePlan] = relationship(back_populates="measures")
     owner = relationship("User")
-    needs = relationship(Need, secondary=measure_needs, order_by=Need.id)
+    needs = relationship(Need, secondary=measure_needs, order_by=Need.id, info={"label": _l("Needs it answers")})

@@ -86,8 +86,14 @@ def new():
 def detail(plan_id: int):
     plan = get_plan(plan_id)
     editable = services.can_edit_plan(current_user, plan)
+    approver = services.can_approve(current_user, plan)
+    # Staff who cannot act are told who can, by the rules that show the buttons; the firm only reads.
+    staff = current_user.role.is_staff
     return render_template(
-        "plans/detail.html", plan=plan, editable=editable, approver=services.can_approve(current_user, plan),
+        "plans/detail.html", plan=plan, editable=editable, approver=approver,
+        editors=services.who_can_edit_plan(plan) if staff and not editable and plan.status is not
+        PlanStatus.COMPLETED else None,
+        approvers=services.who_can_approve(plan) if staff and not approver and plan.awaits_decision() else None,
         blockers=services.completion_blockers(plan) if plan.is_under_way() else [],
         measure_form=(MeasureForm(plan.enterprise, formdata=None)
                       if editable and plan.is_draft() else None),

@@ -12,6 +12,7 @@ from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
+from tracker.needs import services as needs_services
 from tracker.notifications import services as notifications
 from tracker.domain import DomainError
 from tracker.needs.models import Need, NeedStatus
@@ -42,6 +43,18 @@ def can_approve(user: User, plan: AssistancePlan) -> bool:
     """Approval (and returning for changes) belongs to the managers of the firm's office subtree."""
     return user.role is Role.MANAGER and user.office.contains(plan.enterprise.office)
 
+
+
+def who_can_edit_plan(plan: AssistancePlan):
+    """Who drafts and carries out the plan (the rule of can_edit_plan), for those who cannot."""
+    return needs_services.who_can_act([plan.enterprise.assigned_officer], needs_services.managers_over(
+        plan.enterprise.office), lambda user: can_edit_plan(user, plan))
+
+
+def who_can_approve(plan: AssistancePlan):
+    """Who approves the plan or returns it (the rule of can_approve), for those who cannot."""
+    return needs_services.who_can_act([], needs_services.managers_over(plan.enterprise.office),
+                                      lambda user: can_approve(user, plan))
 
 
 # Creating and editing -------------------------------------------------------------------------------

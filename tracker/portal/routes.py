@@ -63,6 +63,7 @@ def _need_page(item: Need, rate_form: RateForm | None = None, comment_form: Comm
     """The need's page; a refused form comes back with its errors and what the contact typed."""
     return render_template("portal/need.html", need=item, entries=needs.visible_entries(item, current_user),
                            today=needs.local_today(), rate_form=rate_form or RateForm(formdata=None),
+                           rating=needs.firm_rating_after_resolution(item) if item.can_be_followed_up() else None,
                            comment_form=comment_form or CommentForm(formdata=None)), status
 
 

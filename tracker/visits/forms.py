@@ -16,7 +16,8 @@ from tracker.extensions import db
 from tracker.forms import BoundedDateField, BoundedDateTimeLocalField, select_choices, submission_key_field
 from tracker.offices.models import Department, Office
 from tracker.needs.models import NeedCategory
-from tracker.visits.models import VISIT_TYPE_LABELS, PolicyTopic
+from tracker.visits.models import CALLBACK_CHANNEL_LABELS, VISIT_TYPE_LABELS, PolicyTopic
+from tracker.visits.services import CALLBACK_NOTE_MAX
 
 # Empty need rows offered on a new visit; rows left blank are ignored.
 NEED_ROWS = 3
@@ -71,7 +72,7 @@ class VisitForm(FlaskForm):
             .order_by(User.username)).all()
         # Whoever made the visit stays choosable on edit (moved or deactivated since).
         officers = list(officers) + [u for u in current_officers if u not in officers]
-        self.officers.choices = select_choices((u.id, u.display_name) for u in officers)
+        self.officers.choices = select_choices((u.id, u.label) for u in officers)
         self.contacts.choices = select_choices(
             (c.id, f"{c.name} · {c.title}" if c.title else c.name) for c in enterprise.contacts)
         topics = db.session.scalars(sa.select(PolicyTopic).where(PolicyTopic.active.is_(True)).order_by(PolicyTopic.id))
@@ -106,3 +107,15 @@ class VisitForm(FlaskForm):
                 rows.append((parts[0][:100], (parts[1][:100] or None) if len(parts) > 1 else None))
         return rows
 
+
+
+class CallbackForm(FlaskForm):
+    """A follow-up (回访) held about a visit: sending this form is the confirmation."""
+
+    submission_key = submission_key_field()
+    held_on = BoundedDateField(_l("Date of the follow-up"), validators=[DataRequired()])
+    channel = SelectField(_l("How the firm was reached"), choices=select_choices(
+        (c.value, label) for c, label in CALLBACK_CHANNEL_LABELS.items()))
+    note = TextAreaField(_l("What came of it"), validators=[
+        DataRequired(message=_l("Say what came of the follow-up.")), Length(max=CALLBACK_NOTE_MAX)])
+    submit = SubmitField(_l("Record the follow-up"))

@@ -16,8 +16,8 @@ from tracker.offices.models import Department
 from tracker.visits import queries, services
 from tracker.i18n import local_today
 from tracker.needs.models import Need, NeedCategory
-from tracker.visits.models import PolicyTopic, Visit, VisitType
-from tracker.visits.forms import VisitForm
+from tracker.visits.models import CallbackChannel, PolicyTopic, Visit, VisitCallback, VisitType
+from tracker.visits.forms import CallbackForm, VisitForm
 from tracker.permissions import STAFF, allow, load_or_404, scope_enterprises
 from tracker.views import form_status, run_change
 from tracker.forms import db_int
@@ -29,7 +29,8 @@ def get_visit(visit_id: int, check=None, lock: bool = False) -> Visit:
     # What the visit's page shows, in a fixed number of queries however many officers, attendees and needs.
     return load_or_404(Visit, visit_id, check, lock=lock, options=(
         sa.orm.joinedload(Visit.enterprise), sa.orm.selectinload(Visit.officers), sa.orm.selectinload(Visit.topics),
-        sa.orm.selectinload(Visit.attendees), sa.orm.selectinload(Visit.needs).joinedload(Need.category)))
+        sa.orm.selectinload(Visit.attendees), sa.orm.selectinload(Visit.needs).joinedload(Need.category),
+        sa.orm.selectinload(Visit.callbacks).joinedload(VisitCallback.by)))
 
 
 @bp.app_template_global("can_log_visit")
@@ -123,18 +124,44 @@ def new():
 @allow(*STAFF)
 def detail(visit_id: int):
     visit = get_visit(visit_id)
-    return render_template("visits/detail.html", visit=visit, today=local_today(),
-                           editable=services.can_edit_visit(current_user, visit))
+    editable = services.can_edit_visit(current_user, visit)
+    # Who records the follow-up, for those who cannot: the visit's officers that can_edit_visit admits.
+    callers = [] if editable or visit.follow_up_on is None else [
+        o for o in visit.officers if o.active and services.can_edit_visit(o, visit)]
+    return render_template("visits/detail.html", visit=visit, today=local_today(), editable=editable,
+                           callers=callers)
 
 
-@bp.route("/<int:visit_id>/follow-up-done", methods=["POST"])
+def _after_callback(visit: Visit):
+    if request.args.get("next", "") == "work":
+        return redirect(url_for("notifications.index"))
+    return redirect(url_for("visits.detail", visit_id=visit.id) + "#callbacks")
+
+
+@bp.route("/<int:visit_id>/follow-up", methods=["GET", "POST"])
 @allow(*STAFF)
-def follow_up_done(visit_id: int):
-    visit = get_visit(visit_id, services.can_edit_visit, lock=True)
-    run_change(lambda: services.follow_up_done(visit, current_user),
-               _("The follow-up of the visit to %(name)s is done.", name=visit.enterprise.name))
-    target = request.args.get("next", "")
-    return redirect(url_for("notifications.index") if target == "work" else url_for("visits.detail", visit_id=visit.id))
+def record_callback(visit_id: int):
+    """The follow-up (回访) form: when, how and what came of it; sending it is the confirmation."""
+    visit = get_visit(visit_id, services.can_edit_visit, lock=request.method == "POST")
+    today = local_today()
+    form = CallbackForm()
+    if request.method == "GET":
+        form.held_on.data = today
+    if form.validate_on_submit():
+        data = services.CallbackData(held_on=form.held_on.data, channel=CallbackChannel(form.channel.data),
+                                     note=form.note.data)
+        change = run_change(
+            lambda: services.record_callback(visit, data, current_user, today),
+            _("The follow-up of the visit to %(name)s is recorded.", name=visit.enterprise.name),
+            submission=form.submission_key.data,
+            created_url=lambda _callback: url_for("visits.detail", visit_id=visit.id) + "#callbacks")
+        if change.ok or change.duplicate:
+            return _after_callback(visit)
+        if visit.follow_up_on is None:  # recorded meanwhile (by a colleague): nothing left to record
+            return _after_callback(visit)
+    status = 400 if request.method == "POST" else 200
+    return render_template("visits/callback.html", visit=visit, form=form, today=today,
+                           next=request.args.get("next", "")), status
 
 
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])

@@ -9,13 +9,16 @@ from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign, RosterEntry
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
-from tracker.i18n import LOCAL_TZ
+from tracker.i18n import LOCAL_TZ, local_today
 from tracker.offices.models import Department
 from tracker.domain import DomainError
 from tracker.needs.models import Need, NeedCategory, NeedSource
-from tracker.visits.models import PolicyTopic, Visit, VisitAttendee, VisitType
+from tracker.visits.models import CallbackChannel, PolicyTopic, Visit, VisitAttendee, VisitCallback, VisitType
 from tracker.needs import services as needs_services
 from tracker.permissions import can_see_office, can_see_visit  # noqa: F401  (can_see_visit for the views)
+from tracker.types import utcnow
+
+CALLBACK_NOTE_MAX = 2000
 
 
 def local_to_utc(value: datetime) -> datetime:
@@ -131,14 +134,30 @@ def update_visit(visit: Visit, data: VisitData, by: User) -> None:
     db.session.flush()
 
 
-def follow_up_done(visit: Visit, by: User) -> None:
-    """The firm has been called back about this visit: its follow-up date is cleared (the audit keeps it)."""
+@dataclass
+class CallbackData:
+    """Validated fields of a recorded follow-up (回访) of a visit."""
+
+    held_on: date
+    channel: CallbackChannel
+    note: str
+
+
+def record_callback(visit: Visit, data: CallbackData, by: User, today: date | None = None) -> VisitCallback:
+    """The firm has been called back about this visit: the callback is kept (when, how, what was said, who)
+    and the visit's follow-up date cleared. Offered from that date on; the visit row is locked by the view."""
     if not can_edit_visit(by, visit):
         raise DomainError(_("Only the officers of the visit and their managers can do this."))
-    if visit.follow_up_on is None:
-        raise DomainError(_("No follow-up is due for this visit."))
-    visit.follow_up_on = None
+    note = (data.note or "").strip()
+    if not note:
+        raise DomainError(_("Say what came of the follow-up."))
+    if len(note) > CALLBACK_NOTE_MAX:
+        raise DomainError(_("The note is longer than %(max)d characters.", max=CALLBACK_NOTE_MAX))
+    callback = VisitCallback(held_on=data.held_on, channel=data.channel, note=note,
+                             by_id=by.id, created_at=utcnow())
+    visit.record_callback(callback, today or local_today(), local_date(visit.visited_at))
     db.session.flush()
+    return callback
 
 
 def raise_needs_at_visit(visit: Visit, needs: list[RaisedNeed], by: User) -> list[Need]:

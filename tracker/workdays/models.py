@@ -32,15 +32,18 @@ class CalendarOverride(db.Model):
     """One day whose working status an admin has set; it wins over the library and the weekend."""
 
     __tablename__ = "calendar_overrides"
+    __label__ = _l("Calendar override")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # At most one override per day; the unique index also serves the range reads of the calendar.
-    day: Mapped[date] = mapped_column(unique=True)
-    kind: Mapped[OverrideKind] = mapped_column(enum_column(OverrideKind, "kind"))
+    day: Mapped[date] = mapped_column(unique=True, info={"label": _l("Day")})
+    kind: Mapped[OverrideKind] = mapped_column(enum_column(OverrideKind, "kind"), info={"label": _l("Kind")})
     # Why, as the notice or the office puts it: 国庆节, 2027年元旦调休, 办公楼搬迁.
-    name: Mapped[str] = mapped_column(sa.String(100))
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    name: Mapped[str] = mapped_column(sa.String(100), info={"label": _l("Reason")})
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), info={"label": _l("Created by")}
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, info={"label": _l("Created at")})
 
     created_by = relationship("User")
 

@@ -36,49 +36,78 @@ def serve():
     return f"http://127.0.0.1:{server.server_port}"
 
 
-def phone_signed_in(browser, base: str, username: str, landing: str):
-    """A phone-sized page signed in as *username*, once it has landed on *landing*."""
-    phone = browser.new_page(base_url=base, viewport={"width": 390, "height": 844}, is_mobile=True)
-    phone.goto("/login")
-    phone.get_by_label("用户名").fill(username)
-    phone.get_by_label("密码").fill(PASSWORD)
-    phone.get_by_role("button", name="登录").click()
-    phone.wait_for_url(base + landing)
-    return phone
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 768}
+
+
+def signed_in(browser, base: str, username: str, viewport: dict):
+    """A page of the given size signed in as *username*, once it has left the sign-in page."""
+    page = browser.new_page(base_url=base, viewport=viewport, is_mobile=viewport is PHONE,
+                            has_touch=viewport is PHONE)
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    return page
 
 
 def main():
     base = serve()
     out = ROOT / "docs" / "screenshots"
+    for old in out.glob("*.png"):
+        old.unlink()  # only what this run takes stays
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(base_url=base, viewport={"width": 1280, "height": 720})
-        page.goto("/login")
-        page.screenshot(path=out / "login.png")
-        page.get_by_label("用户名").fill("manager-dl")
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url(base + "/")
-        page.screenshot(path=out / "home-manager.png")
-        page.goto("/enterprises/?q=ylsf")
-        page.screenshot(path=out / "firm-search.png")
-        page.goto("/enterprises/?sort=-declarations")
-        page.get_by_role("link", name="五矿营口中板有限责任公司").click()
-        page.wait_for_selector("#declarations-chart canvas")
-        page.screenshot(path=out / "firm-profile.png", full_page=True)
-        page.goto("/campaigns/")
-        page.get_by_role("link", name="2019年百企大调研").click()
-        page.screenshot(path=out / "campaign-roster.png")
-        page.goto("/needs/")
-        page.screenshot(path=out / "needs-ledger.png")
-        page.goto("/plans/")
-        page.get_by_role("link", name="营口雅丽丝服装有限公司").first.click()
-        page.screenshot(path=out / "plan.png", full_page=True)
-        phone = phone_signed_in(browser, base, "yalisi", "/portal/")
-        phone.screenshot(path=out / "portal-phone.png", full_page=True)
-        officer = phone_signed_in(browser, base, "officer", "/")
-        officer.goto("/work/")
-        officer.screenshot(path=out / "my-work-phone.png")
+        # Screens only, never whole long pages: the PNGs stay small.
+        anonymous = browser.new_page(base_url=base, viewport=DESKTOP)
+        anonymous.goto("/login")
+        anonymous.screenshot(path=out / "login-desktop.png")
+
+        # The officer: firm search on his desk, the roster and his work on a phone in the field.
+        officer = signed_in(browser, base, "officer", DESKTOP)
+        officer.goto("/enterprises/?q=ylsf")
+        officer.screenshot(path=out / "officer-firm-search-desktop.png")
+        phone = signed_in(browser, base, "officer", PHONE)
+        phone.goto("/campaigns/")
+        phone.get_by_role("link", name="2019年百企大调研").click()
+        phone.locator("#roster").scroll_into_view_if_needed()
+        phone.screenshot(path=out / "officer-roster-phone.png")
+        phone.goto("/work/")
+        phone.screenshot(path=out / "officer-work-phone.png")
+
+        # The manager: the needs ledger with its menu open, a firm's profile, a plan's measures on a phone.
+        manager = signed_in(browser, base, "manager-dl", DESKTOP)
+        manager.goto("/needs/")
+        manager.locator("#nav-outreach").click()
+        manager.screenshot(path=out / "manager-needs-desktop.png")
+        manager.goto("/enterprises/?sort=-declarations")
+        manager.get_by_role("link", name="五矿营口中板有限责任公司").click()
+        manager.wait_for_selector("#declarations-chart canvas")
+        manager.screenshot(path=out / "manager-firm-profile-desktop.png")
+        phone = signed_in(browser, base, "manager", PHONE)
+        phone.goto("/plans/")
+        phone.get_by_role("link", name="营口雅丽丝服装有限公司").first.click()
+        phone.locator("#measures").scroll_into_view_if_needed()
+        phone.screenshot(path=out / "manager-plan-phone.png")
+
+        # The admin: users with the administration menu open; the folded menu opened on a phone.
+        admin = signed_in(browser, base, "admin", DESKTOP)
+        admin.goto("/admin/users")
+        admin.locator("#nav-admin").click()
+        admin.screenshot(path=out / "admin-users-desktop.png")
+        phone = signed_in(browser, base, "admin", PHONE)
+        phone.get_by_role("button", name="菜单").click()
+        phone.locator("#nav-outreach").click()
+        phone.wait_for_timeout(400)  # the menu's opening transition
+        phone.screenshot(path=out / "admin-menu-phone.png")
+
+        # The firm's contact: the portal on a phone, the firm's plan on a desktop.
+        phone = signed_in(browser, base, "yalisi", PHONE)
+        phone.screenshot(path=out / "contact-portal-phone.png")
+        contact = signed_in(browser, base, "yalisi", DESKTOP)
+        contact.locator("#portal-plans a").first.click()
+        contact.screenshot(path=out / "contact-plan-desktop.png")
         browser.close()
 
 

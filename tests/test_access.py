@@ -13,6 +13,7 @@ ACCESS_TABLE = {
     "auth.login": PUBLIC,
     "auth.set_language": PUBLIC,
     "main.healthz": PUBLIC,
+    "main.favicon": PUBLIC,
     "auth.logout": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
     "main.index": SIGNED_IN,

@@ -130,7 +130,7 @@ def test_admin_creates_a_user_with_a_post_and_edits_it(client, auth, cast):
     created = db.session.scalar(sa.select(User).where(User.username == "officer3"))
     assert created.title == "关员" and created.label == "孙关员 · 关员"
     listed = client.get("/admin/users", query_string={"q": "关员"}).get_data(as_text=True)
-    assert "<td>关员</td>" in listed and "officer3" in listed
+    assert 'data-label="职务"><div class="rl-value">关员</div>' in listed and "officer3" in listed
 
     # 李处长 of 大连海关 is a 处长: a manager by role, a 处长 by post.
     manager = cast.manager_dl

@@ -531,3 +531,25 @@ def test_progress_marked_done_without_a_result_comes_back_open(client, auth, cas
     assert row.index("<details open>") < row.index("标记为已完成前，请填写该措施取得的成效。") < row.index("</details>")
     db.session.refresh(measure)
     assert measure.status is MeasureStatus.OPEN
+
+
+def test_a_measure_past_its_deadline_is_flagged_until_it_is_carried_into_effect(client, auth, cast, setting):
+    """A deadline set in time can still pass: the plan's page flags the measure 已超期 until it is done."""
+    plan = draft(setting, cast, measures=2)
+    plans.submit(plan, cast.officer)
+    plans.approve(plan, cast.manager)
+    plans.start(plan, cast.officer)
+    late, done = plan.measures
+    late.deadline = done.deadline = local_today() - timedelta(days=1)
+    plans.record_progress(done, status=MeasureStatus.DONE, result="已落实")
+    db.session.commit()
+    auth.login("officer")
+
+    def row(measure):
+        text = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+        start = text.index(f'id="measure-{measure.id}"')
+        return text[start:text.index("</tr>", start)]
+    assert "已超期" in row(late) and "已超期" not in row(done)
+    late.deadline = local_today()  # due today: not yet overdue
+    db.session.commit()
+    assert "已超期" not in row(late)

@@ -40,6 +40,40 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
+# What a page gets wrong on a small screen: elements reaching past the right edge of the viewport (hidden
+# ones have no box), and table cells squeezed to a few characters a line.
+OVERFLOW = r"""() => {
+  const width = window.innerWidth;
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    if (box.right > width + 0.5) {
+      wide.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} right=${Math.round(box.right)}`);
+    }
+  }
+  // Squeezed: a cell whose text runs over three or more lines of fewer than three characters each
+  // (firm names one character a line, headers stacked as 负/责/人).
+  const squeezed = [];
+  for (const cell of document.body.querySelectorAll('th, td')) {
+    const lines = new Set();
+    let text = '';
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const rects = Array.from(range.getClientRects()).filter(r => r.width > 0);
+      if (!rects.length) continue;  // not rendered (a closed <details>, a hidden form)
+      rects.forEach(r => lines.add(Math.round(r.bottom)));
+      text += node.textContent.replace(/\s+/g, '');
+    }
+    if (lines.size >= 3 && text.length / lines.size < 3) squeezed.push(`${text.slice(0, 12)} (${lines.size} lines)`);
+  }
+  return {scrollWidth: document.scrollingElement.scrollWidth, innerWidth: width, wide: wide.slice(0, 8),
+          squeezed: squeezed.slice(0, 8)};
+}"""
+
+
 # A cold Chromium start on a fresh machine (font caches) can take seconds; be patient, not flaky.
 if expect is not None:
     expect.set_options(timeout=15_000)

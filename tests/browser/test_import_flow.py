@@ -2,6 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import OVERFLOW
 from tracker.demo import make_uscc
 
 pytestmark = pytest.mark.browser
@@ -23,6 +24,9 @@ def test_officer_imports_previews_commits_and_screens(page, sign_in, tmp_path):
     # The background reader finishes and the page shows the preview.
     expect(page.locator("#sum-new-firms")).to_have_text("1")
     expect(page.locator("#sample-new-firms")).to_contain_text(NEW_FIRM)
+    page.set_viewport_size({"width": 390, "height": 844})  # the preview's samples fit a phone too
+    found = page.evaluate(OVERFLOW)
+    assert found["wide"] == found["squeezed"] == [], found
     page.get_by_role("button", name="导入这些数据").click()
     expect(page.get_by_role("status")).to_be_visible()
 

@@ -13,7 +13,13 @@ def sign_in_as(page, username):
     page.locator("#username").fill(username)
     page.locator("#password").fill("browser demo password")
     page.locator("#username").press("Enter")
-    expect(page.locator("#sign-out")).to_be_visible()
+    expect(page.locator("#user-menu")).to_be_visible()
+
+
+def sign_out(page):
+    page.wait_for_load_state()  # the menu opens once Bootstrap's script has run
+    page.locator("#user-menu").click()  # sign-out sits in the user's menu
+    page.locator("#sign-out").click()
 
 
 def test_manager_returns_officer_resubmits_manager_approves(page, live_app):
@@ -36,14 +42,14 @@ def test_manager_returns_officer_resubmits_manager_approves(page, live_app):
     expect(page.locator("#measure-table")).to_contain_text("辅导企业申请一般认证")
     page.locator("#submit-plan").click()
     expect(page.locator("#plan-status")).to_have_attribute("data-status", "submitted")
-    page.locator("#sign-out").click()
+    sign_out(page)
 
     sign_in_as(page, "manager")
     page.goto(plan_url)
     page.locator("#comment").fill("请写明每项措施的办理时限")
     page.locator("#return-plan").click()
     expect(page.locator("#plan-status")).to_have_attribute("data-status", "draft")
-    page.locator("#sign-out").click()
+    sign_out(page)
 
     sign_in_as(page, "officer")
     page.goto(plan_url)
@@ -55,7 +61,7 @@ def test_manager_returns_officer_resubmits_manager_approves(page, live_app):
     page.locator("#submit-plan").click()
     expect(page.locator("#plan-status")).to_have_attribute("data-status", "submitted")
     expect(page.locator("#return-comment")).to_have_count(0)
-    page.locator("#sign-out").click()
+    sign_out(page)
 
     sign_in_as(page, "manager")
     page.goto(plan_url)

@@ -136,6 +136,7 @@ def test_a_contact_rates_a_resolution_dissatisfied_and_the_need_reopens(browser,
         expect(page.locator("#portal-needs li", has_text=content)).to_contain_text("办理中")
 
         open_menu(page)
+        page.locator("#user-menu").click()
         page.get_by_role("button", name="退出登录").click()
         expect(page.get_by_text("您已退出登录")).to_be_visible()
 
@@ -143,6 +144,7 @@ def test_a_contact_rates_a_resolution_dissatisfied_and_the_need_reopens(browser,
         sign_in(page, OFFICER)
         expect(page.get_by_role("heading", name="欢迎您，张关员")).to_be_visible()
         open_menu(page)
+        page.get_by_role("button", name="走访帮扶").click()
         page.get_by_role("link", name="我的工作").click()
         expect(page.get_by_role("heading", name="我的工作")).to_be_visible()
         row = page.locator("#my-needs tr", has_text=content)

@@ -8,6 +8,7 @@ pytestmark = pytest.mark.browser
 def test_officer_signs_in_and_out(page, sign_in):
     sign_in("officer")
     expect(page.get_by_role("heading", name="欢迎您，张关员")).to_be_visible()
+    page.get_by_role("button", name="张关员").click()  # the user's menu, under his name
     page.get_by_role("button", name="退出登录").click()
     expect(page.get_by_text("您已退出登录")).to_be_visible()
     page.goto("/")
@@ -32,6 +33,7 @@ def test_contact_on_a_phone_sees_his_firm_and_switches_to_english(browser, base_
     sign_out = page.get_by_role("button", name="退出登录")
     expect(sign_out).to_be_hidden()
     page.get_by_role("button", name="菜单").click()
+    page.get_by_role("button", name="雅丽丝 单证员").click()
     page.get_by_role("button", name="English").click()
     expect(page.get_by_text("Unified social credit code")).to_be_visible()
     context.close()

@@ -2,7 +2,7 @@
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.auth.models import Role, User
@@ -45,6 +45,13 @@ def team():
     )
     pagination = db.paginate(stmt, page=page, per_page=50, error_out=False)
     return render_template("main/team.html", pagination=pagination)
+
+
+@bp.route("/favicon.ico")
+@allow(PUBLIC)
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links to: answer with the icon rather than a 404."""
+    return current_app.send_static_file("favicon.ico")
 
 
 @bp.route("/healthz")

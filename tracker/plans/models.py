@@ -203,3 +203,7 @@ class PlanMeasure(db.Model):
     plan: Mapped[AssistancePlan] = relationship(back_populates="measures")
     owner = relationship("User")
     needs = relationship(Need, secondary=measure_needs, order_by=Need.id, info={"label": _l("Needs it answers")})
+
+    def is_overdue(self, today: date) -> bool:
+        """Its deadline has passed and it is not carried into effect (flagged on the plan's page)."""
+        return self.deadline is not None and self.deadline < today and self.status is not MeasureStatus.DONE

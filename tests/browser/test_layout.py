@@ -20,9 +20,8 @@ STAFF_LISTS = ["/", "/enterprises/", "/needs/", "/needs/?overdue=1", "/plans/", 
 PAGES = {
     "officer": STAFF_LISTS + ["campaign", "plan", "profile"],
     "manager": STAFF_LISTS + ["/team", "campaign", "plan", "profile"],
-    # The audit trail is left out here while its own rewrite (issue 10, item 3) is under way.
     "admin": STAFF_LISTS + ["/team", "/admin/users", "/admin/offices", "/admin/reference", "/admin/calendar",
-                            "campaign", "plan", "profile"],
+                            "/admin/audit", "campaign", "plan", "profile"],
     "yalisi": ["/portal/", "plan", "profile"],
 }
 

@@ -114,3 +114,15 @@ def test_users_deactivate_and_set_password(runner, client, auth, cast):
     result = runner.invoke(args=["users", "set-password", "manager", "--password", "a fresh passphrase 77"])
     assert result.exit_code == 0
     assert auth.login("manager", "a fresh passphrase 77").status_code == 302
+
+
+def test_users_create_sets_the_post_and_refuses_an_overlong_one(runner, cast):
+    result = runner.invoke(args=["users", "create", "--username", "chief", "--role", "manager", "--office", "0930",
+                                 "--display-name", "周处长", "--title", " 处长 ", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    chief = db.session.scalar(sa.select(User).where(User.username == "chief"))
+    assert chief.title == "处长" and chief.label == "周处长 · 处长"
+    result = runner.invoke(args=["users", "create", "--username", "chief2", "--role", "manager", "--office", "0930",
+                                 "--title", "处" * 41, "--password", PASSWORD])
+    assert result.exit_code != 0 and "40" in result.output
+    assert db.session.scalar(sa.select(User).where(User.username == "chief2")) is None

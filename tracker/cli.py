@@ -58,8 +58,9 @@ def _prompt_password(username: str) -> str:
 @click.option("--office", "office_code", help="Office code, e.g. 0930 (contacts take their firm's office).")
 @click.option("--enterprise", "enterprise_uscc", help="The firm's USCC (enterprise contacts only).")
 @click.option("--display-name", default=None)
+@click.option("--title", default=None, help="The user's post (职务), e.g. 关员, 科长, 处长, 单证员.")
 @click.option("--password", default=None, help="Prompted for when not given.")
-def create_user_command(username, role, office_code, enterprise_uscc, display_name, password):
+def create_user_command(username, role, office_code, enterprise_uscc, display_name, title, password):
     """Create a user."""
     _as_cli_actor()
     office = enterprise = None
@@ -85,6 +86,7 @@ def create_user_command(username, role, office_code, enterprise_uscc, display_na
             office=office,
             enterprise=enterprise,
             password=password,
+            title=title,
         )
     except services.AccountError as exc:
         _fail(str(exc))

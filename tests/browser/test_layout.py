@@ -186,3 +186,24 @@ def test_a_firm_name_in_a_card_is_never_one_character_a_line(browser, base_url, 
         assert box["width"] > 6 * size
     finally:
         context.close()
+
+
+# Each label of a list's filter form: how many lines its text takes.
+FILTER_LABELS = """() => Array.from(document.querySelectorAll('form[role=search] label')).map(label => {
+    const range = document.createRange();
+    range.selectNodeContents(label);
+    const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+    return {text: label.textContent.trim(), lines: lines.size};
+  })"""
+
+
+def test_the_filter_labels_of_every_list_stay_on_one_line_on_a_desktop(browser, base_url):
+    context, page = signed_in(browser, base_url, "admin", DESKTOP)
+    try:
+        for path in ["/enterprises/", "/needs/", "/admin/audit"]:
+            assert page.goto(path).ok, path
+            labels = page.evaluate(FILTER_LABELS)
+            assert labels, path
+            assert [label for label in labels if label["lines"] > 1] == [], path
+    finally:
+        context.close()

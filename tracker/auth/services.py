@@ -131,10 +131,11 @@ def create_user(
     reason = check_new_password(password, username)
     if reason:
         raise AccountError(reason)
+    title = _post(title)
     user = User(
         username=username,
         display_name=display_name.strip() or username,
-        title=(title or "").strip() or None,
+        title=title,
         role=role,
         office=office,
         enterprise=enterprise,
@@ -151,8 +152,19 @@ def update_profile(user: User, *, display_name: str, title: str | None) -> None:
     if not display_name:
         raise AccountError(_("A display name is required."))
     user.display_name = display_name
-    user.title = (title or "").strip() or None
+    user.title = _post(title)
     db.session.flush()
+
+
+POST_MAX = 40  # users.title
+
+
+def _post(title: str | None) -> str | None:
+    """A post (职务) as stored: trimmed, None when blank, refused when longer than the column."""
+    title = (title or "").strip() or None
+    if title is not None and len(title) > POST_MAX:
+        raise AccountError(_("A post has at most %(max)d characters.", max=POST_MAX))
+    return title
 
 
 def deactivate_user(user: User, by: User | None = None) -> None:

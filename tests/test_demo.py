@@ -307,7 +307,9 @@ def test_26_key_firms_of_the_roster_are_visited_in_spring_2019_by_pairs_of_offic
         assert linked and all(contacts[a.contact_id] == a.name for a in linked)
         assert all(a.title for a in visit.attendees)
         # Dated in the story, not on the day the demo was seeded.
-        assert local_day(visit.created_at) == day and visit.updated_at == visit.created_at
+        # (changed last when its follow-up was recorded, if it was)
+        assert local_day(visit.created_at) == day
+        assert visit.updated_at == max([visit.created_at] + [c.created_at for c in visit.callbacks])
         assert visit.follow_up_on is None or visit.follow_up_on >= day
     assert len(pairs) >= 3  # the pairs vary
     assert {v.visit_type for v in visits} == EVERY_VISIT_TYPE
@@ -444,3 +446,23 @@ def test_every_demo_user_has_his_post_and_pages_name_him_by_it(runner, client):
     seed(runner)
     assert db.session.get(User, users["officer2"].id).title == "关员"
     assert db.session.get(User, users["manager"].id).title == "副科长"
+
+
+def test_two_demo_follow_ups_are_recorded_on_their_visits_pages(runner, client):
+    """The demo holds recorded callbacks (回访), dated in the story, so a visit's page shows its history."""
+    from tests.conftest import AuthActions
+    from tracker.visits.models import CallbackChannel, VisitCallback
+
+    seed(runner)
+    callbacks = list(db.session.scalars(sa.select(VisitCallback).order_by(VisitCallback.held_on)))
+    assert [(c.held_on, c.channel) for c in callbacks] == [
+        (date(2019, 3, 19), CallbackChannel.PHONE), (date(2019, 3, 27), CallbackChannel.MESSAGE)]
+    for c in callbacks:
+        assert c.visit.follow_up_on is None and c.due_on <= c.held_on and local_day(c.created_at) == c.held_on
+        assert c.by_id in {o.id for o in c.visit.officers}
+    auth = AuthActions(client)
+    auth.login("officer", DEMO_PASSWORD)
+    text = client.get(f"/visits/{callbacks[1].visit_id}").get_data(as_text=True)
+    assert "原产地证书预约办理已试用两次" in text and "2019-03-27" in text
+    seed(runner)  # a second run adds none
+    assert db.session.scalar(sa.select(sa.func.count(VisitCallback.id))) == 2

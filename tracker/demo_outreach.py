@@ -41,7 +41,7 @@ from tracker.visits import services as visits_services
 from tracker.needs.models import Need, NeedCategory, NeedSource, Satisfaction
 from tracker.notifications.models import Notification
 from tracker.plans.models import AssistancePlan, MeasureStatus
-from tracker.visits.models import PolicyTopic, Visit, VisitType
+from tracker.visits.models import CallbackChannel, PolicyTopic, Visit, VisitType
 
 OFFICE = "0930"
 # Staff of 营口海关 in DEMO_USERS.
@@ -94,6 +94,7 @@ class DemoVisit:
     follow_up_on: date | None = None
     guests: tuple[tuple[str, str], ...] = ()  # attendees who are not recorded contacts: (name, title)
     needs: tuple[DemoNeed, ...] = ()
+    callback: tuple[str, CallbackChannel, str] | None = None  # the follow-up held: (local time, channel, note)
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,9 @@ VISITS = (
     DemoVisit("大石桥市祥泰机电有限公司", "2019-03-05 09:30", DOOR, (LIU, ZHANG), (CO, FACILITATION),
               "走访企业关务部门，了解机电产品出口东盟、中东市场的通关情况，介绍原产地证书签证和自贸协定关税减让政策。",
               "企业出口报关单数千票，出口东盟约占三成，此前多申领一般原产地证书，未充分享受东盟国家的协定税率。",
-              follow_up_on=date(2019, 3, 19), needs=(N_XIANGTAI_FORM_E,)),
+              follow_up_on=date(2019, 3, 19), needs=(N_XIANGTAI_FORM_E,),
+              callback=("2019-03-19 10:00", CallbackChannel.PHONE,
+                        "电话回访企业关务主管，企业已按指导申领首份中国—东盟自贸协定原产地证书（FORM E），客户顺利享受协定税率。")),
     DemoVisit("大石桥市腾龙重工有限公司", "2019-03-07 14:00", WORKSHOP, (ZHANG, LIU), (FACILITATION, ONE_WINDOW),
               "深入装配车间和成品库，了解大型矿山设备出口的生产、包装和运输流程，介绍全国通关一体化和预约查验。",
               "大型设备需用专用车辆运至鲅鱼圈港区查验，单次往返运费较高，企业希望就地查验。",
@@ -286,7 +289,9 @@ VISITS = (
               "走访外商独资服装企业，了解来料加工、进料加工业务和原产地证书申领情况，宣讲企业信用管理规定。",
               "企业每月申领原产地证书三四次，希望预约办理、避免空跑影响船期；企业有意申请一般认证，希望海关辅导。",
               follow_up_on=date(2019, 3, 26), guests=(("包海明", "副总经理"),),
-              needs=(N_YALISI_CO, N_YALISI_AEO)),
+              needs=(N_YALISI_CO, N_YALISI_AEO),
+              callback=("2019-03-27 15:30", CallbackChannel.MESSAGE,
+                        "微信回访单证主管：原产地证书预约办理已试用两次，均按预约时间办结；认证辅导材料已收到。")),
     DemoVisit(MINMETALS, "2019-03-14 14:00", WORKSHOP, (LIU, ZHANG), (ONE_WINDOW, FACILITATION),
               "深入轧钢车间和成品码头，了解中厚板出口和铁矿石、合金原料进口情况，介绍全国通关一体化、提前申报和汇总征税。",
               "出口钢板集港时间紧，企业希望缩短出口通关时间；进口原料逐票缴税占用资金较多。",
@@ -517,6 +522,13 @@ class _Seeder:
         # Logged the same afternoon.
         logged = local_time(spec.at.split()[0] + " 17:00")
         self._stamp(logged, (visit, {"created_at": logged, "updated_at": logged}))
+        if spec.callback is not None:
+            held_at, channel, note = spec.callback
+            held = local_time(held_at)
+            callback = visits_services.record_callback(
+                visit, visits_services.CallbackData(held_on=held.astimezone(LOCAL_TZ).date(), channel=channel, note=note),
+                by=officers[0], today=held.astimezone(LOCAL_TZ).date())
+            self._stamp(held, (callback, {"created_at": held}), (visit, {"updated_at": held}))
         self.result.count("visits")
         return visit
 

@@ -33,7 +33,7 @@ def test_contact_on_a_phone_sees_his_firm_and_switches_to_english(browser, base_
     sign_out = page.get_by_role("button", name="退出登录")
     expect(sign_out).to_be_hidden()
     page.get_by_role("button", name="菜单").click()
-    page.get_by_role("button", name="雅丽丝 单证员").click()
+    page.get_by_role("button", name="孙丽娟").click()
     page.get_by_role("button", name="English").click()
     expect(page.get_by_text("Unified social credit code")).to_be_visible()
     context.close()

@@ -848,8 +848,8 @@ def test_me_gives_staff_their_post_and_contacts_none(cast, as_user, documented):
     cast.manager_dl.title = "处长"
     cast.contact.title = "单证员"
     db.session.commit()
-    assert as_user("manager-dl").get("/me").get_json()["title"] == "处长"
-    assert as_user("officer").get("/me").get_json()["title"] is None
-    assert "title" not in as_user("yalisi").get("/me").get_json()
+    assert as_user("manager-dl").get("/me").get_json()["post"] == "处长"
+    assert as_user("officer").get("/me").get_json()["post"] is None
+    assert "post" not in as_user("yalisi").get("/me").get_json()
     properties = documented.document["components"]["schemas"]["Me"]
-    assert "title" not in properties.get("required", []) and properties["properties"]["title"]["nullable"] is True
+    assert "post" not in properties.get("required", []) and properties["properties"]["post"]["nullable"] is True

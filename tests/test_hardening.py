@@ -46,7 +46,8 @@ def test_a_code_taken_in_another_office_is_refused_without_the_firms_name(client
             "uscc": other.uscc, "customs_code": "2108960005", "office_id": str(cast.org.yingkou.id),
             "assigned_officer_id": "0", "economic_type": ""}
     text = client.post("/enterprises/new", data=data).get_data(as_text=True)
-    assert other.name not in text and text.count("该代码已属于其他企业") == 2
+    # Each of the two fields says it at the field and in the summary above the form; neither names the firm.
+    assert other.name not in text and text.count("该代码已属于其他企业") == 4
     # A firm of his own office is named: he may look it up anyway.
     page = client.get("/enterprises/new")
     data.update(csrf_token=csrf_from(page), submission_key=submission_key_from(page), uscc=mine.uscc, customs_code="")

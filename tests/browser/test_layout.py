@@ -50,6 +50,8 @@ def signed_in(browser, base_url, username, viewport):
     page.locator("#password").fill(DEMO_PASSWORD)
     page.locator("#username").press("Enter")
     expect(page.locator("#user-menu")).to_be_attached()
+    # The menu is in the DOM before the stylesheets have applied: measure only the loaded page.
+    page.wait_for_load_state("load")
     return context, page
 
 

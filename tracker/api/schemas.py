@@ -149,12 +149,13 @@ class TokenSchema(ApiSchema):
 
 
 class MeSchema(ApiSchema):
-    staff_only = ("title",)
+    # "post", not "title": a firm's contact may read his firm's contacts' titles, never a user's post.
+    staff_only = ("post",)
 
     id = fields.Integer(required=True)
     username = fields.String(required=True)
     display_name = fields.String(required=True)
-    title = fields.String(allow_none=True, metadata={
+    post = fields.String(allow_none=True, attribute="title", metadata={
         "description": "The post (职务) a member of staff holds, e.g. 关员, 科长, 处长; null when not given. "
                        "Staff only."})
     role = enum(Role, required=True)

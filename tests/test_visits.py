@@ -356,12 +356,13 @@ def test_a_colleague_is_told_who_records_the_follow_up(client, auth, cast, firm,
 
     visit = factory.visit(firm, [cast.officer], follow_up_on=local_today())
     factory.user("officer", cast.org.yingkou, username="officer2")
+    cast.officer.title = "关员"  # named by his post, as every who-can-act note names people
     db.session.commit()
     auth.login("officer2")
     text = client.get(f"/visits/{visit.id}").get_data(as_text=True)
     assert 'id="record-callback"' not in text
     note = text[text.index('id="who-calls-back"'):]
-    assert cast.officer.display_name in note[:300]
+    assert f"关员 {cast.officer.display_name}" in note[:300]
     auth.logout()
     auth.login("officer")
     text = client.get(f"/visits/{visit.id}").get_data(as_text=True)

@@ -123,6 +123,12 @@ class User(UserMixin, db.Model):
         """How every page and picker names the user: "张关员 · 关员" (name · post), or the name alone."""
         return user_label(self.display_name, self.title)
 
+    @property
+    def post_and_name(self) -> str:
+        """How a sentence names the user: "科长 王科长" (post, then name), or the name alone."""
+        title = (self.title or "").strip()
+        return f"{title} {self.display_name}" if title else self.display_name
+
     # Role helpers --------------------------------------------------------------
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles

@@ -97,8 +97,7 @@ def managers_over(office) -> list[User]:
 
 def with_post(users: list[User]) -> str:
     """"科长 李科长、处长 王处长": people as the notes name them, by their post (职务) where one is recorded."""
-    return "、".join(f"{u.title.strip()} {u.display_name}" if (u.title or "").strip() else u.display_name
-                    for u in users)
+    return "、".join(u.post_and_name for u in users)
 
 
 @dataclass

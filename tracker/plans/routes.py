@@ -13,8 +13,8 @@ from tracker.forms import error_summary
 from tracker.plans import queries, services
 from tracker.i18n import local_today
 from tracker.needs.models import Need
-from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
-from tracker.plans.forms import MEASURE_STATUS_LABELS, MeasureForm, PlanForm, ProgressForm, ReturnForm
+from tracker.plans.models import MEASURE_STATUS_LABELS, AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
+from tracker.plans.forms import MeasureForm, PlanForm, ProgressForm, ReturnForm
 from tracker.types import utcnow
 from tracker.permissions import (
     SIGNED_IN, STAFF, allow, load_or_404, scope_enterprises,

@@ -86,7 +86,7 @@ def migrated_database(database_url, instance_path):
 
 
 # Reference data that the migrations load; tests read it and leave it in place.
-REFERENCE_TABLES = {"trade_modes", "policy_topics", "need_categories"}
+REFERENCE_TABLES = {"trade_modes", "policy_topics", "need_categories", "certificate_types"}
 
 
 def _empty_all_tables() -> None:

@@ -1,5 +1,9 @@
 """Imports every model so that metadata, migrations and the audit listener see them all."""
 from tracker.api.models import ApiToken  # noqa: F401
+from tracker.appointments.models import (  # noqa: F401
+    Appointment, CalendarFeed, CertificateType, CounterDigest, CounterWindow, DisplayToken, IssuedCertificate,
+    OpeningPeriod, ServicePoint, ServiceRating, Slot,
+)
 from tracker.audit.models import AuditRecord  # noqa: F401
 from tracker.auth.models import User  # noqa: F401
 from tracker.campaigns.models import Campaign, RosterDecision, RosterEntry  # noqa: F401

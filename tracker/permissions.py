@@ -211,6 +211,19 @@ def scope_imports(stmt: sa.Select, user: User) -> sa.Select:
     return stmt.where(DeclarationImport.office_id.in_(visible_office_ids(user)))
 
 
+def scope_appointments(stmt: sa.Select, user: User) -> sa.Select:
+    """Contacts: their own firm's appointments; staff: those at their subtree's counters or of its firms."""
+    from tracker.appointments.models import Appointment, ServicePoint
+
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is Role.ENTERPRISE_CONTACT:
+        return stmt.where(Appointment.enterprise_id == user.enterprise_id)
+    points = sa.select(ServicePoint.id).where(ServicePoint.office_id.in_(visible_office_ids(user)))
+    return stmt.where(sa.or_(Appointment.service_point_id.in_(points),
+                             Appointment.enterprise_id.in_(visible_enterprise_ids(user))))
+
+
 def can_use(endpoint: str, user: User | None = None) -> bool:
     """Whether the endpoint's @allow rule admits the user: what templates ask before showing a link or
     a button to it, so that the page and the rule cannot disagree."""
@@ -237,6 +250,18 @@ def can_see_enterprise(user: User, enterprise) -> bool:
 
 
 # Loading one object by id ------------------------------------------------------------------------
+def can_see_appointment(user: User, appointment) -> bool:
+    """A firm's contact: his own firm's appointments; staff: those at their subtree's counters, and those
+    of their subtree's firms at any counter."""
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is Role.ENTERPRISE_CONTACT:
+        return appointment.enterprise_id is not None and appointment.enterprise_id == user.enterprise_id
+    if can_see_office(user, appointment.service_point.office):
+        return True
+    return appointment.enterprise is not None and can_see_office(user, appointment.enterprise.office)
+
+
 def can_see_need(user: User, need) -> bool:
     return can_see_enterprise(user, need.enterprise)
 
@@ -258,6 +283,7 @@ def _visibility() -> dict[type, Callable]:
 
     A row outside it is answered 404 like a missing one, so another office's or firm's records are not
     told apart from none. Models absent here are seen by whoever the endpoint's @allow lets in."""
+    from tracker.appointments.models import Appointment, DisplayToken, ServicePoint, ServiceRating
     from tracker.campaigns.models import Campaign, RosterDecision
     from tracker.enterprises.models import Enterprise, EnterpriseContact
     from tracker.imports.models import DeclarationImport
@@ -274,6 +300,11 @@ def _visibility() -> dict[type, Callable]:
         AssistancePlan: can_see_plan,
         PlanMeasure: lambda user, measure: can_see_plan(user, measure.plan),
         Visit: can_see_visit,
+        Appointment: can_see_appointment,
+        ServiceRating: lambda user, rating: can_see_appointment(user, rating.appointment),
+        # A counter is public knowledge (firms choose where to book); its settings pages check can_manage_point.
+        ServicePoint: lambda user, point: True,
+        DisplayToken: lambda user, token: user.role.is_staff and can_see_office(user, token.service_point.office),
         Campaign: lambda user, campaign: can_see_office(user, campaign.office),
         RosterDecision: lambda user, decision: can_see_office(user, decision.campaign.office),
         DeclarationImport: lambda user, record: can_see_office(user, record.office),

@@ -74,6 +74,8 @@ class User(UserMixin, db.Model):
     # The post (职务) the user holds: 关员, 科长, 处长, 单证员 ... Data, not derived from the role: two
     # managers may be a 科长 and a 处长 (migration a9d4c2e7f105).
     title: Mapped[str | None] = mapped_column(sa.String(40), info={"label": _l("Post")})
+    # Where reminders and notices are e-mailed (through the outbox); none: in-app notices only.
+    email: Mapped[str | None] = mapped_column(sa.String(200), info={"label": _l("Email")})
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"), info={"label": _l("Role")})
     office_id: Mapped[int] = mapped_column(
         sa.ForeignKey("offices.id", ondelete="RESTRICT"), index=True, info={"label": _l("Office")}

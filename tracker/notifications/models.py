@@ -19,6 +19,12 @@ class NotificationKind(str, enum.Enum):
     EXTENSION_DECIDED = "extension_decided"
     NEED_REOPENED = "need_reopened"
     EXTENSION_WITHDRAWN = "extension_withdrawn"
+    # The certificate counter: bookings an officer must rearrange, a firm's appointment affected,
+    # a poor rating for the office's manager, and its answer for the firm.
+    APPOINTMENT_FLAGGED = "appointment_flagged"
+    APPOINTMENT_AFFECTED = "appointment_affected"
+    POOR_RATING = "poor_rating"
+    RATING_ANSWERED = "rating_answered"
 
 
 class Notification(db.Model):

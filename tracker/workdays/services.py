@@ -327,6 +327,16 @@ def override_problem(day: date, kind: OverrideKind, existing: Mapping[date, obje
     return None
 
 
+# Features whose data follow the calendar (the counter's slots) register here: each is called with the
+# days an admin's change touched, in the same transaction, after the change is flushed.
+CHANGE_LISTENERS: list = []
+
+
+def _changed(days: list[date]) -> None:
+    for listener in CHANGE_LISTENERS:
+        listener(days)
+
+
 def add_override(day: date, kind: OverrideKind, name: str, by=None) -> CalendarOverride:
     problem = override_problem(day, kind, overrides_between(day, day))
     if problem:
@@ -334,12 +344,15 @@ def add_override(day: date, kind: OverrideKind, name: str, by=None) -> CalendarO
     override = CalendarOverride(day=day, kind=kind, name=name.strip(), created_by_id=by.id if by else None)
     db.session.add(override)
     db.session.flush()
+    _changed([day])
     return override
 
 
 def delete_override(override: CalendarOverride) -> None:
+    day = override.day
     db.session.delete(override)
     db.session.flush()
+    _changed([day])
 
 
 @dataclass(frozen=True)
@@ -419,4 +432,5 @@ def add_schedule(text: str, by=None) -> list[CalendarOverride]:
     ]
     db.session.add_all(created)
     db.session.flush()
+    _changed([c.day for c in created])
     return created

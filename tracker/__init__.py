@@ -154,6 +154,9 @@ def register_blueprints(app: Flask) -> None:
     from tracker.admin.routes import bp as admin_bp
     from tracker.api.routes import bp as api_bp
     from tracker.api.spec import init_api
+    from tracker.appointments.routes import bp as appointments_bp
+    from tracker.counter.routes import bp as counter_bp
+    from tracker.ratings.routes import bp as ratings_bp
     from tracker.auth.routes import bp as auth_bp
     from tracker.campaigns.routes import bp as campaigns_bp
     from tracker.imports.routes import bp as imports_bp
@@ -179,6 +182,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(plans_bp, url_prefix="/plans")
     app.register_blueprint(needs_bp, url_prefix="/needs")
     app.register_blueprint(notifications_bp, url_prefix="/work")
+    app.register_blueprint(appointments_bp, url_prefix="/appointments")
+    app.register_blueprint(counter_bp, url_prefix="/counter")
+    app.register_blueprint(ratings_bp, url_prefix="/ratings")
     init_api(app, api_bp)  # registers api_bp at /api/v1, with its OpenAPI document
     # Safe because the API authenticates by bearer token only, never by cookie (see enforce_access).
     csrf.exempt(api_bp)

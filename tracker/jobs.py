@@ -37,6 +37,7 @@ TASK_MODULES = (
     "tracker.api.tasks",
     "tracker.mail.tasks",
     "tracker.submissions",
+    "tracker.appointments.tasks",
 )
 
 # The app that tasks run in when the caller has none (in a consumer: the one the factory made).

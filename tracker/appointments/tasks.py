@@ -1,0 +1,1 @@
+"""The counter's periodic work (slots made ahead, no-shows, reminders): see tracker/appointments/notices.py."""

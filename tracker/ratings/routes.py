@@ -1,0 +1,4 @@
+"""Rating a service and answering a poor rating."""
+from flask import Blueprint
+
+bp = Blueprint("ratings", __name__)

@@ -1,10 +1,12 @@
-"""The admin's reference lists: need categories with their deadline in working days, and policy topics."""
+"""The admin's reference lists: need categories with their deadline in working days, policy topics, and
+the certificate types of the certificate counter."""
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import csrf_from, _empty_all_tables, query_count
+from tracker.appointments.models import CertificateType
 from tracker.audit.models import AuditRecord
 from tracker.extensions import db
 from tracker.needs import services as needs_services
@@ -16,7 +18,7 @@ from tracker.visits.models import PolicyTopic
 def restore_reference_lists(app):
     """The lists are migration data kept between tests: put them back as they were."""
     saved = {model: [dict(row._mapping) for row in db.session.execute(sa.select(model.__table__))]
-             for model in (NeedCategory, PolicyTopic)}
+             for model in (NeedCategory, PolicyTopic, CertificateType)}
     db.session.rollback()
     yield
     db.session.rollback()
@@ -173,3 +175,41 @@ def test_the_lists_page_does_not_query_more_as_needs_grow(app, client, auth, cas
     few = query_count(app, client, "/admin/reference")
     add_needs(5)
     assert query_count(app, client, "/admin/reference") == few
+
+
+def test_an_admin_keeps_the_certificate_types_and_a_retired_one_is_no_longer_booked(client, auth, cast):
+    auth.login("admin")
+    listing = client.get("/admin/reference").get_data(as_text=True)
+    # The migration's list, from DOMAIN.md: C/O, FORM E, RCEP and the other FTA certificates.
+    for name in ("非优惠原产地证书", "中国-东盟自贸区原产地证书（FORM E）", "RCEP原产地证书", "转口证明书"):
+        assert name in listing
+    token = csrf_from(client.get("/admin/reference"))
+    bad = client.post("/admin/reference/certificates/new", data={
+        "csrf_token": token, "certificates-name": "中国-塞尔维亚自贸区原产地证书", "certificates-code": "form rs",
+        "certificates-sort_order": "300", "certificates-active": "y"})
+    assert bad.status_code == 400 and "FORM_E" in bad.get_data(as_text=True)
+    taken = client.post("/admin/reference/certificates/new", data={
+        "csrf_token": token, "certificates-name": "另一个东盟证书", "certificates-code": "form_e",
+        "certificates-sort_order": "300", "certificates-active": "y"})
+    assert taken.status_code == 400 and "该代码已在列表中" in taken.get_data(as_text=True)
+    response = client.post("/admin/reference/certificates/new", data={
+        "csrf_token": token, "certificates-name": "中国-塞尔维亚自贸区原产地证书", "certificates-code": "form_rs",
+        "certificates-name_en": "China-Serbia FTA certificate", "certificates-sort_order": "300",
+        "certificates-active": "y"})
+    assert response.status_code == 302
+    added = db.session.scalar(sa.select(CertificateType).where(CertificateType.code == "FORM_RS"))
+    assert added.name == "中国-塞尔维亚自贸区原产地证书" and added.sort_order == 300 and added.active
+    page = client.get(f"/admin/reference/certificates/{added.id}")
+    response = client.post(f"/admin/reference/certificates/{added.id}", data={
+        "csrf_token": csrf_from(page), "version": _version(page), "name": added.name, "code": "FORM_RS",
+        "sort_order": "300"})
+    assert response.status_code == 302
+    db.session.rollback()
+    assert db.session.get(CertificateType, added.id).active is False
+    # A retired type is refused by the booking rules.
+    from tracker.appointments import services as counter
+    from tracker.domain import DomainError
+
+    with pytest.raises(DomainError):
+        counter.check_request(certificate_type=db.session.get(CertificateType, added.id), destination_country="RS",
+                              quantity=1, sailing_date=date(2019, 10, 12), today=date(2019, 9, 27))

@@ -1,10 +1,12 @@
 """Admin pages of the reference lists the survey works with: need categories (with the default deadline in
-working days that new needs get) and the policy topics introduced at visits.
+working days that new needs get), the policy topics introduced at visits, and the certificate types the
+certificate counter books and issues.
 
 Rows are never deleted (needs and visits point at them); an admin retires one instead, and retired rows
 stay on the records that use them but leave the forms. A changed deadline applies to needs recorded from
 then on; the deadlines of existing needs stay as they were given.
 """
+import re
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -14,6 +16,7 @@ from wtforms import BooleanField, HiddenField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.admin.routes import bp
+from tracker.appointments.models import Appointment, CertificateType
 from tracker.auth.models import Role
 from tracker.extensions import db
 from tracker.forms import BoundedIntegerField, Required, TrackerForm
@@ -61,31 +64,63 @@ class CategoryForm(TopicForm):
     model = NeedCategory
 
 
+class CertificateTypeForm(TopicForm):
+    code = StringField(_l("Code"), validators=[Required(), Length(max=20)],
+                       description=_l("A short code the API and exports use, e.g. FORM_E."))
+    sort_order = BoundedIntegerField(
+        _l("Order"), default=100,
+        validators=[InputRequired(message=_l("Give the position in the list.")),
+                    NumberRange(0, 10_000, message=_l("Between %(min)d and %(max)d.", min=0, max=10_000))])
+
+    model = CertificateType
+
+    def validate_code(self, field):
+        field.data = (field.data or "").strip().upper()
+        if not CODE.fullmatch(field.data):
+            raise ValidationError(_l("Capital letters, digits and underscores only, e.g. FORM_E."))
+        stmt = sa.select(CertificateType.id).where(CertificateType.code == field.data)
+        if self.row is not None:
+            stmt = stmt.where(CertificateType.id != self.row.id)
+        if db.session.scalar(stmt):
+            raise ValidationError(_l("This code is already in the list."))
+
+
+CODE = re.compile(r"[A-Z0-9_]{1,20}")
+
+
 # Views --------------------------------------------------------------------------------------------
-KINDS = {"categories": (NeedCategory, CategoryForm), "topics": (PolicyTopic, TopicForm)}
-FORM_ARGUMENT = {"categories": "category_form", "topics": "topic_form"}
+KINDS = {"categories": (NeedCategory, CategoryForm), "topics": (PolicyTopic, TopicForm),
+         "certificates": (CertificateType, CertificateTypeForm)}
+FORM_ARGUMENT = {"categories": "category_form", "topics": "topic_form", "certificates": "certificate_form"}
 
 
 def _kind(kind: str):
     return KINDS.get(kind) or abort(404)
 
 
-def _usage() -> tuple[dict[int, int], dict[int, int]]:
-    """How many needs use each category and how many visits each topic (two grouped queries)."""
+def _usage() -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+    """How many needs use each category, visits each topic and appointments each certificate type (three
+    grouped queries)."""
     needs = dict(db.session.execute(sa.select(Need.category_id, sa.func.count()).group_by(Need.category_id)).all())
     visits = dict(db.session.execute(
         sa.select(visit_topics.c.topic_id, sa.func.count()).group_by(visit_topics.c.topic_id)).all())
-    return needs, visits
+    appointments = dict(db.session.execute(
+        sa.select(Appointment.certificate_type_id, sa.func.count()).group_by(Appointment.certificate_type_id)).all())
+    return needs, visits, appointments
 
 
-def _render_lists(category_form=None, topic_form=None, status=200):
+def _render_lists(category_form=None, topic_form=None, certificate_form=None, status=200):
     categories = db.session.scalars(sa.select(NeedCategory).order_by(NeedCategory.id)).all()
     topics = db.session.scalars(sa.select(PolicyTopic).order_by(PolicyTopic.id)).all()
-    needs, visits = _usage()
+    certificates = db.session.scalars(
+        sa.select(CertificateType).order_by(CertificateType.sort_order, CertificateType.id)).all()
+    needs, visits, appointments = _usage()
     return render_template(
-        "admin/reference.html", categories=categories, topics=topics, needs_per_category=needs,
-        visits_per_topic=visits, category_form=category_form or CategoryForm(prefix="categories"),
+        "admin/reference.html", categories=categories, topics=topics, certificates=certificates,
+        needs_per_category=needs, visits_per_topic=visits, appointments_per_type=appointments,
+        category_form=category_form or CategoryForm(prefix="categories"),
         topic_form=topic_form or TopicForm(prefix="topics"),
+        certificate_form=certificate_form or CertificateTypeForm(prefix="certificates"),
     ), status
 
 
@@ -105,6 +140,8 @@ def add_reference(kind: str):
     row = model(name=form.name.data, name_en=(form.name_en.data or "").strip() or None, active=form.active.data)
     if model is NeedCategory:
         row.deadline_days = form.deadline_days.data
+    if model is CertificateType:
+        row.code, row.sort_order = form.code.data, form.sort_order.data
     db.session.add(row)
     db.session.commit()
     flash(_("%(name)s has been added.", name=row.name), "success")
@@ -126,6 +163,8 @@ def edit_reference(kind: str, row_id: int):
             row.active = form.active.data
             if model is NeedCategory:
                 row.deadline_days = form.deadline_days.data
+            if model is CertificateType:
+                row.code, row.sort_order = form.code.data, form.sort_order.data
 
         if run_change(change, _("Your changes have been saved."), version=(row, form.version),
                       stale=_("Someone else changed this entry after you opened the form. Review the current "

@@ -266,8 +266,12 @@ def calendar_changed(days: list[date]) -> None:  # registered in workdays.CHANGE
     if not days:
         return
     first, last = min(days), max(days)
+    today = local_day(clock())
     for point in db.session.scalars(sa.select(ServicePoint)).all():
-        materialize_slots(point, first, last, reason=_("The counter is closed that day."))
+        # Only the days slots are made for (the booking window): next year's schedule makes none.
+        horizon = today + timedelta(days=point.booking_days + 1)
+        if first <= horizon:
+            materialize_slots(point, first, min(last, horizon), reason=_("The counter is closed that day."))
 
 
 # Service points -----------------------------------------------------------------------------------

@@ -626,7 +626,13 @@ def complete(appointment: Appointment, issued: list[tuple[CertificateType, int]]
     appointment.issued = [IssuedCertificate(certificate_type_id=t.id, certificate_type=t, quantity=q)
                           for t, q in lines.values()]
     db.session.flush()
+    if completed_hook is not None:  # the firm is asked to rate the service (notices.py)
+        completed_hook(appointment)
     return appointment
+
+
+# Set by tracker/appointments/notices.py: the firm's confirmation with the link to rate the service.
+completed_hook = None
 
 
 def record_no_show(appointment: Appointment, *, by: User | None, now: datetime | None = None) -> Appointment:

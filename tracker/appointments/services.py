@@ -698,7 +698,9 @@ def rate(appointment: Appointment, *, good: bool, comment: str | None, by: User,
     comment = _text(comment, 1000)
     if not good and not comment:
         raise DomainError(_("Please say what went wrong, so that the office can answer."))
-    rating = ServiceRating(appointment_id=appointment.id, appointment=appointment, good=good, comment=comment,
+    # By its id only: set through the relationship, the backref would put the rating on the appointment before
+    # the session knows it (the savepoint's flush then warns and refuses).
+    rating = ServiceRating(appointment_id=appointment.id, good=good, comment=comment,
                            rated_by_id=by.id, rated_at=now,
                            answer_due=None if good else workdays.add_working_days(local_day(now), 1))
     try:
@@ -706,6 +708,7 @@ def rate(appointment: Appointment, *, good: bool, comment: str | None, by: User,
             db.session.add(rating)
     except IntegrityError:
         raise DomainError(_("This service has been rated already.")) from None
+    db.session.expire(appointment, ["rating"])
     if not good and poor_rating_hook is not None:
         poor_rating_hook(rating)
     return rating

@@ -314,3 +314,29 @@ def test_a_savepoint_after_a_queued_mail_sends_nothing_before_the_commit(app, ma
     db.session.commit()
     assert [m["Subject"] for m in mailbox] == ["一"]
     assert outbox_to("yalisi@example.cn")[0].id == first.id
+
+
+# Where the mail goes: users' addresses --------------------------------------------------------------------------
+def test_an_address_from_the_command_line_and_the_admin_form(app, runner, client, auth, cast):
+    from tests.conftest import PASSWORD, csrf_from
+    from tracker.auth.models import User
+
+    result = runner.invoke(args=["users", "create", "--username", "clerk7", "--role", "officer", "--office", "0930",
+                                 "--password", PASSWORD, "--email", " Zhao@Customs.example "])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(sa.select(User.email).where(User.username == "clerk7")) == "Zhao@customs.example"
+    refused = runner.invoke(args=["users", "create", "--username", "clerk8", "--role", "officer", "--office", "0930",
+                                  "--password", PASSWORD, "--email", "not an address"])
+    assert refused.exit_code != 0 and "not an e-mail address" in refused.output
+    assert db.session.scalar(sa.select(User.id).where(User.username == "clerk8")) is None
+
+    auth.login("admin")
+    detail = client.get(f"/admin/users/{cast.officer.id}")
+    data = {"csrf_token": csrf_from(detail), "display_name": cast.officer.display_name, "title": "关员"}
+    bad = client.post(f"/admin/users/{cast.officer.id}/profile", data={**data, "email": "zhang@"})
+    assert bad.status_code == 400 and "invalid-feedback" in bad.get_data(as_text=True)
+    ok = client.post(f"/admin/users/{cast.officer.id}/profile", data={**data, "email": "zhang@customs.example"})
+    assert ok.status_code == 302
+    db.session.rollback()
+    assert db.session.get(User, cast.officer.id).email == "zhang@customs.example"
+    assert "zhang@customs.example" in client.get(f"/admin/users/{cast.officer.id}").get_data(as_text=True)

@@ -110,6 +110,10 @@ ACCESS_TABLE = {
     "plans.return_for_changes": "manager",
     "plans.start": "admin,manager,officer",
     "plans.complete": "admin,manager,officer",
+    # 好差评: the firm rates its own service, staff read the ratings of their subtree, managers answer.
+    "ratings.index": "admin,manager,officer",
+    "ratings.rate": SIGNED_IN,
+    "ratings.answer": "admin,manager",
 }
 
 ROLES = ["admin", "manager", "officer", "enterprise_contact"]
@@ -165,7 +169,29 @@ def url_values(cast):
             "import_id": record.id, "fmt": "csv", "override_id": closure.id, "need_id": need.id,
             "extension_id": extension.id, "notification_id": notification.id,
             "visit_id": visit.id, "plan_id": plan.id, "measure_id": measure.id, "kind": "categories",
-            "row_id": _first_category_id()}
+            "row_id": _first_category_id(), **_rating_values(cast, firm)}
+
+
+def _rating_values(cast, firm) -> dict:
+    """A served walk-in of the firm at 营口's counter, rated 差评 and not answered yet."""
+    from tracker.appointments import services as counter
+    from tracker.appointments.models import Appointment, AppointmentStatus, CertificateType, ServiceRating
+    from tracker.extensions import db
+    from tracker.types import utcnow
+
+    point = counter.create_service_point(cast.org.yingkou, name="营口海关原产地证窗口")
+    certificate = db.session.scalar(db.select(CertificateType).order_by(CertificateType.id))
+    now = utcnow()
+    appointment = Appointment(service_point=point, enterprise=firm, walk_in=True, day=now.date(),
+                              status=AppointmentStatus.COMPLETED, certificate_type=certificate,
+                              destination_country="ID", quantity=1, finished_at=now)
+    db.session.add(appointment)
+    db.session.flush()
+    rating = ServiceRating(appointment=appointment, good=False, comment="等候太久", rated_by_id=cast.contact.id,
+                           answer_due=now.date())
+    db.session.add(rating)
+    db.session.flush()
+    return {"appointment_id": appointment.id, "rating_id": rating.id}
 
 
 def _first_category_id() -> int:

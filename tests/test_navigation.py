@@ -7,7 +7,8 @@ import re
 import pytest
 
 # The menu's links, by role: each one only where the role may use it.
-EVERYONE_STAFF = ["/", "/enterprises/", "/imports/", "/work/", "/visits/", "/needs/", "/plans/", "/campaigns/"]
+EVERYONE_STAFF = ["/", "/enterprises/", "/imports/", "/work/", "/visits/", "/needs/", "/plans/", "/campaigns/",
+                  "/ratings/"]
 MENU_LINKS = {
     "officer": EVERYONE_STAFF,
     "manager": EVERYONE_STAFF + ["/team"],

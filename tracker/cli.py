@@ -60,9 +60,12 @@ def _prompt_password(username: str) -> str:
 @click.option("--display-name", default=None)
 @click.option("--title", default=None, help="The user's post (职务), e.g. 关员, 科长, 处长, 单证员.")
 @click.option("--password", default=None, help="Prompted for when not given.")
-def create_user_command(username, role, office_code, enterprise_uscc, display_name, title, password):
+@click.option("--email", default=None, help="Where reminders and notices are e-mailed (optional).")
+def create_user_command(username, role, office_code, enterprise_uscc, display_name, title, password, email):
     """Create a user."""
     _as_cli_actor()
+    if email is not None:
+        email = _email_or_fail(email)
     office = enterprise = None
     if office_code:
         office = db.session.scalar(sa.select(Office).where(Office.code == office_code))
@@ -90,8 +93,24 @@ def create_user_command(username, role, office_code, enterprise_uscc, display_na
         )
     except services.AccountError as exc:
         _fail(str(exc))
+    user.email = email
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.username} ({user.office.code}).")
+
+
+def _email_or_fail(email: str) -> str | None:
+    """An address as users.email stores it (None for an empty one); a malformed one fails the command."""
+    from email_validator import EmailNotValidError, validate_email
+
+    email = email.strip()
+    if not email:
+        return None
+    if len(email) > 200:
+        _fail("An e-mail address has at most 200 characters.")
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        _fail(f"{email!r} is not an e-mail address: {exc}")
 
 
 @users_cli.command("deactivate")
@@ -198,7 +217,48 @@ def import_declarations_command(path, year, office_code, dry_run):
     click.echo("Imported. " + line)
 
 
+counter_cli = AppGroup("counter", help="The certificate counter's periodic work, for a deployment without the job queue.")
+
+
+@counter_cli.command("remind")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The working day to send for (default: today, local time).")
+def counter_remind_command(day):
+    """Queue the reminders of the next working day's appointments and the officers' digests (each once)."""
+    from tracker.appointments import notices
+
+    _as_cli_actor()
+    today = day.date() if day else None
+    reminders = notices.send_reminders(today=today)
+    digests = notices.send_digests(today=today)
+    db.session.commit()
+    click.echo(f"Queued {reminders} reminder(s) and {digests} digest(s).")
+
+
+@counter_cli.command("no-shows")
+def counter_no_shows_command():
+    """Mark the bookings nobody checked in for, past their slot and its grace period, as no-shows."""
+    from tracker.appointments import services as counter
+
+    _as_cli_actor()
+    marked = counter.mark_no_shows()
+    db.session.commit()
+    click.echo(f"Marked {marked} no-show(s).")
+
+
+@counter_cli.command("slots")
+def counter_slots_command():
+    """Make every active counter's slots for its booking window."""
+    from tracker.appointments import notices
+
+    _as_cli_actor()
+    made = notices.materialize_all()
+    db.session.commit()
+    click.echo(f"Made {made} slot(s).")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(counter_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(import_declarations_command)

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField
-from wtforms.validators import Length, Optional, Regexp, ValidationError
+from wtforms.validators import Email, Length, Optional, Regexp, ValidationError
 
 from tracker.auth.forms import NewPasswordMixin
 from tracker.auth.models import ROLE_LABELS, Role, User
@@ -30,6 +30,7 @@ class UserCreateForm(NewPasswordMixin, TrackerForm):
     )
     display_name = StringField(_l("Display name"), validators=[Required(), Length(max=100)])
     title = StringField(_l("Post"), validators=[Optional(), Length(max=40)])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=200), Email()])
     role = SelectField(_l("Role"), choices=select_choices((r.value, ROLE_LABELS[r]) for r in Role), validators=[Required()])
     office_id = SelectField(_l("Office"), coerce=int, validators=[Optional()])
     enterprise_uscc = StringField(
@@ -71,6 +72,8 @@ class UserProfileForm(TrackerForm):
 
     display_name = StringField(_l("Display name"), validators=[Required(), Length(max=100)])
     title = StringField(_l("Post"), validators=[Optional(), Length(max=40)])
+    # Where reminders and notices are e-mailed (the counter's); empty: in-app notices only.
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=200), Email()])
     submit = SubmitField(_l("Save name and post"))
 
 

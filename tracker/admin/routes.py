@@ -70,6 +70,7 @@ def new_user():
             db.session.rollback()
             flash(str(exc), "danger")
         else:
+            user.email = (form.email.data or "").strip() or None
             db.session.commit()
             flash(_("User %(name)s has been created.", name=user.username), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -104,6 +105,7 @@ def edit_user(user_id: int):
             db.session.rollback()
             form.display_name.errors = [str(exc)]
         else:
+            user.email = (form.email.data or "").strip() or None
             db.session.commit()
             flash(_("%(name)s is now named %(label)s.", name=user.username, label=user.label), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))

@@ -630,7 +630,13 @@ def complete(appointment: Appointment, issued: list[tuple[CertificateType, int]]
     appointment.issued = [IssuedCertificate(certificate_type_id=t.id, certificate_type=t, quantity=q)
                           for t, q in lines.values()]
     db.session.flush()
+    if completed_hook is not None:  # the firm is asked to rate the service (notices.py)
+        completed_hook(appointment)
     return appointment
+
+
+# Set by tracker/appointments/notices.py: the firm's confirmation with the link to rate the service.
+completed_hook = None
 
 
 def record_no_show(appointment: Appointment, *, by: User | None, now: datetime | None = None) -> Appointment:
@@ -696,7 +702,9 @@ def rate(appointment: Appointment, *, good: bool, comment: str | None, by: User,
     comment = _text(comment, 1000)
     if not good and not comment:
         raise DomainError(_("Please say what went wrong, so that the office can answer."))
-    rating = ServiceRating(appointment_id=appointment.id, appointment=appointment, good=good, comment=comment,
+    # By its id only: set through the relationship, the backref would put the rating on the appointment before
+    # the session knows it (the savepoint's flush then warns and refuses).
+    rating = ServiceRating(appointment_id=appointment.id, good=good, comment=comment,
                            rated_by_id=by.id, rated_at=now,
                            answer_due=None if good else workdays.add_working_days(local_day(now), 1))
     try:
@@ -704,6 +712,7 @@ def rate(appointment: Appointment, *, good: bool, comment: str | None, by: User,
             db.session.add(rating)
     except IntegrityError:
         raise DomainError(_("This service has been rated already.")) from None
+    db.session.expire(appointment, ["rating"])
     if not good and poor_rating_hook is not None:
         poor_rating_hook(rating)
     return rating

@@ -48,6 +48,8 @@ send_task = None
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released (SQLAlchemy calls this hook for it too): nothing is committed yet
     ids = session.info.pop(_QUEUED_KEY, None)
     if not ids:
         return
@@ -59,6 +61,8 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back: what was queued before it still goes out after the commit
     session.info.pop(_QUEUED_KEY, None)
 
 

@@ -124,6 +124,20 @@ def message(notification: Notification) -> str:
         return _("The assistance plan of %(firm)s was approved.", firm=firm)
     if kind is NotificationKind.PLAN_RETURNED:
         return _("The assistance plan of %(firm)s was returned for changes.", firm=firm)
+    # The certificate counter (tracker/appointments/notices.py).
+    if kind is NotificationKind.APPOINTMENT_AFFECTED:
+        return _("Your appointment at %(counter)s on %(when)s cannot go ahead as booked (%(reason)s); an officer "
+                 "will arrange another slot, or move it yourself.", counter=p.get("counter", ""),
+                 when=p.get("when", ""), reason=p.get("reason", ""))
+    if kind is NotificationKind.APPOINTMENT_FLAGGED:
+        return _("%(count)s booking(s) at %(counter)s on %(day)s must be rearranged (%(reason)s).",
+                 count=p.get("count", ""), counter=p.get("counter", ""), day=p.get("day", ""),
+                 reason=p.get("reason", ""))
+    if kind is NotificationKind.POOR_RATING:
+        return _("%(firm)s rated its service at %(counter)s 差评: please answer by %(day)s.", firm=firm,
+                 counter=p.get("counter", ""), day=p.get("due", ""))
+    if kind is NotificationKind.RATING_ANSWERED:
+        return _("%(counter)s has answered your rating of the service.", counter=p.get("counter", ""))
     return kind.value
 
 

@@ -108,7 +108,7 @@ def test_an_officer_serves_one_firm_and_records_a_wasted_trip_for_another(browse
     expect(page.locator(".alert-success")).to_contain_text("已取号")
     other = page.locator(f"#appt-{counter_day['wasted']}")
     other.locator("summary", has_text="空跑").click()
-    other.get_by_label("原因").select_option(label="单证不齐")
+    other.get_by_label("空跑原因").select_option(label="单证不齐")
     other.get_by_role("button", name="登记空跑").click()
     expect(page.locator(".alert-success")).to_contain_text("登记空跑：单证不齐")
     expect(page.locator(f"#appt-{counter_day['wasted']}")).to_contain_text("单证不齐")
@@ -122,7 +122,8 @@ def test_the_counter_day_fits_a_phone(browser, base_url, counter_day):
     measured = page.evaluate(OVERFLOW)
     assert measured["scrollWidth"] <= measured["innerWidth"], measured
     assert not measured["wide"] and not measured["squeezed"], measured
-    # The steps' buttons are big enough to tap.
-    box = page.locator("#day-table button").first.bounding_box()
+    # The buttons are big enough to tap.
+    box = page.locator("#walk-in").bounding_box()
     assert box is not None and box["height"] >= 36
+    expect(page.locator(f"#appt-{counter_day['served']}")).to_be_visible()
     context.close()

@@ -10,9 +10,9 @@ import pytest
 EVERYONE_STAFF = ["/", "/enterprises/", "/imports/", "/work/", "/visits/", "/needs/", "/plans/", "/campaigns/",
                   "/ratings/"]
 MENU_LINKS = {
-    "officer": EVERYONE_STAFF,
-    "manager": EVERYONE_STAFF + ["/team"],
-    "admin": EVERYONE_STAFF + ["/team", "/admin/users", "/admin/offices", "/admin/audit", "/admin/calendar",
+    "officer": EVERYONE_STAFF + ["/counter/"],
+    "manager": EVERYONE_STAFF + ["/counter/", "/counter/settings", "/team"],
+    "admin": EVERYONE_STAFF + ["/counter/", "/counter/settings", "/team", "/admin/users", "/admin/offices", "/admin/audit", "/admin/calendar",
                                "/admin/reference"],
     "yalisi": ["/portal/"],
 }

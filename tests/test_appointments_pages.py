@@ -480,3 +480,18 @@ def test_a_get_never_writes(client, auth, cast, point):
              db.session.scalar(sa.select(sa.func.count()).select_from(Appointment)))
     assert after == before
     assert db.session.get(Appointment, appointment.id).status is AppointmentStatus.BOOKED
+
+
+def test_the_portal_shows_the_coming_appointments_and_the_firm_page_links_staff(client, auth, cast, point):
+    appointment = book(slot_at(point, MONDAY, 9), cast.contact.enterprise, cast.contact)
+    auth.login("yalisi")
+    body = page(client, "/portal/")
+    section = body.split('id="portal-appointments"', 1)[1].split("</ul>", 1)[0]
+    assert f"/appointments/{appointment.id}" in section and "2019-09-30 09:00–09:30" in section
+    assert 'id="portal-book"' in body
+    auth.logout()
+    auth.login("officer")
+    body = page(client, f"/enterprises/{cast.contact.enterprise.id}")
+    assert f"/appointments/new?enterprise={cast.contact.enterprise.id}" in body
+    body = page(client, f"/appointments/?enterprise={cast.contact.enterprise.id}")
+    assert 'id="calendar-feed"' in body and "2019-09-30 09:00" in body

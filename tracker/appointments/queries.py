@@ -89,6 +89,20 @@ def appointment_page(user: User, filters: AppointmentFilters | None, today: date
     return Page.of(page, PER_PAGE, count=count, items=items)
 
 
+def upcoming(user: User, today: date, limit: int = 5) -> list[Appointment]:
+    """A contact's firm's coming appointments (not cancelled, not over), soonest first."""
+    if user.role is not Role.ENTERPRISE_CONTACT:
+        return []
+    return db.session.scalars(
+        scope_appointments(sa.select(Appointment), user)
+        .where(Appointment.day >= today, Appointment.status.in_(
+            (AppointmentStatus.BOOKED, AppointmentStatus.WAITING, AppointmentStatus.CALLED, AppointmentStatus.SERVING)))
+        .outerjoin(Slot, Slot.id == Appointment.slot_id)
+        .options(contains_eager(Appointment.slot), joinedload(Appointment.service_point),
+                 joinedload(Appointment.certificate_type))
+        .order_by(Appointment.day, Slot.starts_at, Appointment.id).limit(limit)).unique().all()
+
+
 def points_in_scope(user: User) -> list[ServicePoint]:
     """The counters of the staff list's filter: those of the user's subtree (all for admins)."""
     stmt = sa.select(ServicePoint).options(joinedload(ServicePoint.office)).order_by(ServicePoint.name)

@@ -64,6 +64,12 @@ def active_feed(enterprise: Enterprise | None) -> CalendarFeed | None:
         .order_by(CalendarFeed.id.desc()).limit(1))
 
 
+@bp.app_context_processor
+def portal_helpers() -> dict:
+    """The portal's home shows the firm's coming appointments (tracker/templates/portal/index.html)."""
+    return {"upcoming_appointments": lambda user: queries.upcoming(user, services.local_day(services.clock()))}
+
+
 # The list -----------------------------------------------------------------------------------------
 @bp.route("/")
 @allow(*CONTACT_AND_STAFF)

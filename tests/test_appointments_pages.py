@@ -429,6 +429,7 @@ def test_the_history_shows_booked_moved_and_cancelled_with_who_and_when(client, 
     history = body.split('id="appointment-history"', 1)[1].split("</ol>", 1)[0]
     steps = re.findall(r"<strong>([^<]+)</strong>", history)
     assert steps == ["Booked", "Moved to another slot", "Cancelled"]
+    assert "2019-09-30 09:00–09:30 → 2019-09-30 14:00–14:30" in history
     assert history.count(cast.contact.display_name) >= 2 and cast.officer.display_name in history
 
 

@@ -182,6 +182,7 @@ class Step:
 
     what: str
     entry: object  # tracker.audit.display.Entry: actor, when (local time), changes
+    detail: str = ""  # the slot booked, or the move from one slot to the other
 
 
 def _status(value) -> AppointmentStatus | None:
@@ -225,4 +226,28 @@ def history(appointment: Appointment) -> list[Step]:
         sa.select(AuditRecord).where(AuditRecord.entity_type == Appointment.__tablename__,
                                      AuditRecord.entity_id == str(appointment.id))
         .order_by(AuditRecord.occurred_at, AuditRecord.id)).all()
-    return [Step(_what(record), entry) for record, entry in zip(records, readable(records))]
+    slot_ids = set()
+    for record in records:
+        pair = (record.changes or {}).get("slot_id")
+        for value in (pair if isinstance(pair, list) else [pair]):
+            if isinstance(value, int):
+                slot_ids.add(value)
+    slots = {s.id: s for s in db.session.scalars(sa.select(Slot).where(Slot.id.in_(sorted(slot_ids))))} \
+        if slot_ids else {}
+
+    def shown(value) -> str:
+        slot = slots.get(value) if isinstance(value, int) else None
+        if slot is None:
+            return ""
+        return f"{slot.day.isoformat()} {services.local_time(slot.starts_at)}–{services.local_time(slot.ends_at)}"
+
+    steps = []
+    for record, entry in zip(records, readable(records)):
+        pair = (record.changes or {}).get("slot_id")
+        detail = ""
+        if isinstance(pair, list) and len(pair) == 2 and record.action is AuditAction.UPDATE:
+            detail = f"{shown(pair[0])} → {shown(pair[1])}" if shown(pair[0]) else shown(pair[1])
+        elif pair is not None and record.action is AuditAction.INSERT:
+            detail = shown(pair[1] if isinstance(pair, list) else pair)
+        steps.append(Step(_what(record), entry, detail))
+    return steps

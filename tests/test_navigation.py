@@ -7,13 +7,14 @@ import re
 import pytest
 
 # The menu's links, by role: each one only where the role may use it.
-EVERYONE_STAFF = ["/", "/enterprises/", "/imports/", "/work/", "/visits/", "/needs/", "/plans/", "/campaigns/"]
+EVERYONE_STAFF = ["/", "/enterprises/", "/imports/", "/work/", "/visits/", "/needs/", "/plans/", "/campaigns/",
+                  "/appointments/"]
 MENU_LINKS = {
     "officer": EVERYONE_STAFF,
     "manager": EVERYONE_STAFF + ["/team"],
     "admin": EVERYONE_STAFF + ["/team", "/admin/users", "/admin/offices", "/admin/audit", "/admin/calendar",
                                "/admin/reference"],
-    "yalisi": ["/portal/"],
+    "yalisi": ["/portal/", "/appointments/"],
 }
 
 

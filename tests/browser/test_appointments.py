@@ -78,6 +78,13 @@ def test_a_contact_books_on_a_phone_downloads_the_ics_and_cancels(browser, base_
     layout = page.evaluate(OVERFLOW)
     assert layout["scrollWidth"] <= layout["innerWidth"], layout
 
+    # The firm's list on the phone: cards, nothing wider than the screen.
+    page.goto("/appointments/")
+    expect(page.locator("#appointments-table")).to_contain_text(day)
+    layout = page.evaluate(OVERFLOW)
+    assert layout["scrollWidth"] <= layout["innerWidth"] and not layout["squeezed"], layout
+    page.locator("#appointments-table a", has_text=day).first.click()
+
     # The .ics: one event, in Asia/Shanghai, at the slot booked.
     with page.expect_download() as info:
         page.get_by_role("link", name="加入日历（.ics）").click()

@@ -128,6 +128,17 @@ ACCESS_TABLE = {
     "counter.revoke_display": "admin,manager",
     "counter.settings": "admin,manager",
     "counter.settings_edit": "admin,manager",
+    # Certificate appointments: a firm's contact books for his own firm, staff for their subtree's firms; a
+    # firm's calendar feed is read by its secret token alone.
+    "appointments.index": "admin,enterprise_contact,manager,officer",
+    "appointments.new": "admin,enterprise_contact,manager,officer",
+    "appointments.detail": "admin,enterprise_contact,manager,officer",
+    "appointments.cancel": "admin,enterprise_contact,manager,officer",
+    "appointments.reschedule": "admin,enterprise_contact,manager,officer",
+    "appointments.ics": "admin,enterprise_contact,manager,officer",
+    "appointments.feed": PUBLIC,
+    "appointments.create_feed": "admin,enterprise_contact,manager,officer",
+    "appointments.revoke_feed": "admin,enterprise_contact,manager,officer",
 }
 
 ROLES = ["admin", "manager", "officer", "enterprise_contact"]
@@ -229,6 +240,26 @@ def db_scalar_certificate(model):
     from tracker.extensions import db
 
     return db.session.scalar(sa.select(model).where(model.code == "CO"))
+            "row_id": _first_category_id(), **_appointment_values(cast, firm)}
+
+
+def _appointment_values(cast, firm):
+    """A booking of the firm at 营口's counter, in a slot of the coming days (the real clock), and a
+    calendar feed token that opens nothing."""
+    import sqlalchemy as sa
+
+    from tracker.appointments import services as counter
+    from tracker.appointments.models import CertificateType, Slot
+    from tracker.extensions import db
+
+    point = counter.create_service_point(cast.org.yingkou, name="营口海关原产地证窗口")
+    now = counter.clock()
+    slot = db.session.scalar(sa.select(Slot).where(Slot.service_point_id == point.id,
+                                                   Slot.starts_at > now + point.min_notice).order_by(Slot.starts_at))
+    appointment = counter.book(slot, firm, by=cast.contact, certificate_type=db.session.scalar(
+        sa.select(CertificateType).where(CertificateType.code == "CO")), destination_country="JP", quantity=1,
+        sailing_date=slot.day)
+    return {"appointment_id": appointment.id, "token": "no-such-token"}
 
 
 def _first_category_id() -> int:

@@ -101,7 +101,7 @@ MENUS = {
     "officer": ["首页", "企业", "走访帮扶", "原产地证窗口"],
     "manager": ["首页", "企业", "走访帮扶", "原产地证窗口", "人员名单"],
     "admin": ["首页", "企业", "走访帮扶", "原产地证窗口", "人员名单", "系统管理"],
-    "yalisi": ["我的企业"],
+    "yalisi": ["我的企业", "原产地证预约"],
 }
 
 # For each top-level item of the bar: its text's line count and its vertical centre.

@@ -25,7 +25,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
-from werkzeug.routing import BuildError
 
 from tracker.appointments import services
 from tracker.appointments.models import (
@@ -40,23 +39,12 @@ from tracker.workdays import services as workdays
 
 
 # Links and language -------------------------------------------------------------------------------
-def _path(candidates: list[tuple[str, dict]], fallback: str) -> str:
-    """The first of the endpoints that builds (the pages of the booking and counter packages), else a path."""
-    for endpoint, values in candidates:
-        try:
-            return site_path(endpoint, **values)
-        except BuildError:
-            continue
-    return fallback
-
-
 def appointment_path(appointment: Appointment) -> str:
-    return _path([("appointments.detail", {"appointment_id": appointment.id})], f"/appointments/{appointment.id}")
+    return site_path("appointments.detail", appointment_id=appointment.id)
 
 
 def counter_day_path(point: ServicePoint, day: date) -> str:
-    return _path([("counter.day", {"day": day.isoformat()}), ("counter.index", {"day": day.isoformat()})],
-                 f"/counter/?day={day.isoformat()}")
+    return site_path("counter.day", point_id=point.id, date=day.isoformat())
 
 
 def rating_path(appointment: Appointment) -> str:

@@ -89,6 +89,11 @@ ACCESS_TABLE = {
     "portal.rate": "enterprise_contact",
     "api.enterprise_needs": SIGNED_IN,
     "api.need": SIGNED_IN,
+    "api.slots": SIGNED_IN,
+    "api.list_appointments": SIGNED_IN,
+    "api.appointment": SIGNED_IN,
+    "api.book": SIGNED_IN,
+    "api.cancel_appointment": SIGNED_IN,
     # Visits: customs staff; editing is checked per visit (its officers, the office's managers).
     "visits.index": "admin,manager,officer",
     "visits.new": "admin,manager,officer",

@@ -242,8 +242,9 @@ HEADERS = {"Location": {"schema": {"type": "string"}, "description": "The appoin
 def book(payload: dict):
     """Book a place in a slot for a firm."""
     key, _raw = _idempotency_key()
-    digest = _request_digest(payload)
     firm = _firm(payload)
+    # A contact's booking for his firm is the same request whether or not it names the firm.
+    digest = _request_digest({**payload, "enterprise_id": firm.id})
     if key is not None:
         seen = _claim(key)
         if seen is not None:

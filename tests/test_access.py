@@ -200,84 +200,41 @@ def url_values(cast):
             "import_id": record.id, "fmt": "csv", "override_id": closure.id, "need_id": need.id,
             "extension_id": extension.id, "notification_id": notification.id,
             "visit_id": visit.id, "plan_id": plan.id, "measure_id": measure.id, "kind": "categories",
-            "row_id": _first_category_id(), **_rating_values(cast, firm)}
+            "row_id": _first_category_id(), **counter_values}
 
 
-def _rating_values(cast, firm) -> dict:
-    """A served walk-in of the firm at 营口's counter, rated 差评 and not answered yet."""
+def _counter_values(cast, firm) -> dict:
+    """The firm's office's counter with: a booking of the firm in a coming slot (the real clock, as the routes
+    read it) that the URLs name, a walk-in of the firm in the queue, a served walk-in rated 差评 and not
+    answered yet, and a hall display link whose token is the URLs' token (a calendar feed it does not open)."""
+    import sqlalchemy as sa
+
     from tracker.appointments import services as counter
-    from tracker.appointments.models import Appointment, AppointmentStatus, CertificateType, ServiceRating
+    from tracker.appointments.models import Appointment, AppointmentStatus, CertificateType, ServiceRating, Slot
     from tracker.extensions import db
     from tracker.types import utcnow
 
     point = counter.create_service_point(cast.org.yingkou, name="营口海关原产地证窗口")
-    certificate = db.session.scalar(db.select(CertificateType).order_by(CertificateType.id))
-    now = utcnow()
-    appointment = Appointment(service_point=point, enterprise=firm, walk_in=True, day=now.date(),
-                              status=AppointmentStatus.COMPLETED, certificate_type=certificate,
-                              destination_country="ID", quantity=1, finished_at=now)
-    db.session.add(appointment)
-    db.session.flush()
-    rating = ServiceRating(appointment=appointment, good=False, comment="等候太久", rated_by_id=cast.contact.id,
-                           answer_due=now.date())
-    db.session.add(rating)
-    db.session.flush()
-    return {"appointment_id": appointment.id, "rating_id": rating.id}
-            "row_id": _first_category_id(), **counter_values}
-
-
-def _counter_values(cast, firm):
-    """The firm's office's counter, a walk-in of the firm in its queue, and a hall display link."""
-    from tracker.appointments import services as counter
-    from tracker.appointments.models import CertificateType
-
-    point = counter.create_service_point(cast.org.yingkou, name="营口海关原产地证窗口")
-    certificate = db_scalar_certificate(CertificateType)
-    walk_in = counter.walk_in(point, by=cast.officer, enterprise=firm, certificate_type=certificate,
-                              destination_country="ID", quantity=1)
-    display, raw = counter.create_display_token(point, "大厅", by=cast.manager)
-    return {"point_id": point.id, "appointment_id": walk_in.id, "display_id": display.id, "token": raw}
-
-
-def db_scalar_certificate(model):
-    import sqlalchemy as sa
-
-    from tracker.extensions import db
-
-    return db.session.scalar(sa.select(model).where(model.code == "CO"))
-            "row_id": _first_category_id(), **_appointment_values(cast, firm)}
-
-
-def _appointment_values(cast, firm):
-    """A booking of the firm at 营口's counter, in a slot of the coming days (the real clock), and a
-    calendar feed token that opens nothing."""
-            "row_id": _first_category_id(), "appointment_id": _appointment_id(cast, firm)}
-
-
-def _appointment_id(cast, firm) -> int:
-    """A booking of the firm at 营口's certificate counter (on the real clock, as the routes read it)."""
-    import sqlalchemy as sa
-
-    from tracker.appointments import services as counter
-    from tracker.appointments.models import CertificateType, Slot
-    from tracker.extensions import db
-
-    point = counter.create_service_point(cast.org.yingkou, name="营口海关原产地证窗口")
-    now = counter.clock()
-    slot = db.session.scalar(sa.select(Slot).where(Slot.service_point_id == point.id,
-                                                   Slot.starts_at > now + point.min_notice).order_by(Slot.starts_at))
-    appointment = counter.book(slot, firm, by=cast.contact, certificate_type=db.session.scalar(
-        sa.select(CertificateType).where(CertificateType.code == "CO")), destination_country="JP", quantity=1,
-        sailing_date=slot.day)
-    return {"appointment_id": appointment.id, "token": "no-such-token"}
-    point = counter.create_service_point(cast.org.yingkou, name="原产地证窗口")
+    certificate = db.session.scalar(sa.select(CertificateType).where(CertificateType.code == "CO"))
     slot = db.session.scalars(sa.select(Slot).where(Slot.service_point_id == point.id, Slot.starts_at > counter.clock()
                                                     + point.min_notice).order_by(Slot.starts_at)).first()
-    certificate = db.session.scalar(sa.select(CertificateType).where(CertificateType.code == "FORM_E"))
-    made = counter.book(slot, firm, by=cast.officer, certificate_type=certificate, destination_country="ID",
-                        quantity=1, sailing_date=slot.day)
-    db.session.commit()
-    return made.id
+    booked = counter.book(slot, firm, by=cast.officer, certificate_type=certificate, destination_country="ID",
+                          quantity=1, sailing_date=slot.day)
+    walk_in = counter.walk_in(point, by=cast.officer, enterprise=firm, certificate_type=certificate,
+                              destination_country="ID", quantity=1)
+    now = utcnow()
+    served = Appointment(service_point=point, enterprise=firm, walk_in=True, day=now.date(),
+                         status=AppointmentStatus.COMPLETED, certificate_type=certificate,
+                         destination_country="ID", quantity=1, finished_at=now)
+    db.session.add(served)
+    db.session.flush()
+    rating = ServiceRating(appointment_id=served.id, good=False, comment="等候太久", rated_by_id=cast.contact.id,
+                           answer_due=now.date())
+    db.session.add(rating)
+    display, raw = counter.create_display_token(point, "大厅", by=cast.manager)
+    db.session.flush()
+    return {"point_id": point.id, "appointment_id": booked.id, "walk_in_id": walk_in.id, "rating_id": rating.id,
+            "display_id": display.id, "token": raw}
 
 
 def _first_category_id() -> int:

@@ -12,6 +12,7 @@ from flask_login import current_user
 from marshmallow import fields, validate
 
 from tracker.api.auth import isoformat
+from tracker.appointments.models import QUANTITY, AppointmentStatus
 from tracker.auth import services as accounts
 from tracker.auth.models import Role
 from tracker.imports.models import DeclarationCount
@@ -458,3 +459,178 @@ class NeedQuerySchema(QuerySchema):
         "unknown": _l("status must be one of %(values)s.", values=", ".join(s.value for s in NeedStatus))})
     page = page_field()
     per_page = per_page_field()
+
+
+# Certificate-of-origin appointments (原产地证预约) -------------------------------------
+def _destination_codes() -> frozenset[str]:
+    from tracker.appointments.services import COUNTRY_CODES
+
+    return COUNTRY_CODES
+
+
+class SlotSchema(ApiSchema):
+    id = fields.Integer(required=True, metadata={"description": "Send it as `slot_id` to book."})
+    starts_at = UTCDateTime(required=True, metadata={"description": "UTC, e.g. 2019-09-30T00:30:00Z (08:30 in "
+                                                                    "Yingkou)."})
+    ends_at = UTCDateTime(required=True)
+    capacity = fields.Integer(required=True, metadata={"description": "Firms the slot serves."})
+    remaining = fields.Integer(required=True, metadata={"description": "Places still free; 0 when full."})
+
+
+class SlotListSchema(ApiSchema):
+    office = fields.String(required=True, attribute="point.office.code", metadata={"description": "Office code."})
+    service_point = fields.String(required=True, attribute="point.name",
+                                  metadata={"description": "The counter's name."})
+    date = fields.Date(required=True, metadata={"description": "The local (Asia/Shanghai) date asked for."})
+    calendar_warning = fields.String(required=True, allow_none=True, metadata={
+        "description": "Set when the holiday schedule of the date's year is not confirmed yet: the slots are "
+                       "bookable, but the day may still turn out to be a holiday (the bookings would then be "
+                       "flagged for rearranging and the firm told). null otherwise."})
+    items = fields.List(fields.Nested(SlotSchema), required=True, metadata={
+        "description": "The slots that may still be booked (past the minimum notice, within the booking window), "
+                       "in time order, full ones included with remaining 0. Empty on a day the counter is closed."})
+
+
+class SlotQuerySchema(QuerySchema):
+    office = fields.String(required=True, validate=at_most(10), error_messages={
+        **TEXT_MESSAGES, "required": _l("office is required: the code of the office whose counter to read.")},
+        metadata={"description": "Office code, e.g. 0930. 404 when no office has it or it has no counter."})
+    date = fields.Date(required=True, error_messages={
+        **FIELD_MESSAGES, "required": _l("date is required, as YYYY-MM-DD."),
+        "invalid": _l("date must be a date, as YYYY-MM-DD.")},
+        metadata={"description": "Local (Asia/Shanghai) date, YYYY-MM-DD."})
+
+
+def _certificate_name(appointment) -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return appointment.certificate_type.display_name(locale.language if locale is not None else None)
+
+
+def _country_name(appointment) -> str:
+    from tracker.appointments.services import country_name
+
+    return country_name(appointment.destination_country)
+
+
+class ComputedString(_Computed, fields.String):
+    pass
+
+
+class ComputedInteger(_Computed, fields.Integer):
+    pass
+
+
+class AppointmentSchema(ApiSchema):
+    # A contact is not told which officer booked or served him (as on the pages).
+    staff_only = ("booked_by", "served_by")
+
+    id = fields.Integer(required=True)
+    status = enum(AppointmentStatus, required=True, metadata={
+        "description": "booked 已预约, waiting 已取号, called 已叫号, serving 办理中, completed 已办结, cancelled 已取消, "
+                       "no_show 未到, wasted 空跑."})
+    status_label = ComputedString(lambda a: str(a.status.label), required=True,
+                                  metadata={"description": "The status in the caller's language."})
+    enterprise_id = fields.Integer(required=True, allow_none=True, metadata={"description": "null for a walk-in "
+                                                                                            "not in the registry."})
+    enterprise_name = ComputedString(lambda a: a.who, required=True,
+                                     metadata={"description": "The firm's name (a walk-in's as given)."})
+    office = fields.String(required=True, attribute="service_point.office.code",
+                           metadata={"description": "Code of the office whose counter it is."})
+    service_point = fields.String(required=True, attribute="service_point.name",
+                                  metadata={"description": "The counter's name."})
+    slot_id = fields.Integer(required=True, allow_none=True, metadata={"description": "null for a walk-in."})
+    day = fields.Date(required=True, metadata={"description": "Local (Asia/Shanghai) date."})
+    starts_at = UTCDateTime(required=True, allow_none=True, attribute="slot.starts_at", dump_default=None)
+    ends_at = UTCDateTime(required=True, allow_none=True, attribute="slot.ends_at", dump_default=None)
+    certificate_type = fields.String(required=True, attribute="certificate_type.code",
+                                     metadata={"description": "Certificate type code, e.g. FORM_E."})
+    certificate_type_name = ComputedString(_certificate_name, required=True,
+                                           metadata={"description": "Its name in the caller's language."})
+    destination_country = fields.String(required=True, metadata={"description": "ISO 3166 code, e.g. ID."})
+    destination_country_name = ComputedString(_country_name, required=True,
+                                              metadata={"description": "Its name in the caller's language "
+                                                                       "(CLDR's, through Babel)."})
+    quantity = fields.Integer(required=True, metadata={"description": "Number of certificates."})
+    sailing_date = fields.Date(required=True, allow_none=True, metadata={"description": "船期."})
+    vessel = fields.String(required=True, allow_none=True)
+    port = fields.String(required=True, allow_none=True, metadata={"description": "Port of loading."})
+    remarks = fields.String(required=True, allow_none=True, attribute="notes",
+                            metadata={"description": "The booking's notes for the counter, as sent."})
+    queue_number = fields.Integer(required=True, allow_none=True,
+                                  metadata={"description": "Given at check-in (取号); null before."})
+    window = fields.Integer(required=True, allow_none=True, attribute="window.number", dump_default=None,
+                            metadata={"description": "The window (窗口) it was called to; null before."})
+    booked_at = UTCDateTime(required=True)
+    cancelled_at = UTCDateTime(required=True, allow_none=True)
+    needs_rearranging = fields.Boolean(required=True, metadata={
+        "description": "The counter's hours or a closure took the slot away: an officer will rearrange it."})
+    rearrange_reason = fields.String(required=True, allow_none=True)
+    booked_by = fields.String(allow_none=True, attribute="booked_by.username", dump_default=None,
+                              metadata={"description": "Username of who booked it; present for staff only."})
+    served_by = fields.String(allow_none=True, attribute="served_by.username", dump_default=None,
+                              metadata={"description": "Username of the officer who served it; staff only."})
+
+
+AppointmentPageSchema = _page_schema("AppointmentPage", AppointmentSchema, "0 when nothing matches.")
+
+
+class AppointmentQuerySchema(QuerySchema):
+    date = fields.Date(error_messages={**FIELD_MESSAGES, "invalid": _l("date must be a date, as YYYY-MM-DD.")},
+                       metadata={"description": "Only the appointments of this local (Asia/Shanghai) date."})
+    status = enum(AppointmentStatus, error_messages={
+        **FIELD_MESSAGES,
+        "unknown": _l("status must be one of %(values)s.", values=", ".join(s.value for s in AppointmentStatus))})
+    page = page_field()
+    per_page = per_page_field()
+
+
+class AppointmentInputSchema(ApiSchema):
+    """POST /appointments."""
+
+    refusal = _l("The appointment was not booked. Correct the fields listed.")
+
+    slot_id = whole_number("slot_id", MAX_ID, required=True,
+                           metadata={"description": "A slot's id from GET /slots."})
+    enterprise_id = fields.Integer(
+        allow_none=True, validate=validate.Range(min=1, max=MAX_ID, error=_l(
+            "%(name)s must be a whole number from 1 to %(maximum)d.", name="enterprise_id", maximum=MAX_ID)),
+        error_messages={**FIELD_MESSAGES, "invalid": _l("%(name)s must be a whole number from 1 to %(maximum)d.",
+                                                        name="enterprise_id", maximum=MAX_ID)},
+        metadata={"description": "The firm booked for. Staff: required, a firm of their office's subtree. A "
+                                 "firm's contact: optional, his own firm (another firm's id answers 404)."})
+    certificate_type = text(max_length=20, required=True, blank=_l("Choose a certificate type from the list."),
+                            metadata={"description": "Certificate type code: CO, FORM_A, FORM_E, RCEP …"})
+    destination_country = fields.String(
+        required=True, validate=validate.OneOf(sorted(_destination_codes()),
+                                               error=_l("Choose the destination country from the list.")),
+        error_messages={**TEXT_MESSAGES, "required": _l("Choose the destination country from the list.")},
+        metadata={"description": "ISO 3166 code of the destination, e.g. ID."})
+    quantity = fields.Integer(
+        required=True, strict=True,
+        validate=validate.Range(min=QUANTITY[0], max=QUANTITY[1], error=_l(
+            "Between %(min)d and %(max)d certificates.", min=QUANTITY[0], max=QUANTITY[1])),
+        error_messages={**FIELD_MESSAGES, "invalid": _l("Between %(min)d and %(max)d certificates.",
+                                                        min=QUANTITY[0], max=QUANTITY[1])},
+        metadata={"description": "Number of certificates."})
+    sailing_date = fields.Date(required=True, error_messages={
+        **FIELD_MESSAGES, "required": _l("Give the sailing date."),
+        "invalid": _l("The sailing date must be a date, as YYYY-MM-DD.")},
+        metadata={"description": "船期; today or later (Asia/Shanghai)."})
+    vessel = text(max_length=100, nullable=True)
+    port = text(max_length=100, nullable=True, metadata={"description": "Port of loading."})
+    remarks = text(max_length=2000, nullable=True, metadata={"description": "Notes for the counter."})
+
+
+class SlotFullSchema(ApiSchema):
+    """409 of POST /appointments: the slot is full."""
+
+    error = fields.String(required=True, validate=validate.OneOf(["slot_full"]),
+                          metadata={"description": "Always slot_full."})
+    status = fields.Integer(required=True, metadata={"description": "409."})
+    message = fields.String(required=True, metadata={"description": "A message for people, in the caller's "
+                                                                    "language."})
+    alternatives = fields.List(fields.Nested(SlotSchema), required=True, metadata={
+        "description": "The nearest free slots of the same counter, nearest in time first (at most three; empty "
+                       "when none is free within the booking window)."})

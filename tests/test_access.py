@@ -89,6 +89,11 @@ ACCESS_TABLE = {
     "portal.rate": "enterprise_contact",
     "api.enterprise_needs": SIGNED_IN,
     "api.need": SIGNED_IN,
+    "api.slots": SIGNED_IN,
+    "api.list_appointments": SIGNED_IN,
+    "api.appointment": SIGNED_IN,
+    "api.book": SIGNED_IN,
+    "api.cancel_appointment": SIGNED_IN,
     # Visits: customs staff; editing is checked per visit (its officers, the office's managers).
     "visits.index": "admin,manager,officer",
     "visits.new": "admin,manager,officer",
@@ -165,7 +170,25 @@ def url_values(cast):
             "import_id": record.id, "fmt": "csv", "override_id": closure.id, "need_id": need.id,
             "extension_id": extension.id, "notification_id": notification.id,
             "visit_id": visit.id, "plan_id": plan.id, "measure_id": measure.id, "kind": "categories",
-            "row_id": _first_category_id()}
+            "row_id": _first_category_id(), "appointment_id": _appointment_id(cast, firm)}
+
+
+def _appointment_id(cast, firm) -> int:
+    """A booking of the firm at 营口's certificate counter (on the real clock, as the routes read it)."""
+    import sqlalchemy as sa
+
+    from tracker.appointments import services as counter
+    from tracker.appointments.models import CertificateType, Slot
+    from tracker.extensions import db
+
+    point = counter.create_service_point(cast.org.yingkou, name="原产地证窗口")
+    slot = db.session.scalars(sa.select(Slot).where(Slot.service_point_id == point.id, Slot.starts_at > counter.clock()
+                                                    + point.min_notice).order_by(Slot.starts_at)).first()
+    certificate = db.session.scalar(sa.select(CertificateType).where(CertificateType.code == "FORM_E"))
+    made = counter.book(slot, firm, by=cast.officer, certificate_type=certificate, destination_country="ID",
+                        quantity=1, sailing_date=slot.day)
+    db.session.commit()
+    return made.id
 
 
 def _first_category_id() -> int:

@@ -275,6 +275,9 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_appointment(con
     assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json()["id"] == first.get_json()["id"]
     assert again.headers["Location"] == first.headers["Location"]
+    # Naming his own firm is the same request.
+    named = contact.post("/appointments", body(slot, enterprise_id=cast.contact.enterprise_id), headers=key)
+    assert named.status_code == 200 and named.get_json()["id"] == first.get_json()["id"]
     assert len(appointments_of(cast.contact.enterprise_id)) == 1
     db.session.rollback()
     assert db.session.get(Slot, slot.id).booked == 1

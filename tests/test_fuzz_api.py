@@ -20,7 +20,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import schemathesis
@@ -41,6 +41,8 @@ from schemathesis.specs.openapi.checks import (
 from tests.conftest import PASSWORD, basic, bearer, token_for
 from tracker.api.auth import issue_token
 from tracker.api.schemas import ApiSchema
+from tracker.appointments import services as counter
+from tracker.appointments.models import CertificateType, Slot
 from tracker.auth.models import Role
 from tracker.campaigns.models import RosterEntry, RosterSource
 from tracker.demo import make_uscc
@@ -80,6 +82,9 @@ class World:
     staff_secrets: list[str]  # what only staff may read: office notes, internal notes
     staff_usernames: list[str]  # the holders' first: names a contact must never read
     fresh_usccs: list[str] = field(default_factory=list)
+    appointments: dict[int, list[int]] = field(default_factory=dict)  # firm id -> appointment ids
+    slots: list[int] = field(default_factory=list)  # bookable slot ids of 营口's counter (one full), 鲅鱼圈's
+    days: list[str] = field(default_factory=list)  # dates with slots, and one beyond the booking window
 
 
 def build_world(cast, factory) -> World:
@@ -125,11 +130,40 @@ def build_world(cast, factory) -> World:
                                        source=RosterSource.SCREENING))
         campaigns[office.code] = campaign.id
     db.session.commit()
+    appointments, slots, days = build_counter(cast, firms)
     secrets = [f.notes for f in firms if f.notes] + [f"内部备注：{f.name}不得告知企业" for f in firms]
     staff = [holder, holder_byq, cast.admin, cast.manager, cast.manager_dl, cast.officer, cast.officer_byq]
     return World(firms=firms, needs=need_ids, campaigns=campaigns, staff_secrets=secrets,
                  staff_usernames=[u.username for u in staff],
-                 fresh_usccs=[make_uscc("91", "210800", f"MF{n:07d}") for n in range(1, 11)])
+                 fresh_usccs=[make_uscc("91", "210800", f"MF{n:07d}") for n in range(1, 11)],
+                 appointments=appointments, slots=slots, days=days)
+
+
+def build_counter(cast, firms: list[Enterprise]) -> tuple[dict[int, list[int]], list[int], list[str]]:
+    """Counters at 营口 and 鲅鱼圈 on the real clock, each firm booked at its own office's (so an officer's
+    counter holds only his subtree's firms), one 营口 slot full."""
+    org = cast.org
+    points = {office.id: counter.create_service_point(office, name=f"{office.name}原产地证窗口", capacity=1)
+              for office in (org.yingkou, org.bayuquan)}
+    db.session.flush()
+    certificate = db.session.scalar(sa.select(CertificateType).where(CertificateType.code == "FORM_E"))
+    appointments: dict[int, list[int]] = {}
+    slots: list[int] = []
+    days: list[str] = []
+    booker = {org.yingkou.id: cast.officer, org.bayuquan.id: cast.officer_byq}
+    for office_id, point in points.items():
+        free = [s for s in db.session.scalars(sa.select(Slot).where(Slot.service_point_id == point.id)
+                                              .order_by(Slot.starts_at)) if s.starts_at > utcnow() + point.min_notice]
+        members = [f for f in firms if f.office_id == office_id and f.archived_at is None]
+        for firm, slot in zip(members, free):
+            made = counter.book(slot, firm, by=booker[office_id], certificate_type=certificate,
+                                destination_country="ID", quantity=1, sailing_date=slot.day + timedelta(days=5))
+            appointments.setdefault(firm.id, []).append(made.id)
+        slots += [s.id for s in free[:len(members) + 4]]
+        days += sorted({s.day.isoformat() for s in free[:30]})
+    days.append((date.today() + timedelta(days=200)).isoformat())
+    db.session.commit()
+    return appointments, slots, days
 
 
 def contact_name(firm: Enterprise) -> str:
@@ -161,6 +195,7 @@ def actor_for(username: str, cast, world: World) -> Actor:
     forbidden = [text for firm in hidden for text in firm_data(firm)] + extra
     offices = {f.office.code for f in world.firms if f.id in visible} if username != cast.contact.username else set()
     ids = {"enterprise_id": visible, "need_id": {n for f in visible for n in world.needs[f]},
+           "appointment_id": {a for f in visible for a in world.appointments.get(f, [])},
            "campaign": {i for code, i in world.campaigns.items() if code in offices}}
     return Actor(username, ids, forbidden, staff_only)
 
@@ -169,11 +204,15 @@ def actor_for(username: str, cast, world: World) -> Actor:
 def pools(world: World) -> tuple[dict[str, list], dict[str, list]]:
     firm_ids = [f.id for f in world.firms]
     need_ids = [n for ids in world.needs.values() for n in ids]
-    every_id = sorted({*firm_ids, *need_ids, *world.campaigns.values()})
+    appointment_ids = [a for ids in world.appointments.values() for a in ids]
+    every_id = sorted({*firm_ids, *need_ids, *world.campaigns.values(), *appointment_ids})
     params = {
         "enterprise_id": firm_ids + [max(firm_ids) + 1],
         "need_id": need_ids + [max(need_ids) + 1],
         "campaign": [*world.campaigns.values(), max(world.campaigns.values()) + 1],
+        "appointment_id": appointment_ids + [max(appointment_ids) + 1],
+        "office": ["0930", "0931", "0900", "0000"],
+        "date": world.days,
         "q": ["外关保密", "外关保密企业甲", "雅丽丝", "ylsf", "wgbm", "有限公司", world.firms[3].uscc[-8:],
               world.firms[4].customs_code, ""],
         "": every_id,  # any other *_id parameter a new route brings
@@ -188,6 +227,13 @@ def pools(world: World) -> tuple[dict[str, list], dict[str, list]]:
         "trade_modes": [None, [], ["0110"], ["0110", "0214"]],
         "uscc_override_reason": [None],
         "economic_type": [None, "1", "9"],
+        # A booking's (POST /appointments).
+        "slot_id": world.slots + [max(world.slots) + 1],
+        "enterprise_id": [None, *firm_ids],
+        "certificate_type": ["FORM_E", "CO", "RCEP", "form_e"],
+        "destination_country": ["ID", "VN", "JP"],
+        "quantity": [1, 3, 99],
+        "sailing_date": world.days,
     }
     return params, body
 
@@ -281,6 +327,15 @@ def has_input(operation) -> bool:
     return bool(operation.body) or any(p.name != "Authorization" for p in operation.iter_parameters())
 
 
+def body_properties(operation, document: dict) -> set[str]:
+    """The fields an operation's JSON body may have, as the document lists them."""
+    raw = operation.definition.raw
+    schema = (raw.get("requestBody") or {}).get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return set(schema.get("properties", {}))
+
+
 def security_of(operation, document: dict) -> set[str]:
     raw = operation.definition.raw
     return {name for requirement in raw.get("security", document.get("security", [])) for name in requirement}
@@ -323,7 +378,11 @@ def fuzz_as(app, cast, factory, username: str) -> dict[str, Counter]:
                             case.query[name] = data.draw(st.sampled_from(param_pools[name]), label=name)
                 if isinstance(case.body, dict):
                     for name, pool in body_pools.items():
-                        if name in case.body and data.draw(st.sampled_from([True, True, False]), label=f"real {name}"):
+                        # An optional field the case left out is sometimes added (a booking's enterprise_id).
+                        optional = (mode is GenerationMode.POSITIVE and name not in case.body
+                                    and name in body_properties(operation, document))
+                        if (name in case.body or optional) and data.draw(st.sampled_from([True, True, False]),
+                                                                         label=f"real {name}"):
                             case.body[name] = data.draw(st.sampled_from(pool), label=name)
                 who = data.draw(st.sampled_from(["actor"] * 8 + ["nobody", "stranger"]), label="credentials")
                 headers = {}

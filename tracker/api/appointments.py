@@ -46,7 +46,8 @@ IDEMPOTENCY_PARAMETER = {
     "description": "Any value of 1 to 200 visible ASCII characters (a UUID, say), new for each booking. A retry "
                    "with the same key by the same user books nothing and answers 200 with the appointment the "
                    "first request made; the same key with a different request answers 422. Keys are kept a "
-                   "week; a request that was refused (409, 422) keeps none.",
+                   "week; a request that was refused (409, 422) keeps none. A malformed key answers 400, naming "
+                   "Idempotency-Key in fields.",
 }
 
 
@@ -232,9 +233,7 @@ HEADERS = {"Location": {"schema": {"type": "string"}, "description": "The appoin
                  headers={**HEADERS, REPLAYED_HEADER: {"schema": {"type": "string", "enum": ["true"]}}})
 @bp.alt_response(409, schema=schemas.SlotFullSchema, description="The slot is full; alternatives are the "
                  "nearest free slots of the same counter (nearest in time first, at most three).")
-@errors(400, 401, 404, 415, 422, e401=UNAUTHORIZED,
-        e400="The Idempotency-Key header is malformed, the body is not a JSON object, is nested too deeply, or "
-             "a string in it holds a NUL, another control character or an unpaired surrogate.",
+@errors(401, 404, 415, 422, e401=UNAUTHORIZED,
         e404="No such firm, or one the caller may not book for (the two are not told apart).",
         e415="The body is not sent as application/json.",
         e422="A field is at fault (see fields), the slot cannot be booked now, the firm has booked the slot "
@@ -242,8 +241,9 @@ HEADERS = {"Location": {"schema": {"type": "string"}, "description": "The appoin
 def book(payload: dict):
     """Book a place in a slot for a firm."""
     key, _raw = _idempotency_key()
-    digest = _request_digest(payload)
     firm = _firm(payload)
+    # A contact's booking for his firm is the same request whether or not it names the firm.
+    digest = _request_digest({**payload, "enterprise_id": firm.id})
     if key is not None:
         seen = _claim(key)
         if seen is not None:

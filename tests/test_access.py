@@ -115,6 +115,20 @@ ACCESS_TABLE = {
     "plans.return_for_changes": "manager",
     "plans.start": "admin,manager,officer",
     "plans.complete": "admin,manager,officer",
+    "counter.index": "admin,manager,officer",
+    "counter.day": "admin,manager,officer",
+    "counter.check_in": "admin,manager,officer",
+    "counter.call": "admin,manager,officer",
+    "counter.start": "admin,manager,officer",
+    "counter.complete": "admin,manager,officer",
+    "counter.no_show": "admin,manager,officer",
+    "counter.wasted": "admin,manager,officer",
+    "counter.walk_in": "admin,manager,officer",
+    "counter.display": PUBLIC,
+    "counter.displays": "admin,manager",
+    "counter.revoke_display": "admin,manager",
+    "counter.settings": "admin,manager",
+    "counter.settings_edit": "admin,manager",
 }
 
 ROLES = ["admin", "manager", "officer", "enterprise_contact"]
@@ -164,6 +178,7 @@ def url_values(cast):
     db.session.add_all([decision, record, closure])
     need, extension, notification = _need_values(cast, firm)
     visit, plan, measure = _visit_plan_values(cast, firm, campaign)
+    counter_values = _counter_values(cast, firm)
     db.session.commit()
     return {"user_id": cast.officer.id, "filename": "css/app.css", "enterprise_id": firm.id,
             "campaign_id": campaign.id, "contact_id": contact.id, "decision_id": decision.id,
@@ -189,6 +204,28 @@ def _appointment_id(cast, firm) -> int:
                         quantity=1, sailing_date=slot.day)
     db.session.commit()
     return made.id
+            "row_id": _first_category_id(), **counter_values}
+
+
+def _counter_values(cast, firm):
+    """The firm's office's counter, a walk-in of the firm in its queue, and a hall display link."""
+    from tracker.appointments import services as counter
+    from tracker.appointments.models import CertificateType
+
+    point = counter.create_service_point(cast.org.yingkou, name="营口海关原产地证窗口")
+    certificate = db_scalar_certificate(CertificateType)
+    walk_in = counter.walk_in(point, by=cast.officer, enterprise=firm, certificate_type=certificate,
+                              destination_country="ID", quantity=1)
+    display, raw = counter.create_display_token(point, "大厅", by=cast.manager)
+    return {"point_id": point.id, "appointment_id": walk_in.id, "display_id": display.id, "token": raw}
+
+
+def db_scalar_certificate(model):
+    import sqlalchemy as sa
+
+    from tracker.extensions import db
+
+    return db.session.scalar(sa.select(model).where(model.code == "CO"))
 
 
 def _first_category_id() -> int:

@@ -121,6 +121,11 @@ def test_the_day_page_costs_the_same_statements_with_more_bookings(app, client, 
         appt = book(point, 13 + (n + 1) // 2, 30 if n % 2 == 0 else 0, firm, cast.officer)
         if n % 2:
             counter.check_in(appt, by=cast.officer)
+        if n == 3:
+            counter.start(appt, by=cast.officer)
+            counter.complete(appt, [(certificate("CO"), 1), (certificate("FORM_E"), 2)], by=cast.officer)
+        if n == 5:
+            counter.record_wasted(appt, WastedReason.OTHER, "印章不清", by=cast.officer)
     db.session.commit()
     assert query_count(app, client, day_url(point)) == before
 

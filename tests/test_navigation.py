@@ -9,9 +9,9 @@ import pytest
 # The menu's links, by role: each one only where the role may use it.
 EVERYONE_STAFF = ["/", "/enterprises/", "/imports/", "/work/", "/visits/", "/needs/", "/plans/", "/campaigns/"]
 MENU_LINKS = {
-    "officer": EVERYONE_STAFF,
-    "manager": EVERYONE_STAFF + ["/team"],
-    "admin": EVERYONE_STAFF + ["/team", "/admin/users", "/admin/offices", "/admin/audit", "/admin/calendar",
+    "officer": EVERYONE_STAFF + ["/counter/"],
+    "manager": EVERYONE_STAFF + ["/counter/", "/counter/settings", "/team"],
+    "admin": EVERYONE_STAFF + ["/counter/", "/counter/settings", "/team", "/admin/users", "/admin/offices", "/admin/audit", "/admin/calendar",
                                "/admin/reference"],
     "yalisi": ["/portal/"],
 }

@@ -98,9 +98,9 @@ def test_a_list_becomes_cards_on_a_phone_and_a_table_on_a_desktop(browser, base_
 
 # Top-level menu entries per role: what each may use, and nothing else.
 MENUS = {
-    "officer": ["首页", "企业", "走访帮扶"],
-    "manager": ["首页", "企业", "走访帮扶", "人员名单"],
-    "admin": ["首页", "企业", "走访帮扶", "人员名单", "系统管理"],
+    "officer": ["首页", "企业", "走访帮扶", "原产地证窗口"],
+    "manager": ["首页", "企业", "走访帮扶", "原产地证窗口", "人员名单"],
+    "admin": ["首页", "企业", "走访帮扶", "原产地证窗口", "人员名单", "系统管理"],
     "yalisi": ["我的企业"],
 }
 

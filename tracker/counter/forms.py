@@ -56,7 +56,7 @@ class CompleteForm(TrackerForm):
 
 
 class WastedForm(TrackerForm):
-    reason = SelectField(_l("Reason"), validators=[Required()], choices=select_choices(
+    reason = SelectField(_l("Reason for the wasted trip"), validators=[Required()], choices=select_choices(
         [("", _l("— choose —"))] + [(r.value, label) for r, label in WASTED_REASON_LABELS.items()]))
     note = StringField(_l("Details"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Record wasted trip"))

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.appointments.models import (
-    QUEUE_STATUSES, Appointment, AppointmentStatus, CertificateType, CounterWindow, DisplayToken, ServicePoint,
+    QUEUE_STATUSES, Appointment, AppointmentStatus, CertificateType, CounterWindow, DisplayToken, IssuedCertificate,
+    ServicePoint,
 )
 from tracker.auth.models import Role, User
 from tracker.enterprises.models import Enterprise
@@ -37,7 +38,8 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 def _appointment_options():
     return (joinedload(Appointment.enterprise), joinedload(Appointment.certificate_type),
-            joinedload(Appointment.window), joinedload(Appointment.slot), selectinload(Appointment.issued))
+            joinedload(Appointment.window), joinedload(Appointment.slot),
+            selectinload(Appointment.issued).joinedload(IssuedCertificate.certificate_type))
 
 
 @dataclass

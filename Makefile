@@ -62,6 +62,6 @@ vendor:
 	rm -rf .vendor-tmp
 
 # Issue 11: bookings over HTTP (gunicorn, 4 workers) and the counter's day at 3,000,000 appointments, on
-# SQLite and PostgreSQL (bench/README.md, "The certificate counter under load"). About 20 minutes.
+# SQLite and PostgreSQL (bench/README.md, "The certificate counter under load"). About 35 minutes.
 bench-counter: install translations
 	$(BIN)/python bench/counter.py

@@ -185,10 +185,10 @@ def url_values(cast):
             "import_id": record.id, "fmt": "csv", "override_id": closure.id, "need_id": need.id,
             "extension_id": extension.id, "notification_id": notification.id,
             "visit_id": visit.id, "plan_id": plan.id, "measure_id": measure.id, "kind": "categories",
-            "row_id": _first_category_id(), "appointment_id": _appointment_id(cast, firm)}
+            "row_id": _first_category_id(), **counter_values}
 
 
-def _appointment_id(cast, firm) -> int:
+def _appointment_id(cast, firm, point) -> int:
     """A booking of the firm at 营口's certificate counter (on the real clock, as the routes read it)."""
     import sqlalchemy as sa
 
@@ -196,7 +196,6 @@ def _appointment_id(cast, firm) -> int:
     from tracker.appointments.models import CertificateType, Slot
     from tracker.extensions import db
 
-    point = counter.create_service_point(cast.org.yingkou, name="原产地证窗口")
     slot = db.session.scalars(sa.select(Slot).where(Slot.service_point_id == point.id, Slot.starts_at > counter.clock()
                                                     + point.min_notice).order_by(Slot.starts_at)).first()
     certificate = db.session.scalar(sa.select(CertificateType).where(CertificateType.code == "FORM_E"))
@@ -204,7 +203,6 @@ def _appointment_id(cast, firm) -> int:
                         quantity=1, sailing_date=slot.day)
     db.session.commit()
     return made.id
-            "row_id": _first_category_id(), **counter_values}
 
 
 def _counter_values(cast, firm):
@@ -217,7 +215,10 @@ def _counter_values(cast, firm):
     walk_in = counter.walk_in(point, by=cast.officer, enterprise=firm, certificate_type=certificate,
                               destination_country="ID", quantity=1)
     display, raw = counter.create_display_token(point, "大厅", by=cast.manager)
-    return {"point_id": point.id, "appointment_id": walk_in.id, "display_id": display.id, "token": raw}
+    # Merged: the API's booking of the firm (branch api) is the appointment the URLs name; the walk-in
+    # (branch counter) waits in the queue beside it.
+    return {"point_id": point.id, "appointment_id": _appointment_id(cast, firm, point), "walk_in_id": walk_in.id,
+            "display_id": display.id, "token": raw}
 
 
 def db_scalar_certificate(model):

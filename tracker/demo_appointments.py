@@ -40,7 +40,7 @@ from werkzeug.routing import BuildError
 
 from tracker.appointments import services as counter
 from tracker.appointments.models import (
-    Appointment, AppointmentStatus, CertificateType, ServicePoint, Slot, WastedReason,
+    Appointment, CertificateType, ServicePoint, Slot, WastedReason,
 )
 from tracker.auth import services as auth_services
 from tracker.enterprises.models import Enterprise

@@ -13,7 +13,7 @@ PORT ?= 5000
 
 export FLASK_APP := tracker
 
-.PHONY: run test install translations messages migrate seed bench clean vendor
+.PHONY: run test install translations messages migrate seed bench bench-counter clean vendor
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,3 +60,8 @@ vendor:
 	cp .vendor-tmp/b/package/dist/css/bootstrap.min.css .vendor-tmp/b/package/dist/js/bootstrap.bundle.min.js .vendor-tmp/b/package/LICENSE tracker/static/vendor/bootstrap/
 	cp .vendor-tmp/e/package/dist/echarts.min.js .vendor-tmp/e/package/LICENSE tracker/static/vendor/echarts/
 	rm -rf .vendor-tmp
+
+# Issue 11: bookings over HTTP (gunicorn, 4 workers) and the counter's day at 3,000,000 appointments, on
+# SQLite and PostgreSQL (bench/README.md, "The certificate counter under load"). About 35 minutes.
+bench-counter: install translations
+	$(BIN)/python bench/counter.py

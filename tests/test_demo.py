@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tracker.appointments.models import Appointment, ServicePoint
 from tracker.audit.models import AuditRecord
 from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign, RosterDecisionKind, RosterEntry, RosterSource
@@ -209,7 +210,7 @@ def test_the_summary_reports_what_was_created_and_a_second_run_adds_nothing(runn
     models = {"offices": Office, "departments": Department, "users": User, "enterprises": Enterprise,
               "contacts": EnterpriseContact, "credit ratings": CreditRating, "declaration counts": DeclarationCount,
               "campaigns": Campaign, "roster entries": RosterEntry, "visits": Visit, "needs": Need,
-              "assistance plans": AssistancePlan}
+              "assistance plans": AssistancePlan, "service points": ServicePoint, "appointments": Appointment}
     assert {kind: reported[kind] for kind in models} == {kind: count(model) for kind, model in models.items()}
     assert set(reported) == set(models)
     # What hangs off them is not re-created either, and a second run writes nothing at all.

@@ -23,6 +23,7 @@ from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.services import create_campaign, screen
 from tracker.imports.models import DeclarationCount
+from tracker.demo_appointments import seed_appointments
 from tracker.demo_outreach import seed_outreach
 from tracker.enterprises.identifiers import USCC_ALPHABET, uscc_check_character
 from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseContact, TradeMode
@@ -314,6 +315,8 @@ class SeedResult:
     created: dict[str, int] = field(default_factory=dict)
     generated_password: str | None = None
     credentials_file: Path | None = None
+    # Lines printed after the summary (the hall display's URL, shown once).
+    notes: list[str] = field(default_factory=list)
 
     def count(self, kind: str, n: int = 1) -> None:
         if n:
@@ -322,7 +325,8 @@ class SeedResult:
     def summary(self) -> str:
         if not self.created:
             return "Demo data already present; nothing added."
-        return "Demo data added: " + ", ".join(f"{n} {kind}" for kind, n in self.created.items()) + "."
+        return "\n".join(["Demo data added: " + ", ".join(f"{n} {kind}" for kind, n in self.created.items()) + ".",
+                          *self.notes])
 
 
 def seed_demo(password: str | None = None) -> SeedResult:
@@ -345,6 +349,8 @@ def seed_demo(password: str | None = None) -> SeedResult:
     campaign = _seed_campaign(offices, result)
     # Visits, needs and plans of the campaign (tracker/demo_outreach.py).
     seed_outreach({spec.name: firms[spec.uscc] for spec in plan}, campaign, result)
+    # The certificate counters and six months of their history (tracker/demo_appointments.py).
+    seed_appointments({spec.name: firms[spec.uscc] for spec in plan}, result)
     db.session.flush()
     return result
 

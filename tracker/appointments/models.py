@@ -265,6 +265,9 @@ class Appointment(db.Model):
                  sqlite_where=sa.text("status <> 'cancelled'"), postgresql_where=sa.text("status <> 'cancelled'")),
         sa.Index("ix_appointments_point_day", "service_point_id", "day", "status"),
         sa.Index("ix_appointments_enterprise", "enterprise_id", "day"),
+        # The counter's day lists a point's bookings to rearrange (any day): without this index both engines
+        # walk every appointment the point ever had (bench/README.md, issue 11). Needs a migration.
+        sa.Index("ix_appointments_to_rearrange", "service_point_id", "needs_rearranging", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

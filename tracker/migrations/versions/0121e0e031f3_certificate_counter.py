@@ -182,6 +182,8 @@ def upgrade():
     with op.batch_alter_table('appointments', schema=None) as batch_op:
         batch_op.create_index('ix_appointments_enterprise', ['enterprise_id', 'day'], unique=False)
         batch_op.create_index('ix_appointments_point_day', ['service_point_id', 'day', 'status'], unique=False)
+        batch_op.create_index('ix_appointments_to_rearrange', ['service_point_id', 'needs_rearranging', 'status'],
+                              unique=False)
         batch_op.create_index(batch_op.f('ix_appointments_slot_id'), ['slot_id'], unique=False)
         batch_op.create_index('uq_appointments_firm_slot', ['slot_id', 'enterprise_id'], unique=True, sqlite_where=sa.text("status <> 'cancelled'"), postgresql_where=sa.text("status <> 'cancelled'"))
 
@@ -301,6 +303,7 @@ def downgrade():
         batch_op.drop_index('uq_appointments_firm_slot', sqlite_where=sa.text("status <> 'cancelled'"), postgresql_where=sa.text("status <> 'cancelled'"))
         batch_op.drop_index(batch_op.f('ix_appointments_slot_id'))
         batch_op.drop_index('ix_appointments_point_day')
+        batch_op.drop_index('ix_appointments_to_rearrange')
         batch_op.drop_index('ix_appointments_enterprise')
 
     op.drop_table('appointments')

@@ -8,12 +8,12 @@ import pytest
 
 # The menu's links, by role: each one only where the role may use it.
 EVERYONE_STAFF = ["/", "/enterprises/", "/imports/", "/work/", "/visits/", "/needs/", "/plans/", "/campaigns/",
-                  "/ratings/", "/appointments/"]
+                  "/counter/", "/appointments/", "/ratings/"]
 MENU_LINKS = {
-    "officer": EVERYONE_STAFF + ["/counter/"],
-    "manager": EVERYONE_STAFF + ["/counter/", "/counter/settings", "/team"],
-    "admin": EVERYONE_STAFF + ["/counter/", "/counter/settings", "/team", "/admin/users", "/admin/offices", "/admin/audit", "/admin/calendar",
-                               "/admin/reference"],
+    "officer": EVERYONE_STAFF,
+    "manager": EVERYONE_STAFF + ["/counter/settings", "/team"],
+    "admin": EVERYONE_STAFF + ["/counter/settings", "/team", "/admin/users", "/admin/offices", "/admin/audit",
+                               "/admin/calendar", "/admin/reference"],
     "yalisi": ["/portal/", "/appointments/"],
 }
 

@@ -4,7 +4,7 @@ slot offers the nearest free ones, cancel and move within their limits, the .ics
 a contact's 404 for another firm's appointment by every URL, the history from the audit trail, and GETs
 that never write. The clock stands on Friday 2019-09-27 09:00 in Yingkou (tests/test_appointments_core.py)."""
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import pytest
 import sqlalchemy as sa

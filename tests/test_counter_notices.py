@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 
 from tracker.appointments import notices, tasks
 from tracker.appointments import services as counter
-from tracker.appointments.models import Appointment, AppointmentStatus, CertificateType, CounterDigest, Slot
+from tracker.appointments.models import AppointmentStatus, CertificateType, CounterDigest, Slot
 from tracker.auth.models import Role
 from tracker.database import write_lock_outside_requests
 from tracker.extensions import db

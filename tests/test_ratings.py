@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.conftest import csrf_from, query_count, submission_key_from
 from tracker.appointments import services as counter
-from tracker.appointments.models import Appointment, AppointmentStatus, CertificateType, ServiceRating, Slot
+from tracker.appointments.models import Appointment, CertificateType, ServiceRating, Slot
 from tracker.auth.models import Role
 from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ

@@ -202,7 +202,7 @@ def _firm(payload: dict) -> Enterprise:
         message = _("Choose the firm to book for.")
         raise ApiError(422, str(schemas.AppointmentInputSchema.refusal), fields={"enterprise_id": [message]})
     try:
-        firm = load_or_404(Enterprise, enterprise_id)
+        firm = load_or_404(Enterprise, enterprise_id, options=(joinedload(Enterprise.office),))
     except NotFound:
         raise hidden from None
     if not counter.can_book_for(current_user, firm):
@@ -248,7 +248,7 @@ def book(payload: dict):
         seen = _claim(key)
         if seen is not None:
             return _replay(seen, digest)
-    slot = db.session.get(Slot, payload["slot_id"])
+    slot = db.session.get(Slot, payload["slot_id"], options=(joinedload(Slot.service_point),))
     if slot is None:
         _refuse("slot_id", _("There is no slot %(id)d; choose one from GET /slots.", id=payload["slot_id"]))
     certificate = db.session.scalar(sa.select(CertificateType).where(
@@ -269,7 +269,14 @@ def book(payload: dict):
         url = url_for("api.appointment", appointment_id=made.id)
         if key is not None:
             db.session.get(SubmissionKey, key).created_url = f"{url}#request={digest}"
-        db.session.commit()
+        # The answer is the appointment as committed: the objects in hand, not a second read after the
+        # commit (nothing else writes it meanwhile; the commit only expires them).
+        session = db.session()
+        session.expire_on_commit = False
+        try:
+            db.session.commit()
+        finally:
+            session.expire_on_commit = True
     except counter.SlotFull as full:
         # Read before the rollback expires the slots.
         body = schemas.SlotFullSchema().dump({"error": "slot_full", "status": 409, "message": str(full),
@@ -281,4 +288,4 @@ def book(payload: dict):
     except DomainError as exc:
         db.session.rollback()
         _refuse("slot_id", str(exc))
-    return _reload(made.id), 201, {"Location": url}
+    return made, 201, {"Location": url}

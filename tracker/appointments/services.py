@@ -15,6 +15,7 @@ from babel import Locale
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.appointments.models import (
     BOOKING_DAYS, CAPACITY, GRACE_MINUTES, MIN_NOTICE_MINUTES, QUANTITY, SLOT_MINUTES, Appointment,
@@ -412,13 +413,17 @@ def calendar_warning(slot_or_day) -> str | None:
     return workdays.unconfirmed_warning(day)
 
 
-def _take_place(slot_id: int) -> bool:
-    """The database gives the slot's place or refuses: one conditional UPDATE, judged by its row count."""
-    result = db.session.execute(
-        sa.update(Slot).where(Slot.id == slot_id, Slot.offered.is_(True), Slot.booked < Slot.capacity)
-        .values(booked=Slot.booked + 1).execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+def _take_place(slot: Slot) -> bool:
+    """The database gives the slot's place or refuses: one conditional UPDATE, judged by whether it changed
+    a row; RETURNING gives the new count (kept on the slot without another read)."""
+    booked = db.session.execute(
+        sa.update(Slot).where(Slot.id == slot.id, Slot.offered.is_(True), Slot.booked < Slot.capacity)
+        .values(booked=Slot.booked + 1).returning(Slot.booked).execution_options(synchronize_session=False)
+    ).scalar()
+    if booked is None:
+        return False
+    set_committed_value(slot, "booked", booked)
+    return True
 
 
 def _free_place(slot_id: int) -> None:
@@ -461,7 +466,7 @@ def book(slot: Slot, enterprise, *, by: User, certificate_type: CertificateType,
                   sailing_date=sailing_date, today=local_day(now))
     if _active_booking(slot.id, enterprise.id) is not None:
         raise DomainError(_("%(firm)s has booked this slot already.", firm=enterprise.name))
-    if not _take_place(slot.id):
+    if not _take_place(slot):
         _refresh_slot(slot)
         raise SlotFull(slot, nearest_free(slot.service_point, slot.starts_at, now, exclude=slot.id))
     appointment = Appointment(
@@ -477,7 +482,6 @@ def book(slot: Slot, enterprise, *, by: User, certificate_type: CertificateType,
     except IntegrityError:
         # A concurrent booking of the same firm into the same slot committed first (the partial unique index).
         raise DomainError(_("%(firm)s has booked this slot already.", firm=enterprise.name)) from None
-    _refresh_slot(slot)
     return appointment
 
 
@@ -519,7 +523,7 @@ def reschedule(appointment: Appointment, slot: Slot, *, by: User, now: datetime 
         raise DomainError(problem)
     if _active_booking(slot.id, appointment.enterprise_id) is not None:
         raise DomainError(_("%(firm)s has booked this slot already.", firm=appointment.who))
-    if not _take_place(slot.id):
+    if not _take_place(slot):
         _refresh_slot(slot)
         raise SlotFull(slot, nearest_free(slot.service_point, slot.starts_at, now, exclude=slot.id))
     old = appointment.slot_id
@@ -531,7 +535,6 @@ def reschedule(appointment: Appointment, slot: Slot, *, by: User, now: datetime 
     except IntegrityError:
         raise DomainError(_("%(firm)s has booked this slot already.", firm=appointment.who)) from None
     _free_place(old)
-    _refresh_slot(slot)
     return appointment
 
 

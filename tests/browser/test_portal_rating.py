@@ -62,8 +62,12 @@ def sign_in(page, username: str):
 
 
 def open_menu(page):
-    """On a phone the navigation is collapsed behind the toggler."""
+    """On a phone the navigation is collapsed behind the toggler. Bootstrap's script must have loaded (a
+    toggler tapped before it does nothing: seen on a loaded CI machine), and the menu be open before a
+    dropdown in it is tapped."""
+    page.wait_for_load_state("load")
     page.get_by_role("button", name="菜单").click()
+    expect(page.locator("#mainnav")).to_be_visible()
 
 
 def test_a_contact_rates_a_resolution_dissatisfied_and_the_need_reopens(browser, base_url, live_app):

@@ -545,3 +545,20 @@ def page(client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, response.status_code
     return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def server(app):
+    """The test's app served over HTTP by a threaded werkzeug server (as tests/browser does): each request
+    on its own thread and pooled connection, for the tests that send simultaneous requests."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    thread.join(timeout=10)
+    srv.server_close()

@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 import pytest
 import requests
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from tests.conftest import API, PASSWORD, Api, basic
 from tracker.appointments import services as counter
@@ -385,17 +384,6 @@ def test_the_document_lists_the_counter_s_operations(client):
 
 
 # Over real HTTP: simultaneous requests -----------------------------------------------------------
-@pytest.fixture
-def server(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(timeout=10)
-    srv.server_close()
-
-
 def http_token(base: str, username: str) -> str:
     response = requests.post(f"{base}{API}/tokens", headers=basic(username, PASSWORD), timeout=30)
     assert response.status_code == 201, response.text

@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 import pytest
 import requests
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD
 from tracker.appointments import services as counter
@@ -32,17 +31,6 @@ def local(day: date, hh: int, mm: int = 0) -> datetime:
 @pytest.fixture(autouse=True)
 def clock(monkeypatch):
     monkeypatch.setattr(counter, "clock", lambda: NOW)
-
-
-@pytest.fixture
-def server(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(timeout=10)
-    srv.server_close()
 
 
 @pytest.fixture

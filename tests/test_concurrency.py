@@ -14,7 +14,6 @@ from datetime import date
 import pytest
 import requests
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from tests.conftest import IMPORT_ROWS, PASSWORD
 from tracker.audit.models import AuditAction, AuditRecord
@@ -32,18 +31,6 @@ N = 30
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
 VERSION = re.compile(r'name="version" type="hidden" value="([^"]*)"')
-
-
-@pytest.fixture
-def server(app):
-    """The test's app served over HTTP by a threaded werkzeug server (as tests/browser does)."""
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(timeout=10)
-    srv.server_close()
 
 
 class Browser:

@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 import pytest
 import requests
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD, csrf_from, query_count, submission_key_from
 from tracker.appointments import services as counter
@@ -258,17 +257,6 @@ def test_a_walk_in_resent_with_its_submission_key_joins_the_queue_once(client, a
 
 
 # Thirty identical posts -----------------------------------------------------------------------------
-@pytest.fixture
-def server(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(timeout=10)
-    srv.server_close()
-
-
 def test_thirty_identical_check_ins_draw_one_queue_number(server, cast, day, point):
     session = requests.Session()
     page = session.get(f"{server}/login")

@@ -1,6 +1,6 @@
 """The JSON API of the certificate-of-origin counter: its slots, booking, reading and cancelling appointments.
 
-Registered on the API's blueprint (tracker.api.routes imports this module), documented in the same OpenAPI
+Registered on the API's blueprint (register_blueprints imports this module before the blueprint is), documented in the same OpenAPI
 document. The services of tracker.appointments do the work with their default clock; here requests are
 checked, the caller's scope applied and the answers shaped.
 

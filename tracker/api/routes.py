@@ -270,7 +270,3 @@ def need(need_id: int):
     """One need with its visible history and follow-ups; contacts never get internal notes."""
     return load_or_404(Need, need_id, options=(
         *_need_options(), selectinload(Need.entries), selectinload(Need.follow_ups), selectinload(Need.extensions)))
-
-
-# The certificate counter's operations, on the same blueprint (imported for its routes).
-from tracker.api import appointments as _appointments  # noqa: E402,F401

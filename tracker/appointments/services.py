@@ -26,7 +26,7 @@ from tracker.auth.models import Role, User
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
-from tracker.permissions import can_see_appointment, can_see_enterprise, can_see_office, scope_appointments  # noqa: F401
+from tracker.permissions import can_see_appointment, can_see_enterprise, can_see_office
 from tracker.types import utcnow
 from tracker.workdays import services as workdays
 

@@ -4,7 +4,7 @@ of his subtree) and by a contact (his own firm), full slots with alternatives, r
 another firm's ids answered 404; the Idempotency-Key; reading and cancelling; and over real HTTP, 50
 simultaneous bookings into a slot of capacity 3 and 30 identical retries."""
 import threading
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import requests
@@ -200,6 +200,45 @@ def test_a_full_slot_answers_409_with_the_nearest_free_slots(officer, cast, poin
     assert appointments_of(firms[3].id) == []
     listed = officer.get("/slots", office="0930", date="2019-09-30").get_json()["items"]
     assert [s["remaining"] for s in listed if s["id"] == slot.id] == [0]
+
+
+def statements_of(send) -> list[str]:
+    """The SQL statements one request issues."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        send()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_a_refused_booking_costs_three_statements_however_many_slots_and_firms(officer, cast, point, factory):
+    """Most booking requests under load are refused: the token, then the firm, slot and certificate type in
+    one statement, then the refusal's reasons (the slot afresh, whether the firm is in it, the nearest free
+    slots) in one, with no UPDATE tried on a slot read full and no reload of the user for the answer."""
+    slot = slot_at(point, MONDAY, 10)
+    firms = [factory.enterprise(cast.org.yingkou) for _ in range(5)]
+    db.session.commit()
+    for firm in firms[:3]:
+        assert officer.post("/appointments", body(slot, enterprise_id=firm.id)).status_code == 201
+    answers, requests_ = [], [body(slot, enterprise_id=firms[3].id), body(slot, enterprise_id=firms[4].id)]
+    refused = statements_of(lambda: answers.append(officer.post("/appointments", requests_[0])))
+    assert answers[0].status_code == 409 and answers[0].headers["Cache-Control"] == "no-store"
+    assert len(answers[0].get_json()["alternatives"]) == 3
+    assert len([s for s in refused if not s.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE"))]) == 3
+    assert not any(s.lstrip().upper().startswith("UPDATE") for s in refused)
+    # Three more weeks of slots, a hundred more firms: the same statements.
+    counter.materialize_slots(point, MONDAY, MONDAY + timedelta(days=21), now=NOW)
+    for _ in range(100):
+        factory.enterprise(cast.org.yingkou)
+    db.session.commit()
+    again = statements_of(lambda: answers.append(officer.post("/appointments", requests_[1])))
+    assert answers[1].status_code == 409 and len(again) == len(refused)
 
 
 @pytest.mark.parametrize("change,field", [

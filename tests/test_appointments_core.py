@@ -159,8 +159,12 @@ def test_one_active_booking_per_firm_per_slot_and_the_request_is_checked(point, 
     first = book(slot, firm, cast.contact)
     with pytest.raises(DomainError, match="已预约该时段"):
         book(slot, firm, cast.officer)
+    # The second booking took a place before the unique index refused it, and gave it back.
+    assert db.session.scalar(sa.select(Slot.booked).where(Slot.id == slot.id)) == slot.booked == 1
     counter.cancel(first, by=cast.contact, now=NOW)
+    assert slot.booked == 0  # the session's copy reads the freed place
     assert book(slot, firm, cast.contact)  # a cancelled booking no longer counts
+    assert db.session.scalar(sa.select(Slot.booked).where(Slot.id == slot.id)) == 1
     for bad in (dict(destination_country="XX"), dict(destination_country="CN"), dict(quantity=0),
                 dict(quantity=100), dict(sailing_date=date(2019, 9, 26)), dict(sailing_date=None)):
         with pytest.raises(DomainError):
@@ -181,6 +185,33 @@ def test_a_full_slot_says_so_and_offers_the_nearest_free_slots(point, cast, fact
     assert [s.starts_at for s in refused.value.alternatives] == [
         local(date(2019, 9, 30), 9, 30), local(date(2019, 9, 30), 9), local(date(2019, 9, 30), 11)]
     assert slot.booked == 3
+
+
+def test_a_firm_holding_a_place_in_a_full_slot_is_told_so_not_offered_others(point, cast, factory):
+    slot = slot_at(point, date(2019, 9, 30), 10)
+    book(slot, cast.contact.enterprise, cast.contact)
+    for _ in range(2):
+        book(slot, factory.enterprise(cast.org.yingkou), cast.officer)
+    with pytest.raises(DomainError, match="已预约该时段") as refused:
+        book(slot, cast.contact.enterprise, cast.officer)
+    assert not isinstance(refused.value, counter.SlotFull)
+    assert db.session.scalar(sa.select(Slot.booked).where(Slot.id == slot.id)) == 3
+
+
+def test_a_place_freed_in_the_same_transaction_can_be_booked_at_once(point, cast, factory):
+    """book() refuses a slot it reads full without trying the UPDATE; a cancellation or a move out of the
+    slot in the same session must not leave it reading full."""
+    slot = slot_at(point, date(2019, 9, 30), 11)
+    firms = [factory.enterprise(cast.org.yingkou) for _ in range(4)]
+    made = [book(slot, firm, cast.officer) for firm in firms[:3]]
+    assert slot.booked == slot.capacity == 3
+    counter.cancel(made[0], by=cast.officer, now=NOW)
+    assert book(slot, firms[3], cast.officer)
+    counter.reschedule(made[1], slot_at(point, date(2019, 9, 30), 14), by=cast.officer, now=NOW)
+    assert book(slot, firms[0], cast.officer)
+    with pytest.raises(counter.SlotFull):
+        book(slot, factory.enterprise(cast.org.yingkou), cast.officer)
+    assert db.session.scalar(sa.select(Slot.booked).where(Slot.id == slot.id)) == 3
 
 
 def test_cancel_and_reschedule_limits(point, cast):

@@ -3,7 +3,7 @@ redirects and password rules."""
 import re
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from werkzeug.datastructures import ImmutableMultiDict
 from flask_login import current_user
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
@@ -41,9 +41,20 @@ def set_security_headers(response):
     # A signed-in page or an export holds a firm's data: no shared proxy nor the browser's back button
     # may keep it (an office PC is often shared). Static files stay cacheable.
     if request.endpoint != "static" and (
-            current_user.is_authenticated or "attachment" in headers.get("Content-Disposition", "")):
+            _user_signed_in() or "attachment" in headers.get("Content-Disposition", "")):
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def _user_signed_in() -> bool:
+    """Whether this request has a signed-in user, asked of the user Flask-Login loaded for it (every page
+    and API call has one: the access rule reads it first) without reading its columns: after the view's
+    commit or rollback they are expired, and reading one would cost a query (and on SQLite a transaction)
+    on every answer."""
+    user = g.get("_login_user")
+    if user is None:
+        return current_user.is_authenticated  # not loaded yet: load it as before
+    return not user.is_anonymous
 
 
 def check_origin():

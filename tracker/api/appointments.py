@@ -11,6 +11,7 @@ retry with the same key by the same caller books nothing and answers 200 with th
 request made (with ``Idempotent-Replayed: true``); the same key with a different request is refused (422).
 A request that was refused (409, 422) leaves no key behind: its retry is tried afresh.
 """
+import functools
 import hashlib
 import json
 import re
@@ -32,7 +33,7 @@ from tracker.domain import DomainError
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
 from tracker.offices.models import Office
-from tracker.permissions import SIGNED_IN, allow, load_or_404, scope_appointments
+from tracker.permissions import SIGNED_IN, allow, load_or_404, scope_appointments, visibility_of
 from tracker.submissions import SubmissionKey
 from werkzeug.exceptions import NotFound
 
@@ -190,24 +191,63 @@ def _claim(key: str) -> SubmissionKey | None:
     return seen
 
 
-def _firm(payload: dict) -> Enterprise:
-    """The firm booked for: a contact's own (another's id is a 404), a firm of a staff member's subtree."""
+def _hidden_firm(enterprise_id: int) -> ApiError:
+    return ApiError(404, _("There is no firm %(id)d, or it is not yours to book for.", id=enterprise_id))
+
+
+def _firm_id(payload: dict) -> int:
+    """The firm booked for: a contact's own (another's id is a 404), the one a staff member names."""
     enterprise_id = payload.get("enterprise_id")
-    hidden = ApiError(404, _("There is no firm %(id)d, or it is not yours to book for.", id=enterprise_id or 0))
     if current_user.role is Role.ENTERPRISE_CONTACT:
         if enterprise_id is not None and enterprise_id != current_user.enterprise_id:
-            raise hidden
-        enterprise_id = current_user.enterprise_id
-    elif enterprise_id is None:
+            raise _hidden_firm(enterprise_id)
+        return current_user.enterprise_id
+    if enterprise_id is None:
         message = _("Choose the firm to book for.")
         raise ApiError(422, str(schemas.AppointmentInputSchema.refusal), fields={"enterprise_id": [message]})
+    return enterprise_id
+
+
+def _firm(enterprise_id: int) -> Enterprise:
+    """The firm, when the caller may book for it (a firm outside his scope is a 404 like a missing one)."""
     try:
         firm = load_or_404(Enterprise, enterprise_id, options=(joinedload(Enterprise.office),))
     except NotFound:
-        raise hidden from None
+        raise _hidden_firm(enterprise_id) from None
     if not counter.can_book_for(current_user, firm):
-        raise hidden
+        raise _hidden_firm(enterprise_id)
     return firm
+
+
+@functools.cache
+def _booking_rows_statement() -> sa.Select:
+    """The firm (with its office), the slot (with its counter) and the certificate type a booking names, in
+    one round trip: one row when all three exist. Built once; most booking requests are refused, and the
+    cost of a refusal is in such statements."""
+    return (sa.select(Enterprise, Slot, CertificateType).select_from(Enterprise)
+            .join(Slot, sa.true()).join(CertificateType, sa.true())
+            .where(Enterprise.id == sa.bindparam("enterprise_id"), Slot.id == sa.bindparam("slot_id"),
+                   CertificateType.code == sa.bindparam("code"), CertificateType.active.is_(True))
+            .options(joinedload(Enterprise.office), joinedload(Slot.service_point)))
+
+
+def _booking_rows(enterprise_id: int, payload: dict) -> tuple[Enterprise, Slot | None, CertificateType | None]:
+    """The firm (checked as _firm checks it), then the slot and the certificate type when all three were found
+    at once; otherwise the firm alone, and the caller looks up the other two to say which is wrong."""
+    row = db.session.execute(_booking_rows_statement(), {
+        "enterprise_id": enterprise_id, "slot_id": payload["slot_id"], "code": _certificate_code(payload),
+    }).unique().first()
+    if row is None:
+        return _firm(enterprise_id), None, None
+    firm, slot, certificate = row
+    visible = visibility_of(Enterprise)
+    if (visible is not None and not visible(current_user, firm)) or not counter.can_book_for(current_user, firm):
+        raise _hidden_firm(enterprise_id)
+    return firm, slot, certificate
+
+
+def _certificate_code(payload: dict) -> str:
+    return payload["certificate_type"].strip().upper()
 
 
 def _refuse(field: str, message: str):
@@ -241,18 +281,20 @@ HEADERS = {"Location": {"schema": {"type": "string"}, "description": "The appoin
 def book(payload: dict):
     """Book a place in a slot for a firm."""
     key, _raw = _idempotency_key()
-    firm = _firm(payload)
+    firm, slot, certificate = _booking_rows(_firm_id(payload), payload)
     # A contact's booking for his firm is the same request whether or not it names the firm.
     digest = _request_digest({**payload, "enterprise_id": firm.id})
     if key is not None:
         seen = _claim(key)
         if seen is not None:
             return _replay(seen, digest)
-    slot = db.session.get(Slot, payload["slot_id"], options=(joinedload(Slot.service_point),))
+    if slot is None:
+        slot = db.session.get(Slot, payload["slot_id"], options=(joinedload(Slot.service_point),))
     if slot is None:
         _refuse("slot_id", _("There is no slot %(id)d; choose one from GET /slots.", id=payload["slot_id"]))
-    certificate = db.session.scalar(sa.select(CertificateType).where(
-        CertificateType.code == payload["certificate_type"].strip().upper(), CertificateType.active.is_(True)))
+    if certificate is None:
+        certificate = db.session.scalar(sa.select(CertificateType).where(
+            CertificateType.code == _certificate_code(payload), CertificateType.active.is_(True)))
     if certificate is None:
         _refuse("certificate_type", _("Choose a certificate type from the list."))
     now = counter.clock()

@@ -5,6 +5,7 @@ The API knows its callers by bearer token alone. ``tracker.permissions.enforce_a
 request's ``current_user`` before Flask-Login would look at the session cookie. A cookie therefore
 never authenticates an API call, which is what makes it safe to exempt the API from CSRF checks.
 """
+import functools
 import logging
 import secrets
 from dataclasses import dataclass
@@ -111,6 +112,13 @@ class TokenUse:
     stale: bool  # last_used_at is older than LAST_USED_INTERVAL (or unset)
 
 
+@functools.cache
+def _token_statement() -> sa.Select:
+    """A token by its hash, with its user: built once, as every API request runs it first."""
+    return (sa.select(ApiToken).join(ApiToken.user).options(contains_eager(ApiToken.user))
+            .where(ApiToken.token_hash == sa.bindparam("token_hash")))
+
+
 def authenticate_api_request() -> None:
     """Make the bearer token's user the current user, or nobody; the session cookie never counts."""
     g.api_token = None
@@ -119,12 +127,7 @@ def authenticate_api_request() -> None:
     raw = bearer_token()
     if raw:
         now = utcnow()
-        record = db.session.scalar(
-            sa.select(ApiToken)
-            .join(ApiToken.user)
-            .options(contains_eager(ApiToken.user))
-            .where(ApiToken.token_hash == hash_token(raw))
-        )
+        record = db.session.scalar(_token_statement(), {"token_hash": hash_token(raw)})
         reason = _refusal(record, now)
         if reason is None:
             user = record.user

@@ -5,6 +5,7 @@ Every function flushes and never commits (the caller's run_change does). Times a
 "day" is a local (Asia/Shanghai) date. Functions that depend on the clock take ``now=`` (UTC) so that
 tests and the demo's replayed history follow the same rules.
 """
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from babel import Locale
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.appointments.models import (
@@ -378,19 +380,62 @@ def bookable_slots(point: ServicePoint, day: date, now: datetime | None = None) 
     ).all()
 
 
+def _free_slots(point: ServicePoint, now: datetime, exclude: int | None = None) -> sa.Select:
+    """The point's slots that may be booked now and have a place left (*exclude* apart)."""
+    query = sa.select(Slot).where(
+        Slot.service_point_id == point.id, Slot.offered.is_(True), Slot.booked < Slot.capacity,
+        Slot.starts_at >= now + point.min_notice, Slot.day <= local_day(now) + timedelta(days=point.booking_days))
+    return query if exclude is None else query.where(Slot.id != exclude)
+
+
+def _nearest(slots: list[Slot], around: datetime, n: int) -> list[Slot]:
+    return sorted(slots, key=lambda s: (abs((s.starts_at - around).total_seconds()), s.starts_at))[:n]
+
+
 def nearest_free(point: ServicePoint, around: datetime, now: datetime | None = None, n: int = ALTERNATIVES,
                  exclude: int | None = None) -> list[Slot]:
     """The n free, bookable slots nearest in time to *around* (before or after), nearest first."""
-    now = now or clock()
-    last_day = local_day(now) + timedelta(days=point.booking_days)
-    base = (sa.select(Slot).where(Slot.service_point_id == point.id, Slot.offered.is_(True),
-                                  Slot.booked < Slot.capacity, Slot.starts_at >= now + point.min_notice,
-                                  Slot.day <= last_day))
-    if exclude is not None:
-        base = base.where(Slot.id != exclude)
+    base = _free_slots(point, now or clock(), exclude)
     later = db.session.scalars(base.where(Slot.starts_at >= around).order_by(Slot.starts_at).limit(n)).all()
     earlier = db.session.scalars(base.where(Slot.starts_at < around).order_by(Slot.starts_at.desc()).limit(n)).all()
-    return sorted(later + earlier, key=lambda s: (abs((s.starts_at - around).total_seconds()), s.starts_at))[:n]
+    return _nearest(later + earlier, around, n)
+
+
+@functools.cache
+def _no_place_statement() -> sa.Select:
+    """The statement of _no_place, built once (a refused booking is the common answer under load, and
+    building this union costs more than running it): its values are bound at each execution."""
+    free = sa.select(Slot.id).where(
+        Slot.service_point_id == sa.bindparam("point_id"), Slot.offered.is_(True), Slot.booked < Slot.capacity,
+        Slot.starts_at >= sa.bindparam("first_start"), Slot.day <= sa.bindparam("last_day"),
+        Slot.id != sa.bindparam("slot_id"))
+    around = sa.bindparam("around")
+    later = free.where(Slot.starts_at >= around).order_by(Slot.starts_at).limit(ALTERNATIVES).subquery()
+    earlier = free.where(Slot.starts_at < around).order_by(Slot.starts_at.desc()).limit(ALTERNATIVES).subquery()
+    members = sa.union_all(
+        sa.select(Slot.id, sa.literal_column("'own'").label("kind")).where(Slot.id == sa.bindparam("slot_id")),
+        sa.select(Appointment.slot_id, sa.literal_column("'held'").label("kind")).where(
+            Appointment.slot_id == sa.bindparam("slot_id"), Appointment.enterprise_id == sa.bindparam("enterprise_id"),
+            Appointment.status != AppointmentStatus.CANCELLED),
+        sa.select(later.c.id, sa.literal_column("'near'").label("kind")),
+        sa.select(earlier.c.id, sa.literal_column("'near'").label("kind")),
+    ).subquery()
+    return (sa.select(Slot, members.c.kind).join(members, members.c.id == Slot.id)
+            .execution_options(populate_existing=True))
+
+
+def _no_place(slot: Slot, enterprise_id: int, now: datetime, who: str) -> DomainError:
+    """Why the slot gave no place, read in one statement: the slot's own row afresh (kept on it), whether
+    the firm holds a place in it already (then that is the answer), and the nearest free slots of its
+    counter (as nearest_free finds them) before and after it."""
+    point = slot.service_point
+    rows = db.session.execute(_no_place_statement(), {
+        "slot_id": slot.id, "point_id": point.id, "enterprise_id": enterprise_id, "around": slot.starts_at,
+        "first_start": now + point.min_notice, "last_day": local_day(now) + timedelta(days=point.booking_days),
+    }).all()
+    if any(kind == "held" for _slot, kind in rows):
+        return DomainError(_("%(firm)s has booked this slot already.", firm=who))
+    return SlotFull(slot, _nearest([s for s, kind in rows if kind == "near"], slot.starts_at, ALTERNATIVES))
 
 
 def booking_problem(slot: Slot, now: datetime) -> str | None:
@@ -431,10 +476,11 @@ def _free_place(slot_id: int) -> None:
         sa.update(Slot).where(Slot.id == slot_id, Slot.booked > 0)
         .values(booked=Slot.booked - 1).execution_options(synchronize_session=False)
     )
-
-
-def _refresh_slot(slot: Slot) -> None:
-    db.session.refresh(slot, ["booked", "capacity", "offered"])
+    # The session's copy of the slot (if it holds one) reads its count again: book() trusts a count read
+    # in the transaction to refuse a full slot without trying.
+    held = db.session.identity_map.get(identity_key(Slot, slot_id))
+    if held is not None:
+        db.session.expire(held, ["booked"])
 
 
 def check_request(*, certificate_type: CertificateType | None, destination_country: str | None, quantity: int | None,
@@ -464,11 +510,11 @@ def book(slot: Slot, enterprise, *, by: User, certificate_type: CertificateType,
         raise DomainError(problem)
     check_request(certificate_type=certificate_type, destination_country=destination_country, quantity=quantity,
                   sailing_date=sailing_date, today=local_day(now))
-    if _active_booking(slot.id, enterprise.id) is not None:
-        raise DomainError(_("%(firm)s has booked this slot already.", firm=enterprise.name))
-    if not _take_place(slot):
-        _refresh_slot(slot)
-        raise SlotFull(slot, nearest_free(slot.service_point, slot.starts_at, now, exclude=slot.id))
+    # No read first whether the firm holds a place in the slot: the partial unique index answers that for a
+    # booking that got a place, and the one statement after a refused UPDATE for one that did not.
+    # A slot read full in this transaction is refused without trying the UPDATE (most refusals under load).
+    if slot.booked >= slot.capacity or not _take_place(slot):
+        raise _no_place(slot, enterprise.id, now, enterprise.name)
     appointment = Appointment(
         service_point_id=slot.service_point_id, service_point=slot.service_point, slot_id=slot.id, slot=slot,
         enterprise_id=enterprise.id, enterprise=enterprise, day=slot.day, status=AppointmentStatus.BOOKED,
@@ -480,7 +526,9 @@ def book(slot: Slot, enterprise, *, by: User, certificate_type: CertificateType,
         with db.session.begin_nested():
             db.session.add(appointment)
     except IntegrityError:
-        # A concurrent booking of the same firm into the same slot committed first (the partial unique index).
+        # The firm holds a place in the slot already (the partial unique index): the place just taken is
+        # given back, so the slot's count stays right whatever the caller does next.
+        _free_place(slot.id)
         raise DomainError(_("%(firm)s has booked this slot already.", firm=enterprise.name)) from None
     return appointment
 
@@ -524,8 +572,7 @@ def reschedule(appointment: Appointment, slot: Slot, *, by: User, now: datetime 
     if _active_booking(slot.id, appointment.enterprise_id) is not None:
         raise DomainError(_("%(firm)s has booked this slot already.", firm=appointment.who))
     if not _take_place(slot):
-        _refresh_slot(slot)
-        raise SlotFull(slot, nearest_free(slot.service_point, slot.starts_at, now, exclude=slot.id))
+        raise _no_place(slot, appointment.enterprise_id, now, appointment.who)
     old = appointment.slot_id
     appointment.slot_id, appointment.slot, appointment.day = slot.id, slot, slot.day
     appointment.needs_rearranging, appointment.rearrange_reason = False, None

@@ -254,6 +254,7 @@ def _refuse(field: str, message: str):
     raise ApiError(422, message, fields={field: [message]})
 
 
+_SLOT_FULL = schemas.SlotFullSchema()
 BOOKED_DESCRIPTION = ("The new appointment. A retry with the same Idempotency-Key answers 200 with the appointment "
                       "the first request made, and the header Idempotent-Replayed: true.")
 HEADERS = {"Location": {"schema": {"type": "string"}, "description": "The appointment's URL in this API."}}
@@ -321,8 +322,8 @@ def book(payload: dict):
             session.expire_on_commit = True
     except counter.SlotFull as full:
         # Read before the rollback expires the slots.
-        body = schemas.SlotFullSchema().dump({"error": "slot_full", "status": 409, "message": str(full),
-                                              "alternatives": full.alternatives})
+        body = _SLOT_FULL.dump({"error": "slot_full", "status": 409, "message": str(full),
+                                "alternatives": full.alternatives})
         db.session.rollback()
         response = jsonify(body)
         response.status_code = 409

@@ -61,6 +61,20 @@ class ApiParser(FlaskParser):
 
     DEFAULT_VALIDATION_STATUS = 422
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[type, ma.Schema] = {}
+
+    def _get_schema(self, argmap, req):
+        """One instance per schema class, made at its first use rather than at every request (webargs'
+        default): a schema keeps no state between loads, and making one costs more than most loads."""
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            schema = self._schemas.get(argmap)
+            if schema is None:
+                schema = self._schemas.setdefault(argmap, argmap())
+            return schema
+        return super()._get_schema(argmap, req)
+
     def load_json(self, req, schema):
         # A body that is not a JSON object never reaches the schema: 415 or 400, not 422.
         if not req.is_json:

@@ -129,6 +129,37 @@ def test_the_day_page_costs_the_same_statements_with_more_bookings(app, client, 
     assert query_count(app, client, day_url(point)) == before
 
 
+def test_the_day_offers_each_step_only_where_it_applies(client, auth, cast, day, point, factory):
+    """Forms for the steps an appointment's state allows, on its day only: a waiting firm can be called or
+    sent away (wasted trip), the one being served completed, a booked one checked in; a served one offers
+    nothing, and neither does any appointment on another day."""
+    auth.login("officer")
+    step(client, point, day["early"], "check-in")
+    step(client, point, day["risky"], "check-in")
+    step(client, point, day["risky"], "start")
+    served = book(point, 14, 0, factory.enterprise(cast.org.yingkou), cast.officer)
+    counter.check_in(served, by=cast.officer)
+    counter.start(served, by=cast.officer)
+    counter.complete(served, [(certificate("CO"), 1)], by=cast.officer)
+    later_firm = factory.enterprise(cast.org.yingkou)
+    tuesday = book(point, 9, 0, later_firm, cast.officer, day=date(2019, 10, 8))
+    db.session.commit()
+    html = text(client.get(day_url(point)))
+
+    def actions(appt) -> set[str]:
+        return set(re.findall(rf'action="/counter/appointments/{appt.id}/([a-z-]+)"', html))
+
+    assert actions(day["early"]) == {"call", "start", "wasted"}
+    assert actions(day["risky"]) == {"complete", "wasted"}
+    assert actions(day["middle"]) == {"check-in"}
+    assert actions(served) == set()
+    assert html.count('name="a%d-window_id"' % day["early"].id) == 1  # the call form's window picker
+    other_day = text(client.get(day_url(point, date="2019-10-08")))
+    assert later_firm.name in other_day.split('id="day-table"')[1]
+    assert f"/counter/appointments/{tuesday.id}/" not in other_day
+    assert 'method="post"' not in other_day.split('id="day-table"')[1].split("</section>")[0]
+
+
 def test_another_offices_officer_and_contacts_are_refused(client, auth, cast, day, point):
     auth.login("bayuquan-officer")
     assert client.get(day_url(point)).status_code == 403

@@ -191,11 +191,11 @@ def _claim(key: str) -> SubmissionKey | None:
     return seen
 
 
-def _hidden_firm(enterprise_id: int) -> ApiError:
-    return ApiError(404, _("There is no firm %(id)d, or it is not yours to book for.", id=enterprise_id))
+def _hidden_firm(enterprise_id: int | None) -> ApiError:
+    return ApiError(404, _("There is no firm %(id)d, or it is not yours to book for.", id=enterprise_id or 0))
 
 
-def _firm_id(payload: dict) -> int:
+def _firm_id(payload: dict) -> int | None:
     """The firm booked for: a contact's own (another's id is a 404), the one a staff member names."""
     enterprise_id = payload.get("enterprise_id")
     if current_user.role is Role.ENTERPRISE_CONTACT:

@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from tracker.appointments import services
 from tracker.appointments.models import (
-    Appointment, CertificateType, CounterWindow, DisplayToken, ServicePoint, WastedReason,
+    Appointment, AppointmentStatus, CertificateType, CounterWindow, DisplayToken, ServicePoint, WastedReason,
 )
 from tracker.counter import queries
 from tracker.counter.forms import (
@@ -76,20 +76,33 @@ def day(point_id: int):
     now = services.clock()
     board = queries.counter_day(point, _requested_day(), now)
     today = services.local_day(now)
-    forms = {}
-    for appt in board.appointments:
-        prefix = f"a{appt.id}"
-        forms[appt.id] = {
-            "call": CallForm(board.windows, formdata=None, prefix=prefix),
-            "wasted": WastedForm(formdata=None, prefix=prefix),
-            "complete": _complete_form(appt, board.certificate_types, formdata=None),
-        }
+    # Steps are taken on the day itself only, and each only in the states it applies to (_steps.html).
+    forms = {appt.id: _step_forms(appt, board) for appt in board.appointments} if board.day == today else {}
     return render_template(
         "counter/day.html", point=point, board=board, now=now, today=today, forms=forms,
         reschedule=_has_endpoint("appointments.reschedule"),
         detail=_has_endpoint("appointments.detail"), minutes=_minutes,
         timedelta=timedelta, country_name=services.country_name,
         can_manage=services.can_manage_point(current_user, point))
+
+
+_CALLABLE = (AppointmentStatus.WAITING, AppointmentStatus.CALLED)
+_AT_THE_COUNTER = (AppointmentStatus.WAITING, AppointmentStatus.CALLED, AppointmentStatus.SERVING)
+
+
+def _step_forms(appt: Appointment, board) -> dict:
+    """The forms of the steps the appointment's state allows, as _steps.html shows them, and no others: a
+    form costs more to build than its row to render, and a day of 200 appointments, most of them served or
+    still to come, needs few (it built three for each, 0.3 s a page)."""
+    prefix = f"a{appt.id}"
+    forms = {}
+    if appt.status in _CALLABLE:
+        forms["call"] = CallForm(board.windows, formdata=None, prefix=prefix)
+    if appt.status in _AT_THE_COUNTER:
+        forms["wasted"] = WastedForm(formdata=None, prefix=prefix)
+    if appt.status is AppointmentStatus.SERVING:
+        forms["complete"] = _complete_form(appt, board.certificate_types, formdata=None)
+    return forms
 
 
 def _minutes(span: timedelta | None) -> int | None:

@@ -138,6 +138,33 @@ def base_url(live_app):
     thread.join(timeout=5)
 
 
+def open_phone_menu(page) -> None:
+    """Open the collapsed navigation on a phone and wait for its opening to finish. Bootstrap's script must
+    have loaded (a tap before it does nothing), and a tap on a toggle inside the menu while it still
+    animates (class "collapsing") was lost on a loaded CI machine, twice."""
+    import re
+
+    page.wait_for_load_state("load")
+    page.get_by_role("button", name="菜单").click()
+    expect(page.locator("#mainnav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
+
+
+def open_user_menu(page, phone: bool = True) -> None:
+    """The user's menu (password, language, sign-out), inside the phone's menu on a phone; its toggle is
+    tapped again should a tap still be lost (up to three times)."""
+    if phone:
+        open_phone_menu(page)
+    sign_out = page.locator("#sign-out")
+    for _ in range(3):
+        page.locator("#user-menu").click()
+        try:
+            expect(sign_out).to_be_visible(timeout=3000)
+            return
+        except AssertionError:
+            continue
+    expect(sign_out).to_be_visible()
+
+
 @pytest.fixture
 def sign_in(page):
     def do(username: str, password: str = DEMO_PASSWORD):

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD, OVERFLOW
+from tests.browser.conftest import DEMO_PASSWORD, OVERFLOW, open_user_menu
 
 pytestmark = pytest.mark.browser
 
@@ -170,8 +170,7 @@ def test_the_phone_menu_folds_and_opens(browser, base_url):
         found = page.evaluate(OVERFLOW)
         assert found["wide"] == found["squeezed"] == []
         # The user's menu holds sign-out.
-        page.get_by_role("button", name="菜单").click()
-        page.locator("#user-menu").click()
+        open_user_menu(page)
         page.locator("#sign-out").click()
         expect(page.get_by_text("您已退出登录")).to_be_visible()
     finally:

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import DEMO_PASSWORD, open_phone_menu, open_user_menu
 
 pytestmark = pytest.mark.browser
 
@@ -59,30 +59,6 @@ def sign_in(page, username: str):
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
-
-
-def open_menu(page):
-    """On a phone the navigation is collapsed behind the toggler. Bootstrap's script must have loaded (a
-    toggler tapped before it does nothing: seen on a loaded CI machine), and the menu be open before a
-    dropdown in it is tapped."""
-    page.wait_for_load_state("load")
-    page.get_by_role("button", name="菜单").click()
-    expect(page.locator("#mainnav")).to_be_visible()
-
-
-def open_user_menu(page):
-    """The user's menu inside the phone's menu. A tap on its toggle while the collapse still animates can be
-    lost (seen on a loaded CI machine: the dropdown stayed shut); tapped again until it shows."""
-    open_menu(page)
-    sign_out = page.locator("#sign-out")
-    for _ in range(3):
-        page.locator("#user-menu").click()
-        try:
-            expect(sign_out).to_be_visible(timeout=3000)
-            return
-        except AssertionError:
-            continue
-    expect(sign_out).to_be_visible()
 
 
 def test_a_contact_rates_a_resolution_dissatisfied_and_the_need_reopens(browser, base_url, live_app):
@@ -161,7 +137,7 @@ def test_a_contact_rates_a_resolution_dissatisfied_and_the_need_reopens(browser,
         # The assigned officer finds it reopened on My work, told why, and sees the firm's 不满意 and note.
         sign_in(page, OFFICER)
         expect(page.get_by_role("heading", name="欢迎您，张关员")).to_be_visible()
-        open_menu(page)
+        open_phone_menu(page)
         page.get_by_role("button", name="走访帮扶").click()
         page.get_by_role("link", name="我的工作").click()
         expect(page.get_by_role("heading", name="我的工作")).to_be_visible()

@@ -2,6 +2,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import open_user_menu
+
 pytestmark = pytest.mark.browser
 
 
@@ -32,8 +34,7 @@ def test_contact_on_a_phone_sees_his_firm_and_switches_to_english(browser, base_
     # The menu is collapsed on a phone; the toggler opens it.
     sign_out = page.get_by_role("button", name="退出登录")
     expect(sign_out).to_be_hidden()
-    page.get_by_role("button", name="菜单").click()
-    page.get_by_role("button", name="孙丽娟").click()
+    open_user_menu(page)
     page.get_by_role("button", name="English").click()
     expect(page.get_by_text("Unified social credit code")).to_be_visible()
     context.close()

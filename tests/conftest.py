@@ -7,7 +7,7 @@ import contextvars
 import os
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
 import base64
 
@@ -23,12 +23,14 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 
 from tracker import create_app
+from tracker.appointments.models import CertificateType, Slot
 from tracker.auth.models import Role, User
 from tracker.demo import make_uscc
 from tracker.database import write_lock_outside_requests
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db, limiter
 from tracker.forms import new_submission_key
+from tracker.i18n import LOCAL_TZ
 from tracker.needs.models import NeedCategory
 from tracker.offices.models import Department, Office
 
@@ -297,6 +299,22 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+# The certificate counter ------------------------------------------------------------
+def local(day: date, hh: int, mm: int = 0) -> datetime:
+    """A time of day in Yingkou (Asia/Shanghai), as slots are made."""
+    return datetime.combine(day, time(hh, mm), LOCAL_TZ)
+
+
+def slot_at(point, day: date, hh: int, mm: int = 0) -> Slot:
+    """The point's slot starting at hh:mm local time on day (None where the calendar made none)."""
+    return db.session.scalar(sa.select(Slot).where(Slot.service_point_id == point.id,
+                                                   Slot.starts_at == local(day, hh, mm)))
+
+
+def certificate(code: str = "FORM_E") -> CertificateType:
+    return db.session.scalar(sa.select(CertificateType).where(CertificateType.code == code))
 
 
 # Statements a page costs ------------------------------------------------------------

@@ -4,22 +4,17 @@ of his subtree) and by a contact (his own firm), full slots with alternatives, r
 another firm's ids answered 404; the Idempotency-Key; reading and cancelling; and over real HTTP, 50
 simultaneous bookings into a slot of capacity 3 and 30 identical retries."""
 import threading
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.conftest import API, PASSWORD, Api, basic
+from tests.conftest import API, Api, PASSWORD, basic, local, slot_at
 from tracker.appointments import services as counter
-from tracker.appointments.models import Appointment, AppointmentStatus, CertificateType, ServicePoint, Slot
+from tracker.appointments.models import Appointment, AppointmentStatus, CertificateType, Slot
 from tracker.extensions import db
-from tracker.i18n import LOCAL_TZ
 from tracker.submissions import SubmissionKey
-
-
-def local(day: date, hh: int, mm: int = 0) -> datetime:
-    return datetime.combine(day, time(hh, mm), LOCAL_TZ)
 
 
 # Friday 2019-09-27, 09:00 in Yingkou (as tests/test_appointments_core.py).
@@ -41,11 +36,6 @@ def point(cast):
         user.locale = "en"
     db.session.commit()
     return point
-
-
-def slot_at(point: ServicePoint, day: date, hh: int, mm: int = 0) -> Slot:
-    return db.session.scalar(sa.select(Slot).where(Slot.service_point_id == point.id,
-                                                   Slot.starts_at == local(day, hh, mm)))
 
 
 def body(slot: Slot, **kw) -> dict:

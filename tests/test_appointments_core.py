@@ -3,25 +3,21 @@ booking window and notice, capacity held by the database under concurrency, resc
 flag bookings, queue numbers and automatic no-shows. The pages, the API and the browser drive the same
 services in their own test modules."""
 import threading
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import certificate, local, slot_at
 from tracker.appointments import services as counter
 from tracker.appointments.models import (
-    Appointment, AppointmentStatus, CertificateType, ServicePoint, Slot, WastedReason,
+    Appointment, AppointmentStatus, CertificateType, Slot, WastedReason,
 )
 from tracker.database import write_lock_outside_requests
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.i18n import LOCAL_TZ
 from tracker.workdays import services as workdays
 from tracker.workdays.models import OverrideKind
-
-
-def local(day: date, hh: int, mm: int = 0) -> datetime:
-    return datetime.combine(day, time(hh, mm), LOCAL_TZ)
 
 
 # Friday 2019-09-27, 09:00 in Yingkou: the week before the National Day holiday (10-01 to 10-07) and its
@@ -40,15 +36,6 @@ def point(cast):
                                          now=NOW)
     db.session.commit()
     return point
-
-
-def certificate(code: str = "FORM_E") -> CertificateType:
-    return db.session.scalar(sa.select(CertificateType).where(CertificateType.code == code))
-
-
-def slot_at(point: ServicePoint, day: date, hh: int, mm: int = 0) -> Slot:
-    return db.session.scalar(sa.select(Slot).where(Slot.service_point_id == point.id,
-                                                   Slot.starts_at == local(day, hh, mm)))
 
 
 def book(slot, firm, by, now=NOW, **kw):

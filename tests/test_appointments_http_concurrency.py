@@ -10,9 +10,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, certificate, slot_at
 from tracker.appointments import services as counter
-from tracker.appointments.models import Appointment, AppointmentStatus, CertificateType, Slot
+from tracker.appointments.models import Appointment, AppointmentStatus, Slot
 from tracker.extensions import db
 from tracker.forms import new_submission_key
 from tracker.i18n import LOCAL_TZ
@@ -22,10 +22,6 @@ CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
 NOW = datetime.combine(date(2019, 9, 27), time(9), LOCAL_TZ)
 MONDAY = date(2019, 9, 30)
-
-
-def local(day: date, hh: int, mm: int = 0) -> datetime:
-    return datetime.combine(day, time(hh, mm), LOCAL_TZ)
 
 
 @pytest.fixture(autouse=True)
@@ -46,15 +42,6 @@ def firms(cast, factory):
     made = [factory.enterprise(cast.org.yingkou, name=f"营口并发测试{n:02d}有限公司") for n in range(N)]
     db.session.commit()
     return made
-
-
-def slot_at(point, day: date, hh: int, mm: int = 0) -> Slot:
-    return db.session.scalar(sa.select(Slot).where(Slot.service_point_id == point.id,
-                                                   Slot.starts_at == local(day, hh, mm)))
-
-
-def certificate() -> CertificateType:
-    return db.session.scalar(sa.select(CertificateType).where(CertificateType.code == "FORM_E"))
 
 
 class Officer:

@@ -4,27 +4,22 @@ slot offers the nearest free ones, cancel and move within their limits, the .ics
 a contact's 404 for another firm's appointment by every URL, the history from the audit trail, and GETs
 that never write. The clock stands on Friday 2019-09-27 09:00 in Yingkou (tests/test_appointments_core.py)."""
 import re
-from datetime import date, datetime, time
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from tests.conftest import csrf_from, page, query_count, submission_key_from
+from tests.conftest import certificate, csrf_from, local, page, query_count, slot_at, submission_key_from
 from tracker.appointments import services as counter
 from tracker.appointments.models import (
-    Appointment, AppointmentStatus, CalendarFeed, CertificateType, ServicePoint, Slot,
+    Appointment, AppointmentStatus, CalendarFeed, Slot,
 )
 from tracker.audit.models import AuditRecord
 from tracker.extensions import db
-from tracker.i18n import LOCAL_TZ
 from tracker.submissions import SubmissionKey
 from tracker.workdays import services as workdays
 from tracker.workdays.models import OverrideKind
-
-
-def local(day: date, hh: int, mm: int = 0) -> datetime:
-    return datetime.combine(day, time(hh, mm), LOCAL_TZ)
 
 
 NOW = local(date(2019, 9, 27), 9)
@@ -44,15 +39,6 @@ def point(cast):
     point.address = "营口市站前区渤海大街"
     db.session.commit()
     return point
-
-
-def certificate(code: str = "FORM_E") -> CertificateType:
-    return db.session.scalar(sa.select(CertificateType).where(CertificateType.code == code))
-
-
-def slot_at(point: ServicePoint, day: date, hh: int, mm: int = 0) -> Slot:
-    return db.session.scalar(sa.select(Slot).where(Slot.service_point_id == point.id,
-                                                   Slot.starts_at == local(day, hh, mm)))
 
 
 def book(slot, firm, by, **kw):

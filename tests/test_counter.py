@@ -4,24 +4,19 @@ counter's settings. The clock stands on Monday 2019-09-30, 08:45 in Yingkou; boo
 Friday before."""
 import re
 import threading
-from datetime import date, datetime, time
+from datetime import date
 
 import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD, csrf_from, query_count, submission_key_from
+from tests.conftest import PASSWORD, certificate, csrf_from, local, query_count, slot_at, submission_key_from
 from tracker.appointments import services as counter
 from tracker.appointments.models import (
-    Appointment, AppointmentStatus, CertificateType, DisplayToken, ServicePoint, Slot, WastedReason,
+    Appointment, AppointmentStatus, DisplayToken, ServicePoint, WastedReason,
 )
 from tracker.extensions import db
-from tracker.i18n import LOCAL_TZ
 from tracker.security import CSP
-
-
-def local(day: date, hh: int, mm: int = 0) -> datetime:
-    return datetime.combine(day, time(hh, mm), LOCAL_TZ)
 
 
 MONDAY = date(2019, 9, 30)
@@ -32,15 +27,6 @@ FRIDAY = local(date(2019, 9, 27), 9)
 @pytest.fixture(autouse=True)
 def clock(monkeypatch):
     monkeypatch.setattr(counter, "clock", lambda: NOW)
-
-
-def certificate(code: str = "FORM_E") -> CertificateType:
-    return db.session.scalar(sa.select(CertificateType).where(CertificateType.code == code))
-
-
-def slot_at(point: ServicePoint, day: date, hh: int, mm: int = 0) -> Slot:
-    return db.session.scalar(sa.select(Slot).where(Slot.service_point_id == point.id,
-                                                   Slot.starts_at == local(day, hh, mm)))
 
 
 def book(point, hh, mm, firm, by, sailing=date(2019, 10, 12), day=MONDAY, **kw):

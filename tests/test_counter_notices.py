@@ -5,30 +5,26 @@ digest of the next working day once a day; automatic no-shows through the period
 import email
 import socket
 import threading
-from datetime import date, datetime, time
+from datetime import date
 from email import policy
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
+from tests.conftest import certificate, local, slot_at
 from tracker.appointments import notices, tasks
 from tracker.appointments import services as counter
-from tracker.appointments.models import AppointmentStatus, CertificateType, CounterDigest, Slot
+from tracker.appointments.models import AppointmentStatus, CounterDigest
 from tracker.auth.models import Role
 from tracker.database import write_lock_outside_requests
 from tracker.extensions import db
-from tracker.i18n import LOCAL_TZ
 from tracker.mail import services as mail
 from tracker.mail.models import OutboxMessage, OutboxStatus
 from tracker.notifications.models import Notification, NotificationKind
 from tracker.notifications.services import message
 from tracker.workdays import services as workdays
 from tracker.workdays.models import OverrideKind
-
-
-def local(day: date, hh: int, mm: int = 0) -> datetime:
-    return datetime.combine(day, time(hh, mm), LOCAL_TZ)
 
 
 # Friday 2019-09-27, 09:00 in Yingkou: the make-up working Sunday 2019-09-29 follows, then Monday 09-30 and the
@@ -86,15 +82,6 @@ def smtp(app):
                       MAIL_DEFAULT_SENDER="tracker@customs.example")
     yield inbox
     controller.stop()
-
-
-def certificate(code: str = "FORM_E") -> CertificateType:
-    return db.session.scalar(sa.select(CertificateType).where(CertificateType.code == code))
-
-
-def slot_at(point, day: date, hh: int, mm: int = 0) -> Slot:
-    return db.session.scalar(sa.select(Slot).where(Slot.service_point_id == point.id,
-                                                   Slot.starts_at == local(day, hh, mm)))
 
 
 def book(point, day, hh, firm, by, now=NOW, **kw):

@@ -3,24 +3,19 @@ once; another firm's contact gets 404; the counter office's manager answers with
 Friday 2019-09-27, due on the make-up working Sunday 09-29), an officer is told who can; a late answer is
 flagged in the staff list, poor ratings first; the firm reads the answer; notices and e-mails are made."""
 import re
-from datetime import date, datetime, time
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import csrf_from, query_count, submission_key_from
+from tests.conftest import certificate, csrf_from, local, query_count, submission_key_from
 from tracker.appointments import services as counter
-from tracker.appointments.models import Appointment, CertificateType, ServiceRating, Slot
+from tracker.appointments.models import Appointment, ServiceRating, Slot
 from tracker.auth.models import Role
 from tracker.extensions import db
-from tracker.i18n import LOCAL_TZ
 from tracker.mail import services as mail
 from tracker.notifications.models import Notification, NotificationKind
 from tracker.workdays import services as workdays
-
-
-def local(day: date, hh: int, mm: int = 0) -> datetime:
-    return datetime.combine(day, time(hh, mm), LOCAL_TZ)
 
 
 FRIDAY = date(2019, 9, 27)
@@ -49,10 +44,6 @@ def point(cast, firm):
     cast.manager.title = "科长"
     db.session.commit()
     return point
-
-
-def certificate(code: str = "FORM_E") -> CertificateType:
-    return db.session.scalar(sa.select(CertificateType).where(CertificateType.code == code))
 
 
 def booked(point, firm, by, hh=10, mm=0) -> Appointment:

@@ -33,9 +33,8 @@ from tracker.domain import DomainError
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
 from tracker.offices.models import Office
-from tracker.permissions import SIGNED_IN, allow, load_or_404, scope_appointments, visibility_of
+from tracker.permissions import SIGNED_IN, allow, load_or_404, scope_appointments
 from tracker.submissions import SubmissionKey
-from werkzeug.exceptions import NotFound
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_PATTERN = r"^[!-~]{1,200}$"  # 1 to 200 visible ASCII characters, e.g. a UUID
@@ -208,12 +207,9 @@ def _firm_id(payload: dict) -> int | None:
     return enterprise_id
 
 
-def _firm(enterprise_id: int) -> Enterprise:
-    """The firm, when the caller may book for it (a firm outside his scope is a 404 like a missing one)."""
-    try:
-        firm = load_or_404(Enterprise, enterprise_id, options=(joinedload(Enterprise.office),))
-    except NotFound:
-        raise _hidden_firm(enterprise_id) from None
+def _bookable(firm: Enterprise | None, enterprise_id: int | None) -> Enterprise:
+    """The firm, when the caller may book for it (a contact his own, staff their subtree's: the firms they
+    can see); a 404 otherwise, the same for a firm outside his scope as for a missing one."""
     if not counter.can_book_for(current_user, firm):
         raise _hidden_firm(enterprise_id)
     return firm
@@ -232,18 +228,17 @@ def _booking_rows_statement() -> sa.Select:
 
 
 def _booking_rows(enterprise_id: int, payload: dict) -> tuple[Enterprise, Slot | None, CertificateType | None]:
-    """The firm (checked as _firm checks it), then the slot and the certificate type when all three were found
-    at once; otherwise the firm alone, and the caller looks up the other two to say which is wrong."""
+    """The firm (checked by _bookable), then the slot and the certificate type when all three were found at
+    once; otherwise the firm alone, and the caller looks up the other two to say which is wrong."""
     row = db.session.execute(_booking_rows_statement(), {
         "enterprise_id": enterprise_id, "slot_id": payload["slot_id"], "code": _certificate_code(payload),
     }).unique().first()
     if row is None:
-        return _firm(enterprise_id), None, None
+        firm = db.session.get(Enterprise, enterprise_id, options=(joinedload(Enterprise.office),)) \
+            if enterprise_id is not None else None
+        return _bookable(firm, enterprise_id), None, None
     firm, slot, certificate = row
-    visible = visibility_of(Enterprise)
-    if (visible is not None and not visible(current_user, firm)) or not counter.can_book_for(current_user, firm):
-        raise _hidden_firm(enterprise_id)
-    return firm, slot, certificate
+    return _bookable(firm, enterprise_id), slot, certificate
 
 
 def _certificate_code(payload: dict) -> str:

@@ -380,25 +380,9 @@ def bookable_slots(point: ServicePoint, day: date, now: datetime | None = None) 
     ).all()
 
 
-def _free_slots(point: ServicePoint, now: datetime, exclude: int | None = None) -> sa.Select:
-    """The point's slots that may be booked now and have a place left (*exclude* apart)."""
-    query = sa.select(Slot).where(
-        Slot.service_point_id == point.id, Slot.offered.is_(True), Slot.booked < Slot.capacity,
-        Slot.starts_at >= now + point.min_notice, Slot.day <= local_day(now) + timedelta(days=point.booking_days))
-    return query if exclude is None else query.where(Slot.id != exclude)
-
-
 def _nearest(slots: list[Slot], around: datetime, n: int) -> list[Slot]:
+    """The n slots nearest in time to *around*, nearest first (the earlier on a tie)."""
     return sorted(slots, key=lambda s: (abs((s.starts_at - around).total_seconds()), s.starts_at))[:n]
-
-
-def nearest_free(point: ServicePoint, around: datetime, now: datetime | None = None, n: int = ALTERNATIVES,
-                 exclude: int | None = None) -> list[Slot]:
-    """The n free, bookable slots nearest in time to *around* (before or after), nearest first."""
-    base = _free_slots(point, now or clock(), exclude)
-    later = db.session.scalars(base.where(Slot.starts_at >= around).order_by(Slot.starts_at).limit(n)).all()
-    earlier = db.session.scalars(base.where(Slot.starts_at < around).order_by(Slot.starts_at.desc()).limit(n)).all()
-    return _nearest(later + earlier, around, n)
 
 
 @functools.cache
@@ -427,7 +411,7 @@ def _no_place_statement() -> sa.Select:
 def _no_place(slot: Slot, enterprise_id: int, now: datetime, who: str) -> DomainError:
     """Why the slot gave no place, read in one statement: the slot's own row afresh (kept on it), whether
     the firm holds a place in it already (then that is the answer), and the nearest free slots of its
-    counter (as nearest_free finds them) before and after it."""
+    counter that may be booked now, before and after it."""
     point = slot.service_point
     rows = db.session.execute(_no_place_statement(), {
         "slot_id": slot.id, "point_id": point.id, "enterprise_id": enterprise_id, "around": slot.starts_at,

@@ -119,6 +119,10 @@ ACCESS_TABLE = {
     "ratings.index": "admin,manager,officer",
     "ratings.rate": SIGNED_IN,
     "ratings.answer": "admin,manager",
+    "reports.index": "admin,manager",
+    "reports.dashboard": "admin,manager",
+    "reports.drilldown": "admin,manager",
+    "reports.mine": "admin,manager,officer",
     "counter.index": "admin,manager,officer",
     "counter.day": "admin,manager,officer",
     "counter.check_in": "admin,manager,officer",
@@ -196,7 +200,7 @@ def url_values(cast):
     counter_values = _counter_values(cast, firm)
     db.session.commit()
     return {"user_id": cast.officer.id, "filename": "css/app.css", "enterprise_id": firm.id,
-            "campaign_id": campaign.id, "contact_id": contact.id, "decision_id": decision.id,
+            "campaign_id": campaign.id, "key": "needs.all", "contact_id": contact.id, "decision_id": decision.id,
             "import_id": record.id, "fmt": "csv", "override_id": closure.id, "need_id": need.id,
             "extension_id": extension.id, "notification_id": notification.id,
             "visit_id": visit.id, "plan_id": plan.id, "measure_id": measure.id, "kind": "categories",

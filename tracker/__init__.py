@@ -158,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.appointments.routes import bp as appointments_bp
     from tracker.counter.routes import bp as counter_bp
     from tracker.ratings.routes import bp as ratings_bp
+    from tracker.reports.routes import bp as reports_bp
     from tracker.auth.routes import bp as auth_bp
     from tracker.campaigns.routes import bp as campaigns_bp
     from tracker.imports.routes import bp as imports_bp
@@ -186,6 +187,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(appointments_bp, url_prefix="/appointments")
     app.register_blueprint(counter_bp, url_prefix="/counter")
     app.register_blueprint(ratings_bp, url_prefix="/ratings")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
     init_api(app, api_bp)  # registers api_bp at /api/v1, with its OpenAPI document
     # Safe because the API authenticates by bearer token only, never by cookie (see enforce_access).
     csrf.exempt(api_bp)

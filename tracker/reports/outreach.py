@@ -1,0 +1,8 @@
+"""Report sections: outreach (being written)."""
+from __future__ import annotations
+
+from tracker.reports.scope import ReportScope
+
+
+def sections(scope: ReportScope) -> list:
+    return []

@@ -1,0 +1,14 @@
+"""The report of a campaign: each section module's sections, under one scope."""
+from __future__ import annotations
+
+from tracker.reports.figures import Report
+from tracker.reports.listings import load_modules
+from tracker.reports.scope import ReportScope
+from tracker.types import utcnow
+
+
+def build_report(scope: ReportScope) -> Report:
+    sections = []
+    for module in load_modules():
+        sections.extend(module.sections(scope))
+    return Report(campaign=scope.campaign, scope=scope, sections=sections, generated_at=utcnow())

@@ -94,6 +94,7 @@ ACCESS_TABLE = {
     "api.appointment": SIGNED_IN,
     "api.book": SIGNED_IN,
     "api.cancel_appointment": SIGNED_IN,
+    "api.report_summary": "admin,manager",
     # Visits: customs staff; editing is checked per visit (its officers, the office's managers).
     "visits.index": "admin,manager,officer",
     "visits.new": "admin,manager,officer",

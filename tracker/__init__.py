@@ -153,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.admin import reference as _admin_reference  # noqa: F401  (views on the admin blueprint)
     from tracker.admin.routes import bp as admin_bp
     from tracker.api import appointments as _api_appointments  # noqa: F401  (operations on the API blueprint)
+    from tracker.api import reports as _api_reports  # noqa: F401  (operations on the API blueprint)
     from tracker.api.routes import bp as api_bp
     from tracker.api.spec import init_api
     from tracker.appointments.routes import bp as appointments_bp

@@ -634,3 +634,52 @@ class SlotFullSchema(ApiSchema):
     alternatives = fields.List(fields.Nested(SlotSchema), required=True, metadata={
         "description": "The nearest free slots of the same counter, nearest in time first (at most three; empty "
                        "when none is free within the booking window)."})
+
+
+# Reports ----------------------------------------------------------------------------------------------
+REPORT_DATE = {**FIELD_MESSAGES, "invalid": _l("The date must be a date, as YYYY-MM-DD.")}
+
+
+class ReportQuerySchema(QuerySchema):
+    """The dashboard's filters (tracker.reports.scope.ReportFilters)."""
+
+    date_from = fields.Date(data_key="from", error_messages=REPORT_DATE, metadata={
+        "description": "First day of the period (local date); default the campaign's start."})
+    date_to = fields.Date(data_key="to", error_messages=REPORT_DATE, metadata={
+        "description": "Last day of the period; default today, or the campaign's end. The period before, of the "
+                       "same length, is the comparison."})
+    office = whole_number("office", MAX_ID, metadata={"description": "An office of the campaign's subtree."})
+    department = whole_number("department", MAX_ID, metadata={"description": "A responsible department (needs)."})
+    officer = whole_number("officer", MAX_ID, metadata={"description": "An officer of those offices."})
+
+
+class ReportPeriodSchema(ApiSchema):
+    start = fields.Date(required=True, data_key="from")
+    end = fields.Date(required=True, data_key="to")
+
+
+class ReportFigureSchema(ApiSchema):
+    key = fields.String(required=True, metadata={"description": "Stable key, e.g. needs.overdue."})
+    label = fields.String(required=True, metadata={"description": "In the caller's language."})
+    value = fields.Float(required=True, allow_none=True)
+    previous = fields.Float(required=True, allow_none=True, metadata={
+        "description": "The same figure over the period before; null for a snapshot (e.g. the roster's size)."})
+    kind = fields.String(required=True, metadata={
+        "description": "count, share (0 to 1), days (working days), minutes or number."})
+
+
+class ReportSectionSchema(ApiSchema):
+    key = fields.String(required=True)
+    title = fields.String(required=True)
+    figures = fields.List(fields.Nested(ReportFigureSchema), required=True)
+
+
+class ReportSummarySchema(ApiSchema):
+    campaign_id = fields.Integer(required=True)
+    campaign = fields.String(required=True, metadata={"description": "The campaign's name."})
+    office = fields.String(required=True, metadata={"description": "Code of the office whose subtree is counted."})
+    period = fields.Nested(ReportPeriodSchema, required=True)
+    previous_period = fields.Nested(ReportPeriodSchema, required=True)
+    problems = fields.List(fields.String(), required=True, metadata={
+        "description": "Filters that were dropped, and why (e.g. an office outside the campaign)."})
+    sections = fields.List(fields.Nested(ReportSectionSchema), required=True)

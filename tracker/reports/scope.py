@@ -73,9 +73,11 @@ def _int(value) -> int | None:
 
 
 def default_period(campaign: Campaign, today: date) -> Period:
+    """The campaign's start to today, or to its end once it has ended; at most MAX_DAYS long."""
     start = campaign.starts_on or date(today.year, 1, 1)
     end = today if campaign.ends_on is None or campaign.ends_on > today else campaign.ends_on
-    return Period(start, max(start, end))
+    end = min(max(start, end), start + timedelta(days=MAX_DAYS - 1))
+    return Period(start, end)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import pytest
 EVERYONE_STAFF = ["/", "/enterprises/", "/imports/", "/work/", "/visits/", "/needs/", "/plans/", "/campaigns/",
                   "/counter/", "/appointments/", "/ratings/"]
 MENU_LINKS = {
-    "officer": EVERYONE_STAFF,
-    "manager": EVERYONE_STAFF + ["/counter/settings", "/team"],
-    "admin": EVERYONE_STAFF + ["/counter/settings", "/team", "/admin/users", "/admin/offices", "/admin/audit",
+    "officer": EVERYONE_STAFF + ["/reports/mine"],
+    "manager": EVERYONE_STAFF + ["/counter/settings", "/reports/mine", "/reports/", "/team"],
+    "admin": EVERYONE_STAFF + ["/counter/settings", "/reports/mine", "/reports/", "/team", "/admin/users", "/admin/offices", "/admin/audit",
                                "/admin/calendar", "/admin/reference"],
     "yalisi": ["/portal/", "/appointments/"],
 }

@@ -97,6 +97,10 @@ class Need(db.Model):
         sa.Index("ix_needs_deadline", "deadline", "id", "status", "enterprise_id"),
         sa.Index("ix_needs_category_deadline", "category_id", "deadline", "id"),
         sa.Index("ix_needs_department_deadline", "department_id", "deadline", "id"),
+        # The campaign report counts a campaign's needs raised, and finished, in a period
+        # (tracker/reports/needs.py; migration 5d1e8c3a9f27).
+        sa.Index("ix_needs_campaign_raised", "campaign_id", "raised_on"),
+        sa.Index("ix_needs_campaign_finished", "campaign_id", "finished_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,6 +139,13 @@ class Need(db.Model):
     explanation: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Explanation given to the firm")})
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": _l("Resolved at")})
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": _l("Closed at")})
+    # Set when the need is finished, that is resolved (已办结) or explained (无法解决), by services.resolve and
+    # services.mark_unresolvable; cleared when a 不满意 follow-up reopens it; kept when it is closed off (销号).
+    # finished_on is the local day of resolved_at (or, explained, of closed_at); working_days_to_close counts
+    # the working days from raised_on to it on the calendar (tracker.workdays), so that reports take the
+    # median and "on time" (finished_on <= deadline) in SQL.
+    finished_on: Mapped[date | None] = mapped_column(info={"label": _l("Finished on")})
+    working_days_to_close: Mapped[int | None] = mapped_column(info={"label": _l("Working days to close")})
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), info={"label": _l("Created by")}
     )
@@ -204,27 +215,29 @@ class Need(db.Model):
             raise self._refusal(_("accepted"))
         self.status = NeedStatus.IN_PROGRESS
 
-    def resolve(self) -> None:
-        """办理中 → 已办结."""
+    def resolve(self, at: datetime | None = None) -> None:
+        """办理中 → 已办结 (*at*: when, by default now)."""
         if not self.can_resolve():
             raise self._refusal(_("resolved"))
         self.status = NeedStatus.RESOLVED
-        self.resolved_at = utcnow()
+        self.resolved_at = at or utcnow()
 
-    def mark_unresolvable(self, explanation: str) -> None:
-        """待受理/办理中 → 无法解决（已说明）, with the explanation given to the firm."""
+    def mark_unresolvable(self, explanation: str, at: datetime | None = None) -> None:
+        """待受理/办理中 → 无法解决（已说明）, with the explanation given to the firm (*at*: when, by default now)."""
         if not self.can_mark_unresolvable():
             raise self._refusal(_("marked as impossible to resolve"))
         self.explanation = explanation
         self.status = NeedStatus.UNRESOLVABLE
-        self.closed_at = utcnow()
+        self.closed_at = at or utcnow()
 
     def reopen(self) -> None:
-        """已办结 → 办理中, after a follow-up or rating of 不满意."""
+        """已办结 → 办理中, after a follow-up or rating of 不满意: no longer finished."""
         if not self.can_be_followed_up():
             raise self._refusal(_("reopened"))
         self.status = NeedStatus.IN_PROGRESS
         self.resolved_at = None
+        self.finished_on = None
+        self.working_days_to_close = None
 
     def close_off(self, confirmed: bool) -> None:
         """已办结 → 已销号, only once a follow-up or the firm confirmed the resolution (*confirmed*)."""
@@ -391,6 +404,8 @@ class FollowUp(db.Model):
 
     __tablename__ = "follow_ups"
     __label__ = _l("Follow-up")
+    # The campaign report counts the follow-ups held in a period (tracker/reports/needs.py).
+    __table_args__ = (sa.Index("ix_follow_ups_held_on", "held_on", "need_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(

@@ -7,7 +7,7 @@ or rating (不满意) sends a resolved need back to 办理中. Every function ch
 and raises DomainError with a translated message; they flush, the view commits.
 """
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -38,7 +38,7 @@ from tracker.notifications.models import NotificationKind
 from tracker.visits.models import Visit
 from tracker.permissions import can_see_enterprise, can_see_need  # noqa: F401  (can_see_need for the views)
 from tracker.types import utcnow
-from tracker.workdays.services import add_working_days
+from tracker.workdays.services import add_working_days, working_days_between
 
 TEXT_MAX = 5000
 REASON_MAX = DeadlineExtension.__table__.c.reason.type.length
@@ -223,8 +223,8 @@ def update_need(need: Need, *, category: NeedCategory, content: str, department:
 
 
 # Transitions ---------------------------------------------------------------------------------------
-def _entry(need: Need, kind: NeedEntryKind, text: str, by: User | None) -> NeedEntry:
-    entry = NeedEntry(need=need, kind=kind, text=text, author_id=by.id if by else None, created_at=utcnow())
+def _entry(need: Need, kind: NeedEntryKind, text: str, by: User | None, at: datetime | None = None) -> NeedEntry:
+    entry = NeedEntry(need=need, kind=kind, text=text, author_id=by.id if by else None, created_at=at or utcnow())
     db.session.add(entry)
     return entry
 
@@ -259,21 +259,33 @@ def add_comment(need: Need, text: str, by: User) -> NeedEntry:
     return entry
 
 
-def resolve(need: Need, text: str, by: User | None = None) -> None:
-    """办理中 → 已办结, with a progress entry saying what was done."""
+def _finished(need: Need, at: datetime) -> None:
+    """A need resolved or explained at *at*: the local day it was finished and the working days it took from
+    the day it was raised (the calendar's, as its deadline), for the reports (Need.finished_on)."""
+    need.finished_on = at.astimezone(LOCAL_TZ).date()
+    need.working_days_to_close = working_days_between(need.raised_on, need.finished_on)
+
+
+def resolve(need: Need, text: str, by: User | None = None, *, now: datetime | None = None) -> None:
+    """办理中 → 已办结, with a progress entry saying what was done (*now*: when, by default the real now)."""
     if not need.can_resolve():
         raise need._refusal(_("resolved"))
-    _entry(need, NeedEntryKind.PROGRESS, _clean(text, _("What was done")), by)
-    need.resolve()
+    when = now or utcnow()
+    _entry(need, NeedEntryKind.PROGRESS, _clean(text, _("What was done")), by, at=when)
+    need.resolve(at=when)
+    _finished(need, when)
     db.session.flush()
     _withdraw_pending_extension(need, by)
 
 
-def mark_unresolvable(need: Need, explanation: str, by: User | None = None) -> None:
-    """待受理/办理中 → 无法解决（已说明）, with the explanation given to the firm."""
+def mark_unresolvable(need: Need, explanation: str, by: User | None = None, *, now: datetime | None = None) -> None:
+    """待受理/办理中 → 无法解决（已说明）, with the explanation given to the firm (*now*: when, by default the
+    real now)."""
     if not need.can_mark_unresolvable():
         raise need._refusal(_("marked as impossible to resolve"))
-    need.mark_unresolvable(_clean(explanation, _("The explanation given to the firm")))
+    when = now or utcnow()
+    need.mark_unresolvable(_clean(explanation, _("The explanation given to the firm")), at=when)
+    _finished(need, when)
     db.session.flush()
     _withdraw_pending_extension(need, by)
 

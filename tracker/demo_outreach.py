@@ -574,7 +574,7 @@ class _Seeder:
             needs_services.decide_extension(extension, True, self.users[WANG], note)
             self._stamp(decided, (extension, {"decided_at": decided}), (need, {"updated_at": decided}))
         elif kind == "resolve":
-            needs_services.resolve(need, step[2], by=officer)
+            needs_services.resolve(need, step[2], by=officer, now=when)
             self._stamp(when, (need, {**touched, "resolved_at": when}), (need.entries[-1], {"created_at": when}))
         elif kind in ("call", "rate"):
             _, _, satisfaction, note = step
@@ -591,7 +591,7 @@ class _Seeder:
             needs_services.close_off(need, by=officer)
             self._stamp(when, (need, {**touched, "closed_at": when}))
         elif kind == "explain":
-            needs_services.mark_unresolvable(need, step[2], by=officer)
+            needs_services.mark_unresolvable(need, step[2], by=officer, now=when)
             self._stamp(when, (need, {**touched, "closed_at": when}))
         else:  # pragma: no cover - a typo in the data above
             raise ValueError(f"unknown need step {kind!r}")

@@ -312,7 +312,7 @@ def test_each_figure_and_row_lists_as_many_rows_as_it_counts(app, client, auth, 
 
 @pytest.mark.parametrize("key,args", [
     ("appointments.all", "status=nonsense"), ("appointments.all", "week=2019-06-11"),
-    ("appointments.all", "week=junk"), ("appointments.all", "walk_in=yes"),
+    ("appointments.all", "week=junk"), ("appointments.all", "week=9999-12-27"), ("appointments.all", "walk_in=yes"),
     ("appointments.wasted", "reason=nonsense"), ("appointments.at_risk", "in_time=maybe"),
     ("certificates.issued", "type=abc"), ("certificates.issued", "type=99999999999"),
     ("certificates.issued", "country=Australia"), ("ratings.all", "good=2"), ("ratings.all", "late=0"),
@@ -352,6 +352,11 @@ def test_the_office_filter_and_the_campaigns_subtree(client, auth, fx, cast, fac
     bayuquan = figures(client, f"/reports/campaigns/{dalian.id}?{JUNE}&office={cast.org.bayuquan.id}")
     assert number(bayuquan["counter.served"]) == 1 and number(bayuquan["counter.certificates"]) == 7
     assert number(bayuquan["counter.wasted"]) == 0
+    # The department filter does not apply to the counter (its section says so): the figures stay.
+    department = cast.org.yingkou.departments[0]
+    url = f"/reports/campaigns/{dalian.id}?{JUNE}&office={cast.org.yingkou.id}&department={department.id}"
+    assert "report-problem" not in client.get(url).get_data(as_text=True)  # the filter was taken
+    assert figures(client, url) == yingkou
 
 
 def test_a_bayuquan_manager_sees_nothing_of_yingkou(client, auth, fx, cast, factory):

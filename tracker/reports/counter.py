@@ -402,7 +402,9 @@ def _appointment_columns() -> list[Column]:
         Column("walk_in", _("Walk-in"), lambda a: _("Walk-in") if a.walk_in else ""),
         Column("sailing", _("Sailing date"), lambda a: a.sailing_date.isoformat() if a.sailing_date else ""),
         Column("waiting", _("Waiting (min)"), lambda a: mins(a.waiting_time), align="end"),
-        Column("handling", _("Handling (min)"), lambda a: mins(a.handling_time), align="end"),
+        # As the figure measures it: a service's handling only (a wasted trip's is not one).
+        Column("handling", _("Handling (min)"),
+               lambda a: mins(a.handling_time) if a.status is S.COMPLETED else "", align="end"),
         Column("finished", _("Finished at"), lambda a: local_datetime(a.finished_at)),
         Column("officer", _("Served by"), _officer),
     ]
@@ -421,7 +423,8 @@ def _monday(value) -> date | None:
         day = date.fromisoformat(str(value).strip())
     except ValueError:
         return None
-    return day if day.weekday() == 0 else None
+    # The years a report may cover (as the period's dates); a Monday, as week_start gives them.
+    return day if day.weekday() == 0 and 1900 <= day.year <= 2999 else None
 
 
 @listing("appointments.all")

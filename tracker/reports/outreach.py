@@ -125,35 +125,36 @@ def outreach_section(scope: ReportScope) -> Section:
 
 
 def outreach_figures(scope: ReportScope) -> list[Figure]:
-    """The section's figures for the period and the period before, in one statement: the roster's size, and
-    per firm of the campaign's visits up to the period's end its first visit and its visits in either period."""
+    """The section's figures for the period and the period before, in one statement: the roster outer-joined
+    to, per firm of the campaign's visits up to the period's end, its first visit and its visits in either
+    period (the visits' totals count the firms off the roster too)."""
     cur_low, cur_high = scope.period.utc_bounds()
     prev_low, prev_high = scope.previous.period.utc_bounds()
     in_current = sa.and_(Visit.visited_at >= cur_low, Visit.visited_at < cur_high)
     in_previous = sa.and_(Visit.visited_at >= prev_low, Visit.visited_at < prev_high)
+    # Per firm with campaign visits up to the period's end: its first visit, its visits in either period.
+    # A CTE, read three times (PostgreSQL materializes it once; so does SQLite for a CTE used more than once).
     per_firm = (
         sa.select(Visit.enterprise_id.label("firm"), sa.func.min(Visit.visited_at).label("first"),
                   sa.func.count().filter(in_current).label("current"),
                   sa.func.count().filter(in_previous).label("previous"))
         .where(*scope.visit_conditions(in_period=False), Visit.visited_at < cur_high)
         .group_by(Visit.enterprise_id)
-        .subquery()
+        .cte("per_firm")
     )
-    roster = scope.roster_firms()
-    # Each firm at most once on a roster (unique campaign and firm), so the outer join repeats no firm.
-    listed = roster.subquery()
-    on_roster = listed.c.enterprise_id.is_not(None)
-    roster_size = sa.select(sa.func.count()).select_from(roster.subquery()).scalar_subquery()
+    # The roster, each firm once (unique campaign and firm), with its firm's visits if it has any.
+    roster = scope.roster_firms().subquery()
+    has_visits = per_firm.c.firm.is_not(None)
     row = db.session.execute(
         sa.select(
-            roster_size.label("roster"),
-            sa.func.coalesce(sa.func.sum(per_firm.c.current), 0),
-            sa.func.coalesce(sa.func.sum(per_firm.c.previous), 0),
-            sa.func.count().filter(sa.and_(on_roster, per_firm.c.current > 0)),
-            sa.func.count().filter(sa.and_(on_roster, per_firm.c.previous > 0)),
-            sa.func.count().filter(on_roster),
-            sa.func.count().filter(sa.and_(on_roster, per_firm.c.first < prev_high)),
-        ).select_from(per_firm.outerjoin(listed, listed.c.enterprise_id == per_firm.c.firm))
+            sa.func.count().label("roster"),
+            sa.select(sa.func.coalesce(sa.func.sum(per_firm.c.current), 0)).scalar_subquery(),
+            sa.select(sa.func.coalesce(sa.func.sum(per_firm.c.previous), 0)).scalar_subquery(),
+            sa.func.count().filter(per_firm.c.current > 0),
+            sa.func.count().filter(per_firm.c.previous > 0),
+            sa.func.count().filter(has_visits),
+            sa.func.count().filter(sa.and_(has_visits, per_firm.c.first < prev_high)),
+        ).select_from(roster.outerjoin(per_firm, per_firm.c.firm == roster.c.enterprise_id))
     ).one()
     size, visits, visits_before, visited, visited_before, seen, seen_before = (int(v or 0) for v in row)
     return [
@@ -174,10 +175,14 @@ def outreach_figures(scope: ReportScope) -> list[Figure]:
 def visits_by_month(scope: ReportScope) -> Table:
     """Every month of the period (local time): its campaign visits and the roster firms they reached."""
     month = sql.local_month(Visit.visited_at, local=True)
-    on_roster = Visit.enterprise_id.in_(scope.roster_firms())
+    # Per month and firm first (a hash aggregate, no DISTINCT to sort), then per month with the roster.
+    per_firm = (sa.select(month.label("month"), Visit.enterprise_id.label("firm"), sa.func.count().label("n"))
+                .where(*scope.visit_conditions()).group_by(month, Visit.enterprise_id).subquery())
+    roster = scope.roster_firms().subquery()
     found = {m: (n, firms) for m, n, firms in db.session.execute(
-        sa.select(month, sa.func.count(), sa.func.count(sa.distinct(sa.case((on_roster, Visit.enterprise_id)))))
-        .where(*scope.visit_conditions()).group_by(month))}
+        sa.select(per_firm.c.month, sa.func.sum(per_firm.c.n), sa.func.count(roster.c.enterprise_id))
+        .select_from(per_firm.outerjoin(roster, roster.c.enterprise_id == per_firm.c.firm))
+        .group_by(per_firm.c.month))}
     rows = [Row(m, [int(found.get(m, (0, 0))[0]), int(found.get(m, (0, 0))[1])], listing="visits.all",
                 listing_args={"month": m}, key=m)
             for m in months_of(scope.period.start, scope.period.end)]
@@ -188,15 +193,19 @@ def visits_by_month(scope: ReportScope) -> Table:
 def visits_by_officer(scope: ReportScope) -> Table:
     """Each officer who took part in the period's campaign visits (a visit counts for each officer who went):
     his visits and the roster firms they reached."""
-    on_roster = Visit.enterprise_id.in_(scope.roster_firms())
-    visits = sa.func.count()
+    # Per officer and firm first, then per officer with the roster and the officer's name.
+    per_firm = (sa.select(visit_officers.c.user_id.label("user_id"), Visit.enterprise_id.label("firm"),
+                          sa.func.count().label("n"))
+                .select_from(visit_officers).join(Visit, Visit.id == visit_officers.c.visit_id)
+                .where(*scope.visit_conditions()).group_by(visit_officers.c.user_id, Visit.enterprise_id)
+                .subquery())
+    roster = scope.roster_firms().subquery()
+    visits = sa.func.sum(per_firm.c.n)
     result = db.session.execute(
-        sa.select(User.id, User.display_name, User.title, visits,
-                  sa.func.count(sa.distinct(sa.case((on_roster, Visit.enterprise_id)))))
-        .select_from(visit_officers)
-        .join(Visit, Visit.id == visit_officers.c.visit_id)
-        .join(User, User.id == visit_officers.c.user_id)
-        .where(*scope.visit_conditions())
+        sa.select(User.id, User.display_name, User.title, visits, sa.func.count(roster.c.enterprise_id))
+        .select_from(per_firm)
+        .join(User, User.id == per_firm.c.user_id)
+        .outerjoin(roster, roster.c.enterprise_id == per_firm.c.firm)
         .group_by(User.id, User.display_name, User.title)
         .order_by(visits.desc(), User.display_name, User.id))
     rows = [Row(user_label(name, title), [int(n), int(firms)], listing="visits.all", listing_args={"by": user_id},
@@ -239,12 +248,14 @@ def credit_levels(scope: ReportScope) -> Table:
 def firms_by_office(scope: ReportScope) -> Table:
     """Per office of the report (a firm counts at its own office): roster firms, those visited in the period,
     and the coverage."""
-    visited = sa.func.count().filter(RosterEntry.enterprise_id.in_(visited_firm_ids(scope)))
+    visited = visited_firm_ids(scope).group_by(Visit.enterprise_id).subquery()
     result = db.session.execute(
-        sa.select(Office.id, Office.code, Office.name, Office.name_en, sa.func.count(), visited)
+        sa.select(Office.id, Office.code, Office.name, Office.name_en, sa.func.count(),
+                  sa.func.count(visited.c.enterprise_id))
         .select_from(RosterEntry)
         .join(Enterprise, Enterprise.id == RosterEntry.enterprise_id)
         .join(Office, Office.id == Enterprise.office_id)
+        .outerjoin(visited, visited.c.enterprise_id == RosterEntry.enterprise_id)
         .where(*scope.roster_condition())
         .group_by(Office.id, Office.code, Office.name, Office.name_en, Office.path)
         .order_by(Office.path))

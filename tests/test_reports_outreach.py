@@ -402,3 +402,14 @@ def test_the_dashboard_costs_the_same_with_more_firms_and_visits(app, client, au
     assert number(figures(page(client, url))["outreach-roster"]) == 25
     after = [query_count(app, client, u) for u in (url, listing_url, roster_url)]
     assert after == before
+
+
+def test_the_department_filter_leaves_the_survey_as_it_is_and_says_so(client, auth, survey):
+    from tracker.offices.models import Department
+
+    department = db.session.scalar(sa.select(Department).where(Department.name == "综合业务科"))  # 营口's
+    auth.login("manager-dl")
+    html = page(client, dashboard_url(survey["campaign"], department=department.id))
+    shown = figures(html)
+    assert number(shown["outreach-roster"]) == 5 and number(shown["outreach-visits"]) == 5  # as without it
+    assert "The department filter applies to needs only" in html

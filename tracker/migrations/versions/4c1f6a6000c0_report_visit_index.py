@@ -6,14 +6,14 @@ visited_at, enterprise_id, id) answers them from the index alone. It starts with
 single-column ix_visits_campaign_id it replaces had nothing left to do.
 
 Revision ID: 4c1f6a6000c0
-Revises: 0121e0e031f3
+Revises: 5d1e8c3a9f27
 Create Date: 2026-12-05 09:00:00
 """
 from alembic import op
 
 
 revision = '4c1f6a6000c0'
-down_revision = '0121e0e031f3'
+down_revision = '5d1e8c3a9f27'
 branch_labels = None
 depends_on = None
 

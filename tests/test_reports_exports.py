@@ -352,6 +352,36 @@ def test_the_export_streams_its_rows(app, client, auth, survey, monkeypatch):
     assert events == ["read", "written 1", "read", "written 2", "read", "written 3"]
 
 
+def test_a_listings_sheet_reads_back_as_openpyxls_own_write_only_sheet(tmp_path):
+    """The listing's rows are streamed into openpyxl's write-only sheet as the XML openpyxl writes for them:
+    read back, the two files hold the same cells (text with spaces, markup, CJK, numbers, booleans, blanks)."""
+    from openpyxl import Workbook
+
+    from tracker.exports import safe_cell
+
+    header = ["Name", "Count", "Share", "Key", "Note"]
+    rows = [[safe_cell(v) for v in row] for row in [
+        [FORMULA_NAME, 3, 0.375, True, None],
+        ["  padded  ", 0, 1e-7, False, ""],
+        ["<b>&amp; \"q\"</b>", -12, 12345678901234567890, None, "a\tb\nc"],
+        ["营口雅丽丝服装有限公司", 2**40, 2.5, False, "bell\x07 gone"],
+    ]]
+    ours = tmp_path / "ours.xlsx"
+    assert exports.write_xlsx(ours, "Roster: [test]", header, iter(rows)) == len(rows)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("theirs")
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    theirs = tmp_path / "theirs.xlsx"
+    book.save(theirs)
+    read = [rows_of(load_workbook(path).active) for path in (ours, theirs)]
+    assert read[0] == read[1]
+    assert read[0][1][0] == ESCAPED and read[0][2][0] == "  padded  " and read[0][4][4] == "bell gone"
+    assert load_workbook(ours).active["A1"].font.b
+    assert load_workbook(ours).sheetnames == ["Roster   test"]
+
+
 def test_old_exports_and_their_files_are_purged(app, survey, cast):
     from tracker.reports.scope import ReportFilters, ReportScope
 

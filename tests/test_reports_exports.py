@@ -255,6 +255,19 @@ def test_a_csv_job_with_the_listings_own_arguments(client, auth, survey, cast, m
     assert len(rows) == 4 and [ESCAPED, survey.formula.uscc, "营口海关", ""] in rows
 
 
+def test_a_waiting_export_shows_its_progress_and_is_polled(client, auth, survey, cast):
+    job_id = _job(survey, cast.manager)
+    auth.login("manager")
+    html = client.get(f"/reports/jobs/{job_id}").get_data(as_text=True)
+    assert 'data-in-progress="true"' in html and 'id="export-progress"' in html and "report-jobs.js" in html
+    assert '<meta http-equiv="refresh"' in html  # inside <noscript>: without JavaScript, the page reloads
+    assert f'href="/reports/campaigns/{survey.campaign.id}/list/test.firms?from=2019-06-01&amp;to=2019-06-30"' in html
+    assert client.get(f"/reports/jobs/{job_id}/status").get_json() == {
+        "status": "queued", "in_progress": True, "rows_written": 0, "rows_total": None, "percent": 0,
+        "download": None}
+    assert client.get(f"/reports/jobs/{job_id}/download").status_code == 404
+
+
 def test_an_export_is_its_owners_alone(client, auth, survey, cast, factory, monkeypatch):
     monkeypatch.setattr(exports, "DIRECT_LIMIT", 0)
     factory.user(Role.MANAGER, cast.org.yingkou, username="manager-2")

@@ -234,7 +234,8 @@ def _job_status(job: ReportExport) -> dict:
 def job(job_id: int):
     """An export's progress (the page polls job_status), then its download."""
     record = load_or_404(ReportExport, job_id)
-    return render_template("reports/job.html", job=record, status=_job_status(record),
+    query = {k: v for k, v in (record.args or {}).items() if k not in _NOT_QUERY and not k.startswith("_")}
+    return render_template("reports/job.html", job=record, status=_job_status(record), job_query=query,
                            error=report_exports.error_message(record.error) if record.error else None)
 
 

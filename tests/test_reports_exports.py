@@ -395,6 +395,22 @@ def test_a_listings_sheet_reads_back_as_openpyxls_own_write_only_sheet(tmp_path)
     assert load_workbook(ours).sheetnames == ["Roster   test"]
 
 
+def test_a_listing_that_cannot_stream_is_still_written(app, survey, cast, caplog):
+    """joinedload() of a collection cannot go with yield_per: the rows are read whole, with a warning."""
+    from sqlalchemy.orm import joinedload
+
+    from tracker.enterprises.models import Enterprise
+    from tracker.reports.scope import ReportFilters, ReportScope
+
+    scope = ReportScope(survey.campaign, cast.manager, ReportFilters.parse(JUNE, survey.campaign, cast.manager,
+                                                                         utcnow().date()), utcnow().date())
+    listing = listings.build("test.firms", scope, {})
+    listing.options = (joinedload(Enterprise.office), joinedload(Enterprise.trade_modes))
+    out = io.BytesIO()
+    assert exports.write_listing(listing, "csv", out) == 3
+    assert "cannot be streamed" in caplog.text
+
+
 def test_old_exports_and_their_files_are_purged(app, survey, cast):
     from tracker.reports.scope import ReportFilters, ReportScope
 

@@ -299,8 +299,16 @@ def listing_statement(listing: Listing, batch: int = ROW_BATCH) -> sa.Select:
 def listing_rows(listing: Listing, batch: int = ROW_BATCH) -> Iterator[list]:
     """The listing's rows as lists of plain values, one batch in memory at a time: the rows are read from a
     cursor as they are written (the ORM's identity map holds them weakly, so written rows are let go)."""
-    result = db.session.execute(listing_statement(listing, batch))
-    rows = result.scalars() if listing.scalars else result
+    try:
+        result = db.session.execute(listing_statement(listing, batch))
+        rows = result.scalars() if listing.scalars else result
+    except sa.exc.InvalidRequestError:
+        # A loader option that cannot stream (joinedload() of a collection needs every row to unique them):
+        # the rows are still written, read whole; the listing should use selectinload() instead.
+        log.warning("listing %s cannot be streamed (a joined collection): read whole", listing.key)
+        stmt = listing.select.options(*listing.options) if listing.options else listing.select
+        result = db.session.execute(stmt)
+        rows = result.scalars().unique() if listing.scalars else result.unique()
     try:
         for row in rows:
             yield [plain(v) for v in listing.values(row)]

@@ -18,7 +18,7 @@ from babel.dates import format_skeleton
 from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 
-from tracker.reports.exports import listing_page, locale_code, offices_text, filters_text, plain
+from tracker.reports.exports import filters_text, listing_page, locale_code, offices_text, plain
 from tracker.reports.figures import Figure, ListingPreview, Report
 from tracker.reports.scope import Period, ReportFilters, ReportScope
 

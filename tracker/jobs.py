@@ -38,6 +38,7 @@ TASK_MODULES = (
     "tracker.mail.tasks",
     "tracker.submissions",
     "tracker.appointments.tasks",
+    "tracker.reports.tasks",
 )
 
 # The app that tasks run in when the caller has none (in a consumer: the one the factory made).

@@ -290,6 +290,7 @@ def _visibility() -> dict[type, Callable]:
     from tracker.needs.models import DeadlineExtension, Need
     from tracker.notifications.models import Notification
     from tracker.plans.models import AssistancePlan, PlanMeasure
+    from tracker.reports.models import ReportExport
     from tracker.visits.models import Visit
 
     return {
@@ -309,6 +310,8 @@ def _visibility() -> dict[type, Callable]:
         RosterDecision: lambda user, decision: can_see_office(user, decision.campaign.office),
         DeclarationImport: lambda user, record: can_see_office(user, record.office),
         Notification: lambda user, notification: notification.user_id == user.id,
+        # An export holds what its owner's scope showed him when he asked: his alone.
+        ReportExport: lambda user, job: job.user_id == user.id,
         User: lambda user, other: user.role is Role.ADMIN or (
             user.role.is_staff and user.office.contains(other.office)) or user.id == other.id,
     }

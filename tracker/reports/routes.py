@@ -109,3 +109,185 @@ def mine():
     from tracker.reports.mine import my_dashboard
 
     return render_template("reports/mine.html", board=my_dashboard(current_user, local_today()))
+
+
+# Exports and the monthly report ------------------------------------------------------------------------
+# (appended by the exports branch: the report as XLSX/CSV, a listing's export in the request or as a job,
+# the monthly report as an A4 print page and as Word.)
+import base64  # noqa: E402
+import logging  # noqa: E402
+import re  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from flask import flash, jsonify, redirect, send_file, url_for  # noqa: E402
+from flask_babel import gettext as _  # noqa: E402
+
+from tracker.reports import exports as report_exports  # noqa: E402
+from tracker.reports import monthly as report_monthly  # noqa: E402
+from tracker.reports.models import ExportStatus, ReportExport  # noqa: E402
+
+log = logging.getLogger("tracker.reports")
+
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# Query arguments that are never a listing's or a filter's (nor a URL part url_for would take twice).
+_NOT_QUERY = {"page", "csrf_token", "submission_key", "campaign_id", "key", "fmt", "job_id"}
+
+
+@bp.route("/campaigns/<int:campaign_id>/report.<any(xlsx, csv):fmt>")
+@allow(*MANAGERS)
+def export(campaign_id: int, fmt: str):
+    """The whole report under the query string's filters: XLSX (a summary sheet, then a sheet per section)
+    or CSV (one long table)."""
+    scope = report_scope(campaign_id)
+    report = build_report(scope)
+    if fmt == "csv":
+        return report_exports.report_csv_response(report)
+    return send_file(report_exports.report_xlsx(report), as_attachment=True,
+                     download_name=report_exports.report_filename(scope, "xlsx"),
+                     mimetype=report_exports.XLSX_MIMETYPE)
+
+
+@bp.app_template_global("report_export_args")
+def report_export_args() -> dict:
+    """The drill-down's query string (its filters and the listing's own arguments) for its export links."""
+    return {k: v for k, v in request.args.items() if k not in _NOT_QUERY and not k.startswith("_")}
+
+
+@bp.app_template_global("report_export_limit")
+def report_export_limit() -> int:
+    return report_exports.DIRECT_LIMIT
+
+
+@bp.app_template_global("report_submission_key")
+def report_submission_key() -> str:
+    from tracker.forms import new_submission_key
+
+    return new_submission_key()
+
+
+@bp.route("/campaigns/<int:campaign_id>/list/<key>.<any(xlsx, csv):fmt>")
+@allow(*MANAGERS)
+def listing_export(campaign_id: int, key: str, fmt: str):
+    """A drill-down's rows as a file, streamed in the request; a list longer than DIRECT_LIMIT rows is sent
+    back to its page, whose export button hands it to a job."""
+    scope = report_scope(campaign_id)
+    listing = listings.build(key, scope, request.args)
+    if listing is None:
+        abort(404)
+    total = db.session.scalar(listing.count)
+    if total > report_exports.DIRECT_LIMIT:
+        flash(_("This list has %(n)d rows, more than a download in the page writes: use its export button, "
+                 "a job writes the file and shows its progress.", n=total), "warning")
+        return redirect(url_for("reports.drilldown", campaign_id=campaign_id, key=key, **report_export_args()))
+    filename = report_exports.listing_filename(scope, listing, fmt)
+    if fmt == "csv":
+        from tracker.exports import csv_response
+
+        return csv_response(filename, listing.header(), report_exports.listing_rows(listing))
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    report_exports.write_listing(listing, "xlsx", spool)
+    spool.seek(0)
+    return send_file(spool, as_attachment=True, download_name=filename, mimetype=report_exports.XLSX_MIMETYPE)
+
+
+@bp.route("/campaigns/<int:campaign_id>/list/<key>/export.<any(xlsx, csv):fmt>", methods=["POST"])
+@allow(*MANAGERS)
+def listing_export_job(campaign_id: int, key: str, fmt: str):
+    """Hand a drill-down's export to a job (any length: the roster of a national campaign); its page shows
+    the progress and then the download."""
+    from tracker.reports import tasks
+    from tracker.submissions import KEY_PATTERN
+    from tracker.views import run_change
+
+    scope = report_scope(campaign_id)
+    listing = listings.build(key, scope, request.args)
+    if listing is None:
+        abort(404)
+    given = request.form.get("submission_key") or ""
+    change = run_change(
+        lambda: report_exports.create_export(current_user, scope, key, request.args, fmt, listing.title).id,
+        submission=given if re.fullmatch(KEY_PATTERN, given) else None,
+        created_url=lambda job_id: url_for("reports.job", job_id=job_id))
+    if change.duplicate:
+        return redirect(change.url or url_for("reports.drilldown", campaign_id=campaign_id, key=key,
+                                              **report_export_args()))
+    job_id = change.result
+    # Nothing of this request's session is touched after the commit: a job run at once (immediate mode)
+    # must not wait behind a transaction the request opened again.
+    try:
+        tasks.export_listing(job_id)
+    except Exception:  # the queue's storage is down: say so rather than leave it "waiting"
+        log.exception("could not enqueue report export %s", job_id)
+        report_exports.fail_export(job_id, "queue")
+    return redirect(url_for("reports.job", job_id=job_id))
+
+
+def _job_status(job: ReportExport) -> dict:
+    return {"status": job.status.value, "in_progress": job.in_progress, "rows_written": job.rows_written,
+            "rows_total": job.rows_total, "percent": job.percent,
+            "download": url_for("reports.job_download", job_id=job.id) if job.status is ExportStatus.DONE else None}
+
+
+@bp.route("/jobs/<int:job_id>")
+@allow(*MANAGERS)
+def job(job_id: int):
+    """An export's progress (the page polls job_status), then its download."""
+    record = load_or_404(ReportExport, job_id)
+    query = {k: v for k, v in (record.args or {}).items() if k not in _NOT_QUERY and not k.startswith("_")}
+    return render_template("reports/job.html", job=record, status=_job_status(record), job_query=query,
+                           error=report_exports.error_message(record.error) if record.error else None)
+
+
+@bp.route("/jobs/<int:job_id>/status")
+@allow(*MANAGERS)
+def job_status(job_id: int):
+    return jsonify(_job_status(load_or_404(ReportExport, job_id)))
+
+
+@bp.route("/jobs/<int:job_id>/download")
+@allow(*MANAGERS)
+def job_download(job_id: int):
+    record = load_or_404(ReportExport, job_id)
+    path = Path(record.file_path) if record.file_path else None
+    folder = report_exports.exports_folder().resolve()
+    if record.status is not ExportStatus.DONE or path is None or path.resolve().parent != folder or not path.is_file():
+        abort(404)
+    mimetype = report_exports.XLSX_MIMETYPE if record.file_format == "xlsx" else "text/csv; charset=utf-8"
+    return send_file(path, as_attachment=True, download_name=record.download_name or path.name, mimetype=mimetype)
+
+
+def _monthly_scope(campaign_id: int):
+    campaign = load_or_404(Campaign, campaign_id)
+    return report_monthly.month_scope(campaign, current_user, request.args, local_today())
+
+
+@bp.route("/campaigns/<int:campaign_id>/monthly")
+@allow(*MANAGERS)
+def monthly(campaign_id: int):
+    """The monthly report (工作月报) of a month (?month=2019-06) and an office (?office=), A4 for printing."""
+    from tracker.errors import render_error
+
+    scope = _monthly_scope(campaign_id)
+    if scope is None:
+        return render_error(400, report_monthly.bad_month_message())
+    m = report_monthly.build_monthly(scope)
+    charts = {key: base64.b64encode(png).decode("ascii") for key, png in m.charts.items()}
+    return render_template("reports/monthly.html", m=m, scope=scope, charts=charts, choices=filter_choices(scope),
+                           scope_text=report_monthly.scope_text(scope, m.report.generated_at),
+                           value_text=report_monthly.value_text, change_text=report_monthly.change_text,
+                           cell_text=report_monthly.cell_text)
+
+
+@bp.route("/campaigns/<int:campaign_id>/monthly.docx")
+@allow(*MANAGERS)
+def monthly_docx(campaign_id: int):
+    """The monthly report as a Word document, with the same content as the print page."""
+    from tracker.errors import render_error
+
+    scope = _monthly_scope(campaign_id)
+    if scope is None:
+        return render_error(400, report_monthly.bad_month_message())
+    m = report_monthly.build_monthly(scope)
+    return send_file(report_monthly.monthly_docx(m), as_attachment=True,
+                     download_name=report_monthly.filename(m, "docx"), mimetype=DOCX_MIMETYPE)

@@ -6,7 +6,7 @@ wrote under instance/exports/. A periodic job deletes rows and files older than 
 (created_at's index); a user's exports are read newest first (user_id, created_at).
 
 Revision ID: 784d9b70dfae
-Revises: 0121e0e031f3
+Revises: 4c1f6a6000c0
 Create Date: 2026-12-03 16:37:47.748056
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '784d9b70dfae'
-down_revision = '0121e0e031f3'
+down_revision = '4c1f6a6000c0'
 branch_labels = None
 depends_on = None
 

@@ -1449,6 +1449,94 @@ def sql_alone(url: str, pages: list[Page], skipped: set[str], repeat: int) -> di
     return out
 
 
+def scope_probes(url: str, info: dict, repeat: int = 3) -> list[dict]:
+    """What the report's base conditions (tracker/reports/scope.py) cost at this scale, the floor under every
+    section's statement that filters by them: one count(*) per entity under the default filters, for the
+    national campaign as bench-national and for the largest 隶属海关's campaign as its manager, with and
+    without the firm condition (firm_condition: the entity's firm among the offices' firms), median of
+    *repeat* runs, and each statement's plan (EXPLAIN QUERY PLAN / EXPLAIN ANALYZE) in the JSON."""
+    from flask_login import login_user
+
+    from tracker import create_app
+    from tracker.appointments.models import Appointment
+    from tracker.auth.models import User
+    from tracker.campaigns.models import Campaign, RosterEntry
+    from tracker.enterprises.models import Enterprise
+    from tracker.extensions import db
+    from tracker.i18n import local_today
+    from tracker.needs.models import Need
+    from tracker.plans.models import AssistancePlan
+    from tracker.reports.scope import ReportFilters, ReportScope
+    from tracker.visits.models import Visit
+
+    app = create_app(bench_run.bench_config(url))
+    out = []
+    with app.app_context():
+        engine = db.engine
+        statements = measure.StatementLog(engine)
+        for label, campaign_id, username in (("national", info["national_campaign"], NATIONAL_MANAGER),
+                                             (info["office"]["code"], info["office"]["campaign"],
+                                              info["office"]["manager"])):
+            with app.test_request_context():
+                user = db.session.scalar(sa.select(User).where(User.username == username))
+                login_user(user)
+                campaign = db.session.get(Campaign, campaign_id)
+                today = local_today()
+                scope = ReportScope(campaign, user, ReportFilters.parse({}, campaign, user, today), today)
+                firmless = lambda conditions, column: [c for c in conditions  # noqa: E731
+                                                       if str(c) != str(scope.firm_condition(column))]
+                count = sa.func.count()
+                queries = {
+                    "roster (roster_condition)": sa.select(count).select_from(RosterEntry).join(
+                        Enterprise, Enterprise.id == RosterEntry.enterprise_id).where(*scope.roster_condition()),
+                    "visits (visit_conditions)": sa.select(count).select_from(Visit).where(*scope.visit_conditions()),
+                    "visits, no firm condition": sa.select(count).select_from(Visit).where(
+                        *firmless(scope.visit_conditions(), Visit.enterprise_id)),
+                    "needs (need_conditions)": sa.select(count).select_from(Need).where(*scope.need_conditions()),
+                    "needs, no firm condition": sa.select(count).select_from(Need).where(
+                        *firmless(scope.need_conditions(), Need.enterprise_id)),
+                    "needs, any date (need_conditions(in_period=False))": sa.select(count).select_from(Need).where(
+                        *scope.need_conditions(in_period=False)),
+                    "plans (plan_conditions)": sa.select(count).select_from(AssistancePlan).where(
+                        *scope.plan_conditions()),
+                    "appointments (appointment_conditions)": sa.select(count).select_from(Appointment).where(
+                        *scope.appointment_conditions()),
+                }
+                for name, stmt in queries.items():
+                    times = []
+                    for k in range(repeat):
+                        statements.start()
+                        started = time.perf_counter()
+                        rows = db.session.execute(stmt).scalar()
+                        times.append((time.perf_counter() - started) * 1000)
+                        records = measure.StatementLog.queries(statements.stop())
+                    sql, params, _s = records[-1]
+                    try:
+                        plan = measure.explain(engine, sql, params)
+                    except Exception as exc:  # a plan is a help, not a result
+                        plan = f"(no plan: {exc})"
+                    out.append({"campaign": label, "probe": name, "rows": rows, "ms": round(statistics.median(times), 1),
+                                "sql": sql, "plan": plan})
+                    log(f"  {label}: {name}: {rows:,} rows in {out[-1]['ms']} ms")
+                # The contract's percentile (tracker/reports/sql.py: a row_number() window over every value),
+                # for the counter's waiting time: its cost grows with the appointments in scope.
+                from tracker.reports.sql import percentiles, seconds_between
+
+                times = []
+                for k in range(repeat):
+                    started = time.perf_counter()
+                    value = percentiles(db.session, seconds_between(Appointment.checked_in_at, Appointment.called_at),
+                                        scope.appointment_conditions())
+                    times.append((time.perf_counter() - started) * 1000)
+                out.append({"campaign": label, "probe": "waiting time p50/p90 (sql.percentiles, appointment_conditions)",
+                            "rows": f"{value[50]:.0f} / {value[90]:.0f} s" if value[50] is not None else "—",
+                            "ms": round(statistics.median(times), 1), "sql": "", "plan": ""})
+                log(f"  {label}: percentiles {value} in {out[-1]['ms']} ms")
+                db.session.remove()
+        engine.dispose()
+    return out
+
+
 def vm_status(pid: int | str = "self") -> dict[str, float]:
     """VmRSS and VmHWM (peak resident memory) of a process, in MB, from /proc."""
     out = {}
@@ -1574,6 +1662,10 @@ def run_engine(kind: str, args, workdir: Path) -> dict:
     result = {"kind": kind, "datasets": {"small": small, "national": big}}
     if args.load_only:
         return result
+    if args.probes_only:
+        log(f"{kind}: the report scope's base conditions")
+        result["probes"] = scope_probes(big_url, big["info"])
+        return result
     keys, export_rules = registered_listings(big_url)
     chosen = choose_listings(keys, args.keys, args.all_listings)
     log(f"{kind}: {len(keys)} drill-down lists registered; timing {chosen or 'none'}; report export routes: "
@@ -1594,6 +1686,8 @@ def run_engine(kind: str, args, workdir: Path) -> dict:
             skipped = {name for name, r in result["http_national"].items() if r.get("skipped")}
             log(f"{kind}: each page's SQL alone")
             result["sql_alone"] = sql_alone(url, pages, skipped, args.sql_repeat)
+            log(f"{kind}: the report scope's base conditions")
+            result["probes"] = scope_probes(url, marker["info"])
     info = big["info"]
     national, manager = info["national_campaign"], NATIONAL_MANAGER
     exports = {}
@@ -1609,6 +1703,7 @@ def run_engine(kind: str, args, workdir: Path) -> dict:
     instance = workdir / f"instance-{kind}-export"
     instance.mkdir(exist_ok=True)
     exports["http"] = export_over_http(big_url, instance, national, manager, f"/campaigns/{national}/roster.xlsx")
+    exports["http"]["rows"] = exports["route"].get("rows")  # the same file
     if args.export_url:
         exports["extra"] = export_over_http(big_url, instance, national, manager,
                                             args.export_url.format(campaign=national))
@@ -1642,53 +1737,65 @@ def markdown(results: list[dict], machine: dict) -> str:
         lines.append("")
         steps = ", ".join(f"{k} {v} s" for k, v in big["steps"].items())
         lines += [f"National load by step: {steps}.", ""]
-        if "http_national" not in result:
-            continue
-        lines += ["| page | p50 ms | p95 ms | target | in app p50 | its SQL p50 | SQL alone | ratio (≤ 1.5) | "
-                  "statements at 1,000 firms | at national | others' cores | |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
-        for name, page in result["http_national"].items():
-            small_page = result.get("http_small", {}).get(name, {})
-            if page.get("skipped"):
-                lines.append(f"| {name} | | | | | | | | | | | 404: not registered |")
-                continue
-            alone = result.get("sql_alone", {}).get(name, {})
-            ratio = (page["latency_ms"]["p50"] / alone["sql_alone_ms"]) if alone.get("sql_alone_ms") else None
-            verdicts = []
-            if page["target_ms"] is not None:
-                verdicts.append("PASS" if page["latency_ms"]["p95"] <= page["target_ms"] else "**FAIL**")
-            if small_page.get("statements") is not None:
-                verdicts.append("counts equal" if small_page["statements"] == page["statements"]
-                                else "**counts differ**")
-            if ratio is not None:
-                verdicts.append("ratio PASS" if ratio <= TARGETS["ratio"] else "**ratio FAIL**")
-            if page["status"] != [200]:
-                verdicts.append(f"HTTP {page['status']}")
-            lines.append(
-                f"| {name} `{page['url']}` | {page['latency_ms']['p50']} | {page['latency_ms']['p95']} | "
-                f"≤ {page['target_ms']:.0f} | {page['in_app_ms']['p50']} | {page['sql_in_app_ms']['p50']} | "
-                f"{alone.get('sql_alone_ms', '')} | {'' if ratio is None else f'{ratio:.2f}'} | "
-                f"{small_page.get('statements', '')} | {page['statements']} | {page['others_cores']} | "
-                f"{', '.join(verdicts)} |")
-        lines.append("")
-        lines += ["| roster export (national campaign) | rows | bytes | time | peak memory (process) | growth | |",
-                  "|---|---:|---:|---:|---:|---:|---|"]
-        labels = {"listing": "report listing → openpyxl write-only (in a process of its own)",
-                  "route": "`/campaigns/<id>/roster.xlsx` (xlsx_response) in a process of its own",
-                  "http": "`/campaigns/<id>/roster.xlsx` over HTTP, one gunicorn worker",
-                  "extra": "--export-url over HTTP"}
-        for name, e in result["exports"].items():
-            if "error" in e:
-                lines.append(f"| {labels[name]} | | | | | | error: see JSON |")
-                continue
-            ok = e["seconds"] <= TARGETS["export_s"] and e["peak_mb"] <= TARGETS["export_mb"]
-            lines.append(f"| {labels[name]} | {_n(e['rows']) if e.get('rows') is not None else ''} | {_n(e['bytes'])} | "
-                         f"{e['seconds']} s | {e['peak_mb']} MB | {e['growth_mb']} MB | "
-                         f"{'PASS' if ok else '**FAIL**'} (≤ {TARGETS['export_s']} s, ≤ {TARGETS['export_mb']} MB) |")
-        lines.append("")
-        lines.append(f"Drill-down lists registered: {', '.join(result['listings_registered']) or 'none'}; "
-                     f"report export routes: {', '.join(result['export_routes']) or 'none'}.")
-        lines.append("")
+        pages_table = result.get("http_national", {})
+        if pages_table:
+            lines += ["| page | p50 ms | p95 ms | target | in app p50 | its SQL p50 | SQL alone | ratio (≤ 1.5) | "
+                      "statements at 1,000 firms | at national | others' cores | |",
+                      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+            for name, page in pages_table.items():
+                small_page = result.get("http_small", {}).get(name, {})
+                if page.get("skipped"):
+                    lines.append(f"| {name} | | | | | | | | | | | 404: not registered |")
+                    continue
+                alone = result.get("sql_alone", {}).get(name, {})
+                ratio = (page["latency_ms"]["p50"] / alone["sql_alone_ms"]) if alone.get("sql_alone_ms") else None
+                verdicts = []
+                if page["target_ms"] is not None:
+                    verdicts.append("PASS" if page["latency_ms"]["p95"] <= page["target_ms"] else "**FAIL**")
+                if small_page.get("statements") is not None:
+                    verdicts.append("counts equal" if small_page["statements"] == page["statements"]
+                                    else "**counts differ**")
+                if ratio is not None:
+                    verdicts.append("ratio PASS" if ratio <= TARGETS["ratio"] else "**ratio FAIL**")
+                if page["status"] != [200]:
+                    verdicts.append(f"HTTP {page['status']}")
+                lines.append(
+                    f"| {name} `{page['url']}` | {page['latency_ms']['p50']} | {page['latency_ms']['p95']} | "
+                    f"≤ {page['target_ms']:.0f} | {page['in_app_ms']['p50']} | {page['sql_in_app_ms']['p50']} | "
+                    f"{alone.get('sql_alone_ms', '')} | {'' if ratio is None else f'{ratio:.2f}'} | "
+                    f"{small_page.get('statements', '')} | {page['statements']} | {page['others_cores']} | "
+                    f"{', '.join(verdicts)} |")
+            lines.append("")
+        if result.get("probes"):
+            office = big["info"]["office"]["code"]
+            lines += ["The report scope's base conditions alone (one count each, default filters; plans in the JSON):", "",
+                      f"| count(*) of | national campaign: rows | ms | {office}'s campaign: rows | ms |",
+                      "|---|---:|---:|---:|---:|"]
+            by = {(p["campaign"], p["probe"]): p for p in result["probes"]}
+            for probe in dict.fromkeys(p["probe"] for p in result["probes"]):
+                a, b = by.get(("national", probe), {}), by.get((office, probe), {})
+                lines.append(f"| {probe} | {_n(a.get('rows', ''))} | {a.get('ms', '')} | {_n(b.get('rows', ''))} | "
+                             f"{b.get('ms', '')} |")
+            lines.append("")
+        if result.get("exports"):
+            lines += ["| roster export (national campaign) | rows | bytes | time | peak memory (process) | growth | |",
+                      "|---|---:|---:|---:|---:|---:|---|"]
+            labels = {"listing": "report listing → openpyxl write-only (in a process of its own)",
+                      "route": "`/campaigns/<id>/roster.xlsx` (xlsx_response) in a process of its own",
+                      "http": "`/campaigns/<id>/roster.xlsx` over HTTP, one gunicorn worker",
+                      "extra": "--export-url over HTTP"}
+            for name, e in result["exports"].items():
+                if "error" in e:
+                    lines.append(f"| {labels[name]} | | | | | | error: see JSON |")
+                    continue
+                ok = e["seconds"] <= TARGETS["export_s"] and e["peak_mb"] <= TARGETS["export_mb"]
+                lines.append(f"| {labels[name]} | {_n(e['rows']) if e.get('rows') is not None else ''} | {_n(e['bytes'])} | "
+                             f"{e['seconds']} s | {e['peak_mb']} MB | {e['growth_mb']} MB | "
+                             f"{'PASS' if ok else '**FAIL**'} (≤ {TARGETS['export_s']} s, ≤ {TARGETS['export_mb']} MB) |")
+            lines.append("")
+            lines.append(f"Drill-down lists registered: {', '.join(result.get('listings_registered', [])) or 'none'}; "
+                         f"report export routes: {', '.join(result.get('export_routes', [])) or 'none'}.")
+            lines.append("")
     lines.append(f"Machine: {machine.get('nproc')} cores ({machine.get('cpu', '')}), {machine.get('memory_gb')} GB; "
                  f"Python {machine.get('python')}, SQLite {machine.get('sqlite')}"
                  + (f", PostgreSQL {machine['postgresql']} ({machine.get('postgresql_settings')})"
@@ -1722,13 +1829,28 @@ def main(argv=None) -> int:
     parser.add_argument("--all-listings", action="store_true", help="time every registered drill-down list")
     parser.add_argument("--export-url", help="another export URL to time over HTTP ({campaign}: the national one)")
     parser.add_argument("--load-only", action="store_true", help="build or check the cached data sets, measure nothing")
+    parser.add_argument("--probes-only", action="store_true",
+                        help="only time the report scope's base conditions on the national data set")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the data sets even if cached")
     parser.add_argument("--max-wait", type=float, default=120, help="seconds to wait for a quiet machine per page")
     parser.add_argument("--readme", action="store_true", help="rewrite the bench:reports block of bench/README.md")
+    parser.add_argument("--from-json", nargs="+", metavar="FILE",
+                        help="print (and with --readme write) the tables of earlier runs' JSON, measuring nothing")
     parser.add_argument("--export-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.export_child:
         print(json.dumps(export_child(json.loads(args.export_child))))
+        return 0
+    if args.from_json:
+        runs = [json.loads(Path(f).read_text()) for f in args.from_json]
+        merged: dict[str, dict] = {}  # a later run of an engine adds to (and overrides) an earlier one's parts
+        for run in runs:
+            for r in run["results"]:
+                merged.setdefault(r["kind"], {}).update(r)
+        text = markdown([merged[k] for k in ("sqlite", "postgresql") if k in merged], runs[-1]["machine"])
+        print(text)
+        if args.readme:
+            print("bench/README.md rewritten" if rewrite_readme(text) else "bench/README.md has no bench:reports markers")
         return 0
     kinds = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
     RESULTS.mkdir(parents=True, exist_ok=True)

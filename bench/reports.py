@@ -1206,10 +1206,8 @@ def fill_need_columns(engine: sa.Engine, cal: Calendar) -> list[str]:
         conn.rollback()
     if filled:
         return []
-    from tracker.needs.models import Need
-
     log(f"filling {', '.join(wanted)} of the cached needs")
-    table = Need.__table__
+    table = sa.Table("needs", sa.MetaData(), autoload_with=engine)  # the model may not know the columns yet
     with engine.connect() as conn:
         rows = conn.execute(sa.select(table.c.id, table.c.raised_on, table.c.status, table.c.resolved_at,
                                       table.c.closed_at).where(table.c.status.in_(("resolved", "closed",
@@ -1217,9 +1215,11 @@ def fill_need_columns(engine: sa.Engine, cal: Calendar) -> list[str]:
         conn.rollback()
     updates = []
     for need_id, raised, status, resolved_at, closed_at in rows:
-        done = resolved_at if status.value in ("resolved", "closed") and resolved_at else closed_at
+        done = resolved_at if status in ("resolved", "closed") and resolved_at else closed_at
         if done is None:
             continue
+        if done.tzinfo is None:  # reflected SQLite timestamps are naive UTC
+            done = done.replace(tzinfo=timezone.utc)
         finished = local_ordinal(int(done.timestamp()))
         values = {"finished_on": date.fromordinal(finished), "working_days_to_close": cal.between(raised.toordinal(), finished)}
         updates.append({"b_id": need_id, **{f"b_{c}": values[c] for c in wanted}})

@@ -13,7 +13,7 @@ PORT ?= 5000
 
 export FLASK_APP := tracker
 
-.PHONY: run test install translations messages migrate seed bench bench-counter clean vendor
+.PHONY: run test install translations messages migrate seed bench bench-counter bench-reports clean vendor
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,3 +65,10 @@ vendor:
 # SQLite and PostgreSQL (bench/README.md, "The certificate counter under load"). About 35 minutes.
 bench-counter: install translations
 	$(BIN)/python bench/counter.py
+
+# Issue 12: the campaign reports at national scale (200,000 firms, 3,000,000 appointments) over HTTP (gunicorn,
+# 4 workers), on SQLite and PostgreSQL (bench/README.md, "Campaign reports at national scale"). The data sets
+# are built once (about 10 minutes per database) and cached. Options: make bench-reports ARGS="--engine sqlite
+# --requests 20" (also --scale, --keys, --all-listings, --load-only, --rebuild, --readme).
+bench-reports: install translations
+	$(BIN)/python bench/reports.py $(ARGS)

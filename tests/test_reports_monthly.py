@@ -101,8 +101,11 @@ def test_the_dashboard_links_to_the_months_report(client, auth, survey):
 
 
 # Word ----------------------------------------------------------------------------------------------------
-def _table(document, first_cell: str):
-    return next(t for t in document.tables if t.rows[0].cells[0].text == first_cell)
+def _table(document, first_cell: str, holding: str | None = None):
+    """The first table whose header starts with first_cell (and that holds a cell reading *holding*): the
+    fixture's section comes after the real ones, whose tables have the same headers."""
+    return next(t for t in document.tables if t.rows[0].cells[0].text == first_cell
+                and (holding is None or any(c.text == holding for row in t.rows for c in row.cells)))
 
 
 def _cells(table) -> list[list[str]]:
@@ -122,17 +125,18 @@ def test_the_word_document(client, auth, survey):
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert "Test section" in headings and "Roster by office" in headings and "Roster firms (3)" in headings
 
-    figures = _cells(_table(document, "Figure"))
+    figures = _cells(_table(document, "Figure", holding="Share of the roster visited"))
     assert figures[0] == ["Figure", "This month", "Last month", "Change"]
     assert ["Visits", "3", "2", "+1"] in figures
     assert ["Share of the roster visited", "66.7%", "66.7%", "0.0 points"] in figures
     assert ["Roster firms", "3", "—", "—"] in figures
-    assert _cells(_table(document, "Office")) == [["Office", "Firms", "Share"], ["营口海关", "3", "100.0%"]]
-    firms = _cells(_table(document, "Name"))
+    assert _cells(_table(document, "Office", holding="Share")) == [["Office", "Firms", "Share"], ["营口海关", "3", "100.0%"]]
+    firms = _cells(_table(document, "Name", holding="Key firm"))
     assert firms[0] == ["Name", "USCC", "Office", "Key firm"] and len(firms) == 4  # in full
     assert FORMULA_NAME in [row[0] for row in firms]
-    # The two tables' charts, as inline PNG images.
-    assert len(document.inline_shapes) == 2
+    # Every chart of the print page (one per table with rows to draw) is an inline PNG image in the document.
+    printed = client.get(url(survey, "/monthly"), query_string={"month": "2019-06"}).get_data(as_text=True)
+    assert len(document.inline_shapes) == printed.count('class="monthly-chart"') >= 2
     blobs = [rel.target_part.blob for rel in document.part.rels.values() if "image" in rel.reltype]
     assert blobs and all(blob.startswith(b"\x89PNG") for blob in blobs)
 

@@ -100,6 +100,8 @@ class Need(db.Model):
         # The campaign report counts a campaign's needs raised, and finished, in a period
         # (tracker/reports/needs.py; migration 5d1e8c3a9f27).
         sa.Index("ix_needs_campaign_raised", "campaign_id", "raised_on"),
+        # The reports' firm condition probes each firm's needs of the campaign (migration 9e2b7c4d1a60).
+        sa.Index("ix_needs_campaign_firm_raised", "campaign_id", "enterprise_id", "raised_on"),
         sa.Index("ix_needs_campaign_finished", "campaign_id", "finished_on"),
     )
 

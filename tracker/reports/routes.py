@@ -29,20 +29,33 @@ def report_scope(campaign_id: int) -> ReportScope:
     return ReportScope(campaign, current_user, filters, today)
 
 
+# Beyond this many, a department or officer is chosen once an office is: a national campaign has thousands.
+CHOICES_MAX = 200
+
+
 def filter_choices(scope: ReportScope) -> dict:
-    """The offices, departments and officers the filter form offers: the campaign's subtree only."""
+    """The offices, departments and officers the filter form offers, of the campaign's subtree only. Departments
+    and officers are offered for the report's offices while they are few (CHOICES_MAX); otherwise the form asks
+    for an office first (``narrow`` says which lists were left out). Three bounded statements."""
     from tracker.auth.models import User
     from tracker.offices.models import Department, Office
 
-    campaign_offices = db.session.scalars(
+    offices = db.session.scalars(
         sa.select(Office).where(Office.path.startswith(scope.campaign.office.path, autoescape=True))
-        .order_by(Office.path)).all()
+        .order_by(Office.path).limit(2000)).all()
     departments = db.session.scalars(sa.select(Department).where(scope.office_condition(Department.office_id))
-                                     .order_by(Department.office_id, Department.name)).all()
+                                     .order_by(Department.office_id, Department.name).limit(CHOICES_MAX + 1)).all()
     officers = db.session.scalars(
         sa.select(User).where(scope.office_condition(User.office_id), User.active.is_(True),
-                              User.role.in_((Role.OFFICER, Role.MANAGER))).order_by(User.display_name)).all()
-    return {"offices": campaign_offices, "departments": departments, "officers": officers}
+                              User.role.in_((Role.OFFICER, Role.MANAGER)))
+        .order_by(User.display_name, User.id).limit(CHOICES_MAX + 1)).all()
+    narrow = {name for name, rows in (("departments", departments), ("officers", officers)) if len(rows) > CHOICES_MAX}
+    # A chosen department or officer stays offered, whatever the length of the list.
+    if "departments" in narrow:
+        departments = [scope.filters.department] if scope.filters.department else []
+    if "officers" in narrow:
+        officers = [scope.filters.officer] if scope.filters.officer else []
+    return {"offices": offices, "departments": departments, "officers": officers, "narrow": narrow}
 
 
 @bp.route("/")

@@ -77,6 +77,8 @@ class Visit(db.Model):
         sa.Index("ix_visits_enterprise_visited", "enterprise_id", "visited_at"),
         # A campaign's visits in a period, covering for the reports' aggregates (tracker/reports/outreach.py).
         sa.Index("ix_visits_campaign_visited", "campaign_id", "visited_at", "enterprise_id", "id"),
+        # The reports' firm condition probes each firm's visits of the campaign (migration 9e2b7c4d1a60).
+        sa.Index("ix_visits_campaign_firm_visited", "campaign_id", "enterprise_id", "visited_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -288,7 +288,7 @@ def test_drilldown_pages_count_what_the_figures_say(client, auth, survey, cast):
     assert total("roster.not_visited")[0] == 1
     count, html = total("visits.all")
     assert count == 5
-    assert f'/visits/' in html and "张关员 · 关员" in html and "2019-06-01" in html  # v1, local date
+    assert '/visits/' in html and "张关员 · 关员" in html and "2019-06-01" in html  # v1, local date
     assert total("visits.all", month="2019-06")[0] == 5
     assert total("visits.all", month="2019-05")[0] == 0  # outside the period
     count, html = total("visits.all", by=survey["li"].id)

@@ -18,8 +18,9 @@ YALISI = "营口雅丽丝服装有限公司"
 STAFF_LISTS = ["/", "/enterprises/", "/needs/", "/needs/?overdue=1", "/plans/", "/visits/", "/campaigns/",
                "/imports/", "/work/", "/work/notifications"]
 PAGES = {
-    "officer": STAFF_LISTS + ["campaign", "plan", "profile"],
-    "manager": STAFF_LISTS + ["/team", "campaign", "plan", "profile"],
+    "officer": STAFF_LISTS + ["/reports/mine", "campaign", "plan", "profile"],
+    "manager": STAFF_LISTS + ["/team", "/reports/", "/reports/mine", "campaign", "plan", "profile", "dashboard",
+                              "not visited"],
     "admin": STAFF_LISTS + ["/team", "/admin/users", "/admin/offices", "/admin/reference", "/admin/calendar",
                             "/admin/audit", "campaign", "plan", "profile"],
     "yalisi": ["/portal/", "plan", "profile"],
@@ -38,7 +39,9 @@ def places(live_app):
         campaign = db.session.scalar(sa.select(Campaign.id).where(Campaign.name == "2019年百企大调研"))
         yalisi = db.session.scalar(sa.select(Enterprise.id).where(Enterprise.name == YALISI))
         plan = db.session.scalar(sa.select(AssistancePlan.id).where(AssistancePlan.enterprise_id == yalisi))
-    return {"campaign": f"/campaigns/{campaign}", "plan": f"/plans/{plan}", "profile": f"/enterprises/{yalisi}"}
+    return {"campaign": f"/campaigns/{campaign}", "plan": f"/plans/{plan}", "profile": f"/enterprises/{yalisi}",
+            "dashboard": f"/reports/campaigns/{campaign}",
+            "not visited": f"/reports/campaigns/{campaign}/list/roster.not_visited"}
 
 
 def signed_in(browser, base_url, username, viewport):
@@ -98,9 +101,9 @@ def test_a_list_becomes_cards_on_a_phone_and_a_table_on_a_desktop(browser, base_
 
 # Top-level menu entries per role: what each may use, and nothing else.
 MENUS = {
-    "officer": ["首页", "企业", "走访帮扶", "原产地证窗口"],
-    "manager": ["首页", "企业", "走访帮扶", "原产地证窗口", "人员名单"],
-    "admin": ["首页", "企业", "走访帮扶", "原产地证窗口", "人员名单", "系统管理"],
+    "officer": ["首页", "企业", "走访帮扶", "原产地证窗口", "统计报表"],
+    "manager": ["首页", "企业", "走访帮扶", "原产地证窗口", "统计报表", "人员名单"],
+    "admin": ["首页", "企业", "走访帮扶", "原产地证窗口", "统计报表", "人员名单", "系统管理"],
     "yalisi": ["我的企业", "原产地证预约"],
 }
 

@@ -11,7 +11,7 @@
 
   function numeric(kind) { return kind === SHARE ? function (v) { return v === null ? null : Math.round(v * 1000) / 10; } : function (v) { return v; }; }
 
-  function optionFor(data) {
+  function optionFor(data, width) {
     var kinds = data.kinds && data.kinds.length ? data.kinds : [];
     // Chart the value columns that share the first one's kind (counts with counts, shares with shares).
     var first = kinds[0] || "count";
@@ -27,20 +27,21 @@
       animation: false
     };
     if (data.type === "pie") {
-      base.legend = { type: "scroll", bottom: 0 };
+      base.legend = { bottom: 0, left: 8, right: 8 };  // plain: it wraps within the width
       base.series = [{ type: "pie", radius: ["35%", "65%"], name: data.columns[1],
-        label: { formatter: "{b}: {c}" },
+        // On a phone the labels would reach past the screen: the legend and the table beside it say the same.
+        label: { show: width >= 480, formatter: "{b}: {c}", width: 110, overflow: "truncate" },
         data: data.labels.map(function (label, r) { return { name: label, value: convert(data.series[r][0]) }; }) }];
       return base;
     }
-    base.legend = columns.length > 1 ? { top: 0 } : undefined;
-    base.grid = { left: 56, right: 16, top: columns.length > 1 ? 32 : 16, bottom: 48, containLabel: false };
+    base.legend = columns.length > 1 ? { top: 0, left: 8, right: 8 } : undefined;
+    base.grid = { left: 16, right: 24, top: columns.length > 1 ? 32 : 16, bottom: 16, containLabel: true };
     var horizontal = data.type === "bar" && data.labels.length > 8;
-    var category = { type: "category", data: data.labels, axisLabel: { interval: 0, hideOverlap: true, rotate: horizontal ? 0 : (data.labels.length > 6 ? 30 : 0) } };
+    var category = { type: "category", data: data.labels, axisLabel: { interval: 0, hideOverlap: true, width: 90, overflow: "truncate", rotate: horizontal ? 0 : (data.labels.length > 6 ? 30 : 0) } };
     var values = { type: "value", minInterval: first === "count" ? 1 : 0, axisLabel: first === SHARE ? { formatter: "{value}%" } : {} };
     base.xAxis = horizontal ? values : category;
     base.yAxis = horizontal ? Object.assign({}, category, { inverse: true, axisLabel: { width: 120, overflow: "truncate" } }) : values;
-    if (horizontal) { base.grid.left = 130; }
+
     base.series = columns.map(function (c) {
       return { type: data.type === "line" ? "line" : "bar", name: data.columns[c + 1], stack: data.type === "stack" ? "all" : undefined,
         symbolSize: 6, data: data.series.map(function (row) { return convert(row[c]); }) };
@@ -54,7 +55,7 @@
     var data = JSON.parse(island.textContent);
     if (data.type === "line" || data.labels.length > 8) { element.classList.add("report-chart-tall"); }
     var chart = window.echarts.init(element, null, { renderer: "svg" });
-    chart.setOption(optionFor(data));
+    chart.setOption(optionFor(data, element.clientWidth));
     element.setAttribute("data-rendered", "1");
     window.addEventListener("resize", function () { chart.resize(); });
     window.addEventListener("beforeprint", function () { chart.resize(); });

@@ -11,18 +11,11 @@ pytestmark = pytest.mark.browser
 CAMPAIGN = "2019年百企大调研"
 
 
-def sign_in_as(page, username):
-    page.goto("/login")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill("browser demo password")
-    page.locator("#username").press("Enter")
-    expect(page.locator("#user-menu")).to_be_visible()
-
-
-def test_a_manager_reads_the_dashboard_follows_a_figure_and_downloads_the_files(page):
+def test_a_manager_reads_the_dashboard_follows_a_figure_and_downloads_the_files(page, sign_in):
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    sign_in_as(page, "manager")
+    sign_in("manager")
+    expect(page.locator("#user-menu")).to_be_visible()
     page.goto("/reports/")
     page.get_by_role("link", name=re.compile(CAMPAIGN)).click()
     expect(page.locator("h1")).to_have_text(CAMPAIGN)

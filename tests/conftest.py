@@ -66,6 +66,8 @@ def make_config(database_url: str, **extra) -> dict:
         # runs a real consumer process.
         "HUEY_IMMEDIATE": True,
         "MAIL_BACKEND": "memory",
+        # Every figure counted live; tests/test_reports_cache.py turns the cache on.
+        "REPORT_CACHE_MIN_MS": None,
     }
     config.update(extra)
     return config

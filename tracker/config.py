@@ -77,6 +77,14 @@ class DefaultConfig:
     # A form left open over a long visit must still submit.
     WTF_CSRF_TIME_LIMIT = 12 * 3600
 
+    # The campaign reports (tracker/reports/cache.py): an aggregate statement slower than this many
+    # milliseconds is kept and served for up to REPORT_CACHE_MAX_AGE_SECONDS; a job counts the reports read
+    # within REPORT_CACHE_KEEP_HOURS again once they are REPORT_CACHE_FRESH_SECONDS old. None: always live.
+    REPORT_CACHE_MIN_MS = 20
+    REPORT_CACHE_FRESH_SECONDS = 300
+    REPORT_CACHE_MAX_AGE_SECONDS = 1800
+    REPORT_CACHE_KEEP_HOURS = 24
+
     AUDIT_PAGE_SIZE = 50
     # Where the demo credentials go when seed-demo generates a password.
     DEMO_CREDENTIALS_FILE = "demo-credentials.txt"

@@ -43,6 +43,7 @@ def report_summary(args: dict, campaign_id: int):
         "period": scope.period,
         "previous_period": scope.previous.period,
         "problems": list(filters.problems),
+        "counted_at": report.counted_at,
         "sections": [{"key": s.key, "title": s.title,
                       "figures": [{"key": f.key, "label": str(f.label), "value": f.value, "previous": f.previous,
                                    "kind": f.kind} for f in s.figures]} for s in report.sections],

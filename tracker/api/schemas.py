@@ -683,3 +683,6 @@ class ReportSummarySchema(ApiSchema):
     problems = fields.List(fields.String(), required=True, metadata={
         "description": "Filters that were dropped, and why (e.g. an office outside the campaign)."})
     sections = fields.List(fields.Nested(ReportSectionSchema), required=True)
+    counted_at = fields.DateTime(required=True, allow_none=True, metadata={
+        "description": "When the oldest figures kept for a few minutes were counted (a national report's "
+                       "slow figures are; see tracker/reports/cache.py); null when every figure was counted now."})

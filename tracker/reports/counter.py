@@ -47,9 +47,8 @@ from sqlalchemy.orm import contains_eager, joinedload
 from tracker.appointments.models import (
     Appointment, AppointmentStatus, CertificateType, IssuedCertificate, ServiceRating, WastedReason,
 )
-from tracker.extensions import db
 from tracker.i18n import local_datetime
-from tracker.reports import sql
+from tracker.reports import cache, sql
 from tracker.reports.figures import Column, Figure, Listing, ListingPreview, Row, Section, Table, share
 from tracker.reports.listings import listing
 from tracker.reports.scope import ReportScope
@@ -180,7 +179,7 @@ def _totals(scope: ReportScope) -> dict:
 
     stmt = sa.select(appointments, certificates.c.certificates, certificates.c.certified) \
         .select_from(appointments).outerjoin(certificates, certificates.c.period == appointments.c.period)
-    found = {row.period: row._mapping for row in db.session.execute(stmt)}
+    found = {row.period: row._mapping for row in cache.execute(stmt)}
     totals: dict = {}
     for group, suffix in (("current", ""), ("previous", "_prev")):
         row = found.get(group, {})
@@ -194,7 +193,7 @@ def _percentiles(scope: ReportScope) -> dict:
     """The 90th percentiles of waiting and handling, both periods: one statement."""
     period = period_of(scope)
     where = both_periods(scope)
-    found = sql.percentiles_by(db.session, {
+    found = sql.percentiles_by(cache.reader, {
         "waiting": (waiting_seconds(), period, where),
         "handling": (handling_seconds(), period, [*where, served()]),
     }, percents=(90,))
@@ -212,7 +211,7 @@ def week_mondays(scope: ReportScope) -> list[date]:
 
 def _weeks(scope: ReportScope) -> Table:
     week = sql.week_start(Appointment.day)
-    rows = db.session.execute(
+    rows = cache.execute(
         sa.select(week.label("week"), sa.func.count().filter(booked()), sa.func.count().filter(served()),
                   sa.func.count().filter(walk_in()), sa.func.count().filter(Appointment.status == S.NO_SHOW))
         .where(*scope.appointment_conditions(), Appointment.status != S.CANCELLED).group_by(week)).all()
@@ -248,7 +247,7 @@ def _certificates(scope: ReportScope) -> tuple[Table, Table]:
                   .select_from(IssuedCertificate)
                   .join(Appointment, Appointment.id == IssuedCertificate.appointment_id)
                   .where(*conditions).group_by(Appointment.destination_country))
-    rows = db.session.execute(sa.union_all(by_type, by_country)).all()
+    rows = cache.execute(sa.union_all(by_type, by_country)).all()
     locale = _locale()
 
     types = sorted((r for r in rows if r.kind == "type"), key=lambda r: (r.sort, r.name, r.key))
@@ -278,11 +277,8 @@ def _certificates(scope: ReportScope) -> tuple[Table, Table]:
 
 
 def _preview(item: Listing, total: int, **args) -> ListingPreview:
-    stmt = item.select.limit(PREVIEW_ROWS)
-    if item.options:
-        stmt = stmt.options(*item.options)
     # Sent whatever the total, so the page costs the same statements with and without such rows.
-    rows = list(db.session.scalars(stmt).unique())
+    rows = cache.first_entities(item.select, item.options or (), PREVIEW_ROWS)
     return ListingPreview(listing=item, rows=rows, total=total, listing_args=args)
 
 

@@ -154,6 +154,7 @@ def summary_rows(report: Report) -> list[tuple[str, str]]:
         (_("Period before"), scope.previous.period.label()),
         (_("Filters"), filters_text(scope)),
         (_("Generated at"), local_datetime(report.generated_at)),
+        *([(_("Slow figures counted at"), local_datetime(report.counted_at))] if report.counted_at else []),
     ]
 
 

@@ -91,6 +91,8 @@ class Report:
     scope: Any  # tracker.reports.scope.ReportScope
     sections: list[Section]
     generated_at: datetime
+    # When the oldest of the figures kept by reports/cache.py was counted (None: every figure counted now).
+    counted_at: datetime | None = None
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)

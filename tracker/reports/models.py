@@ -84,3 +84,45 @@ class ReportExport(db.Model):
         if not self.rows_total:
             return 0
         return min(99, int(100 * self.rows_written / self.rows_total))
+
+
+class ReportCacheReport(db.Model):
+    """A report someone has read whose statements are kept (ReportCacheEntry): what to build it again from.
+
+    ``identity`` is the campaign, the reader (his office bounds the report), his language and the query string's
+    filters as asked: without a period, the default one moves with the day, so a refresh after midnight counts
+    the new day. The periodic refresher builds the reports read within REPORT_CACHE_KEEP_HOURS whose figures
+    are older than REPORT_CACHE_FRESH_SECONDS; a report unread for longer is deleted with its statements."""
+
+    __tablename__ = "report_cache_reports"
+    __label__ = _l("Kept report")
+    # A cache: rewritten every few minutes, holds nothing anyone entered.
+    __audited__ = False
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True, info={"label": _l("Key")})
+    identity: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, info={"label": _l("Report")})
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True,
+                                              info={"label": _l("Last read")})
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, info={"label": _l("Counted at")})
+    # The keys of the statements it keeps: a reader reads them in one query, and counts the others live.
+    statement_keys: Mapped[list[str]] = mapped_column(sa.JSON, default=list, info={"label": _l("Kept statements")})
+    # Set while a refresher builds it (two consumers never build the same report at once).
+    refreshing_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": _l("Being counted")})
+
+
+class ReportCacheEntry(db.Model):
+    """The rows of one slow aggregate statement of a report, kept so the next reader does not wait for them.
+
+    ``key`` is a digest of the statement's SQL and parameters on its database (so another filter, period, day
+    or language is another entry); ``rows`` its result as pickled Python values (written by this app alone)."""
+
+    __tablename__ = "report_cache_entries"
+    __label__ = _l("Kept figures")
+    __audited__ = False
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True, info={"label": _l("Key")})
+    report_key: Mapped[str] = mapped_column(sa.String(64), index=True, info={"label": _l("Report")})
+    rows: Mapped[bytes] = mapped_column(sa.LargeBinary, info={"label": _l("Rows")})
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True,
+                                                  info={"label": _l("Counted at")})
+    took_ms: Mapped[int] = mapped_column(default=0, info={"label": _l("Milliseconds")})

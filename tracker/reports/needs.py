@@ -31,17 +31,19 @@ section two, whatever the data.
 """
 from __future__ import annotations
 
+import collections
+
 from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
-from tracker.extensions import db
 from tracker.needs.models import FollowUp, Need, NeedCategory, NeedStatus, Satisfaction
 from tracker.needs.services import overdue_condition
 from tracker.offices.models import Department, Office
 from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
+from tracker.reports import cache
 from tracker.reports.figures import Column, Figure, Listing, ListingPreview, Row, Section, Table, share
 from tracker.reports.listings import listing
 from tracker.reports.scope import Period, ReportScope
@@ -139,38 +141,49 @@ def reopened_conditions(scope: ReportScope) -> list:
 
 # The needs section -----------------------------------------------------------------------------------
 def _need_groups(scope: ReportScope) -> list:
-    """One statement for both periods: the needs raised, closed, closed on time and overdue, per status,
-    category and department (every breakdown of the section sums these groups; there are at most
-    statuses x categories x departments of them, whatever the number of needs)."""
+    """One statement for both periods, three groupings in a UNION ALL: per status, the needs raised, closed,
+    closed on time and overdue (their sums are the section's figures); per category and per department, the
+    needs raised in the period. A few dozen rows and one per department, whatever the number of needs."""
     current, before = scope.period, scope.previous.period
     union = _union(scope)
     overdue = overdue_condition(scope.today)
     closed_now, closed_before = current.holds_date(Need.finished_on), before.holds_date(Need.finished_on)
     on_time = Need.finished_on <= Need.deadline
+    raised_now = current.holds_date(Need.raised_on)
+    where = (*scope.need_conditions(in_period=False),
+             sa.or_(union.holds_date(Need.raised_on), union.holds_date(Need.finished_on), overdue))
+    null_text, null_int, zero = sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.Integer), sa.literal(0)
+
+    def kind(name: str):
+        return sa.cast(sa.literal(name), sa.String).label("kind")
+
+    by_status = (sa.select(
+        kind("status"), sa.cast(Need.status, sa.String).label("status"), null_int.label("category_id"),
+        null_text.label("category"), null_text.label("category_en"), null_int.label("department_id"),
+        null_text.label("department"), null_text.label("department_en"), null_text.label("office"),
+        null_text.label("office_en"),
+        _count(raised_now).label("raised"), _count(before.holds_date(Need.raised_on)).label("raised_before"),
+        _count(closed_now).label("closed"), _count(closed_before).label("closed_before"),
+        _count(sa.and_(closed_now, on_time)).label("on_time"),
+        _count(sa.and_(closed_before, on_time)).label("on_time_before"),
+        _count(overdue).label("overdue"))
+        .select_from(Need).where(*where).group_by(Need.status))
+    by_category = (sa.select(
+        kind("category"), null_text, Need.category_id, NeedCategory.name, NeedCategory.name_en, null_int,
+        null_text, null_text, null_text, null_text, sa.func.count(), zero, zero, zero, zero, zero, zero)
+        .select_from(Need).join(NeedCategory, NeedCategory.id == Need.category_id)
+        .where(*where, raised_now)
+        .group_by(Need.category_id, NeedCategory.name, NeedCategory.name_en))
     office = aliased(Office)
-    stmt = (
-        sa.select(
-            Need.status, Need.category_id, NeedCategory.name.label("category"),
-            NeedCategory.name_en.label("category_en"), Need.department_id, Department.name.label("department"),
-            Department.name_en.label("department_en"), office.name.label("office"), office.name_en.label("office_en"),
-            _count(current.holds_date(Need.raised_on)).label("raised"),
-            _count(before.holds_date(Need.raised_on)).label("raised_before"),
-            _count(closed_now).label("closed"),
-            _count(closed_before).label("closed_before"),
-            _count(sa.and_(closed_now, on_time)).label("on_time"),
-            _count(sa.and_(closed_before, on_time)).label("on_time_before"),
-            _count(overdue).label("overdue"),
-        )
+    by_department = (sa.select(
+        kind("department"), null_text, null_int, null_text, null_text, Need.department_id, Department.name,
+        Department.name_en, office.name, office.name_en, sa.func.count(), zero, zero, zero, zero, zero, zero)
         .select_from(Need)
-        .join(NeedCategory, NeedCategory.id == Need.category_id)
         .outerjoin(Department, Department.id == Need.department_id)
         .outerjoin(office, office.id == Department.office_id)
-        .where(*scope.need_conditions(in_period=False),
-               sa.or_(union.holds_date(Need.raised_on), union.holds_date(Need.finished_on), overdue))
-        .group_by(Need.status, Need.category_id, NeedCategory.name, NeedCategory.name_en, Need.department_id,
-                  Department.name, Department.name_en, office.name, office.name_en)
-    )
-    return db.session.execute(stmt).all()
+        .where(*where, raised_now)
+        .group_by(Need.department_id, Department.name, Department.name_en, office.name, office.name_en))
+    return cache.execute(sa.union_all(by_status, by_category, by_department)).all()
 
 
 def _follow_up_groups(scope: ReportScope) -> dict[Satisfaction, sa.Row]:
@@ -190,15 +203,15 @@ def _follow_up_groups(scope: ReportScope) -> dict[Satisfaction, sa.Row]:
         .where(*scope.need_conditions(in_period=False), _union(scope).holds_date(FollowUp.held_on))
         .group_by(FollowUp.satisfaction)
     )
-    return {row.satisfaction: row for row in db.session.execute(stmt)}
+    return {row.satisfaction: row for row in cache.execute(stmt)}
 
 
 def _median_days(scope: ReportScope) -> int | None:
-    return percentiles(db.session, Need.working_days_to_close, closed_conditions(scope), percents=(50,))[50]
+    return percentiles(cache.reader, Need.working_days_to_close, closed_conditions(scope), percents=(50,))[50]
 
 
-def _sum(rows, field: str, keep=lambda row: True) -> int:
-    return sum(getattr(row, field) for row in rows if keep(row))
+GROUP_COUNTS = ("raised", "raised_before", "closed", "closed_before", "on_time", "on_time_before", "overdue")
+GROUP_INDEX = {name: 10 + i for i, name in enumerate(GROUP_COUNTS)}  # their places in _need_groups' rows
 
 
 def needs_section(scope: ReportScope) -> Section:
@@ -207,10 +220,18 @@ def needs_section(scope: ReportScope) -> Section:
     follow_ups = _follow_up_groups(scope)
     median, median_before = _median_days(scope), _median_days(scope.previous)
 
-    raised, raised_before = _sum(groups, "raised"), _sum(groups, "raised_before")
-    closed, closed_before = _sum(groups, "closed"), _sum(groups, "closed_before")
-    on_time, on_time_before = _sum(groups, "on_time"), _sum(groups, "on_time_before")
-    overdue = _sum(groups, "overdue")
+    # One pass over the groups (a national report has tens of thousands: statuses x categories x departments).
+    sums = dict.fromkeys(GROUP_COUNTS, 0)
+    raised_by_status = dict.fromkeys(NeedStatus, 0)
+    for row in groups:
+        if row.kind == "status":
+            for name in GROUP_COUNTS:
+                sums[name] += row[GROUP_INDEX[name]]
+            raised_by_status[NeedStatus(row.status)] += row.raised
+    raised, raised_before = sums["raised"], sums["raised_before"]
+    closed, closed_before = sums["closed"], sums["closed_before"]
+    on_time, on_time_before = sums["on_time"], sums["on_time_before"]
+    overdue = sums["overdue"]
 
     def rated(field: str, kinds=tuple(Satisfaction)) -> int:
         return sum(getattr(follow_ups[s], field) for s in kinds if s in follow_ups)
@@ -237,16 +258,17 @@ def needs_section(scope: ReportScope) -> Section:
     ]
 
     heading = _("Needs raised")
-    by_status = [Row(str(status.label), [_sum(groups, "raised", lambda r, s=status: r.status is s)],
+    by_status = [Row(str(status.label), [raised_by_status[status]],
                      listing="needs.all", listing_args={"status": status.value}, key=status.value)
                  for status in NeedStatus]
 
     categories: dict[int, list] = {}
     departments: dict[int | None, list] = {}
     for row in groups:
-        if row.raised:
+        if row.kind == "category":
             entry = categories.setdefault(row.category_id, [_named(row.category, row.category_en, locale), 0])
             entry[1] += row.raised
+        elif row.kind == "department":
             entry = departments.setdefault(row.department_id, [
                 _named(row.department, row.department_en, locale) if row.department_id is not None else None,
                 _named(row.office, row.office_en, locale) if row.department_id is not None else None, 0])
@@ -254,7 +276,7 @@ def needs_section(scope: ReportScope) -> Section:
     by_category = [Row(name, [n], listing="needs.all", listing_args={"category": category_id}, key=str(category_id))
                    for category_id, (name, n) in sorted(categories.items(), key=lambda i: (-i[1][1], i[1][0]))]
     # Departments of different offices may share a name (综合业务科): those are told apart by their office.
-    names = [name for key, (name, _office, _n) in departments.items() if key is not None]
+    names = collections.Counter(name for key, (name, _office, _n) in departments.items() if key is not None)
     by_department = []
     for department_id, (name, office_name, n) in sorted(
             departments.items(), key=lambda i: (i[0] is None, -i[1][2], i[1][0] or "")):
@@ -262,7 +284,7 @@ def needs_section(scope: ReportScope) -> Section:
             by_department.append(Row(_("No department"), [n], listing="needs.all",
                                      listing_args={"department": NO_DEPARTMENT}, key=NO_DEPARTMENT))
             continue
-        label = f"{office_name} · {name}" if names.count(name) > 1 else name
+        label = f"{office_name} · {name}" if names[name] > 1 else name
         by_department.append(Row(label, [n], listing="needs.all", listing_args={"department": department_id},
                                  key=str(department_id)))
 
@@ -279,16 +301,16 @@ def needs_section(scope: ReportScope) -> Section:
     ]
 
     overdue_list = overdue_listing(scope, {})
-    rows = list(db.session.scalars(overdue_list.select.limit(PREVIEW_ROWS).options(*overdue_list.options)).unique())
+    rows = cache.first_entities(overdue_list.select, overdue_list.options or (), PREVIEW_ROWS)
     return Section("needs", _("Needs"), figures, tables, lists=[ListingPreview(overdue_list, rows, overdue)])
 
 
 # The plans section -----------------------------------------------------------------------------------
 def plans_section(scope: ReportScope) -> Section:
     conditions = scope.plan_conditions()
-    plans = dict(db.session.execute(sa.select(AssistancePlan.status, sa.func.count()).where(*conditions)
+    plans = dict(cache.execute(sa.select(AssistancePlan.status, sa.func.count()).where(*conditions)
                                     .group_by(AssistancePlan.status)).all())
-    measures = dict(db.session.execute(
+    measures = dict(cache.execute(
         sa.select(PlanMeasure.status, sa.func.count()).join(AssistancePlan, AssistancePlan.id == PlanMeasure.plan_id)
         .where(*conditions).group_by(PlanMeasure.status)).all())
     total, measure_total = sum(plans.values()), sum(measures.values())

@@ -34,7 +34,7 @@ from tracker.enterprises.reference import CREDIT_LEVEL_LABELS
 from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
 from tracker.offices.models import Office
-from tracker.reports import sql
+from tracker.reports import cache, sql
 from tracker.reports.figures import Column, Figure, Listing, ListingPreview, Row, Section, Table, share
 from tracker.reports.listings import listing
 from tracker.reports.scope import ReportScope
@@ -145,7 +145,7 @@ def outreach_figures(scope: ReportScope) -> list[Figure]:
     # The roster, each firm once (unique campaign and firm), with its firm's visits if it has any.
     roster = scope.roster_firms().subquery()
     has_visits = per_firm.c.firm.is_not(None)
-    row = db.session.execute(
+    row = cache.execute(
         sa.select(
             sa.func.count().label("roster"),
             sa.select(sa.func.coalesce(sa.func.sum(per_firm.c.current), 0)).scalar_subquery(),
@@ -179,7 +179,7 @@ def visits_by_month(scope: ReportScope) -> Table:
     per_firm = (sa.select(month.label("month"), Visit.enterprise_id.label("firm"), sa.func.count().label("n"))
                 .where(*scope.visit_conditions()).group_by(month, Visit.enterprise_id).subquery())
     roster = scope.roster_firms().subquery()
-    found = {m: (n, firms) for m, n, firms in db.session.execute(
+    found = {m: (n, firms) for m, n, firms in cache.execute(
         sa.select(per_firm.c.month, sa.func.sum(per_firm.c.n), sa.func.count(roster.c.enterprise_id))
         .select_from(per_firm.outerjoin(roster, roster.c.enterprise_id == per_firm.c.firm))
         .group_by(per_firm.c.month))}
@@ -201,7 +201,7 @@ def visits_by_officer(scope: ReportScope) -> Table:
                 .subquery())
     roster = scope.roster_firms().subquery()
     visits = sa.func.sum(per_firm.c.n)
-    result = db.session.execute(
+    result = cache.execute(
         sa.select(User.id, User.display_name, User.title, visits, sa.func.count(roster.c.enterprise_id))
         .select_from(per_firm)
         .join(User, User.id == per_firm.c.user_id)
@@ -216,10 +216,7 @@ def visits_by_officer(scope: ReportScope) -> Table:
 
 
 def preview(built: Listing, total: int, args: dict | None = None) -> ListingPreview:
-    stmt = built.select.limit(PREVIEW_ROWS)
-    if built.options:
-        stmt = stmt.options(*built.options)
-    rows = list(db.session.scalars(stmt).unique())
+    rows = cache.first_entities(built.select, built.options or (), PREVIEW_ROWS)
     return ListingPreview(built, rows, total, args or {})
 
 
@@ -230,7 +227,7 @@ def credit_section(scope: ReportScope) -> Section:
 
 
 def credit_levels(scope: ReportScope) -> Table:
-    counts = dict(db.session.execute(
+    counts = dict(cache.execute(
         sa.select(Enterprise.credit_level, sa.func.count()).select_from(RosterEntry)
         .join(Enterprise, Enterprise.id == RosterEntry.enterprise_id)
         .where(*scope.roster_condition()).group_by(Enterprise.credit_level)).all())
@@ -249,7 +246,7 @@ def firms_by_office(scope: ReportScope) -> Table:
     """Per office of the report (a firm counts at its own office): roster firms, those visited in the period,
     and the coverage."""
     visited = visited_firm_ids(scope).group_by(Visit.enterprise_id).subquery()
-    result = db.session.execute(
+    result = cache.execute(
         sa.select(Office.id, Office.code, Office.name, Office.name_en, sa.func.count(),
                   sa.func.count(visited.c.enterprise_id))
         .select_from(RosterEntry)

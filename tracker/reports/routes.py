@@ -9,13 +9,14 @@ from tracker.auth.models import Role
 from tracker.campaigns.models import Campaign
 from tracker.extensions import db
 from tracker.i18n import local_today
-from tracker.pagination import Page
 from tracker.permissions import allow, load_or_404, scope_campaigns
-from tracker.reports import listings
+from tracker.reports import cache, listings
 from tracker.reports.queries import build_report
 from tracker.reports.scope import ReportFilters, ReportScope
 
 bp = Blueprint("reports", __name__)
+# The figures a report kept are written once the request is done with its connection (the API's too).
+bp.teardown_app_request(cache.flush_writes)
 
 MANAGERS = (Role.ADMIN, Role.MANAGER)
 PER_PAGE = 50
@@ -80,20 +81,14 @@ def dashboard(campaign_id: int):
 def drilldown(campaign_id: int, key: str):
     """The rows behind one figure, under the dashboard's filters."""
     scope = report_scope(campaign_id)
-    listing = listings.build(key, scope, request.args)
-    if listing is None:
+    # The query string as asked (the filters and the listing's own arguments), as listings.build reads it.
+    asked = {k: v for k, v in request.args.items() if k not in _NOT_QUERY and not k.startswith("_")}
+    built = cache.listing_page(scope, {"key": key, "args": dict(sorted(asked.items())),
+                                       "page": request.args.get("page") or "1"}, PER_PAGE)
+    if built is None:
         abort(404)
-    page = Page.of(request.args.get("page"), PER_PAGE, count=lambda: db.session.scalar(listing.count),
-                   items=lambda offset, limit: _rows(listing, offset, limit))
+    listing, page = built
     return render_template("reports/drilldown.html", listing=listing, pagination=page, scope=scope)
-
-
-def _rows(listing, offset: int, limit: int) -> list:
-    stmt = listing.select.offset(offset).limit(limit)
-    if listing.options:
-        stmt = stmt.options(*listing.options)
-    result = db.session.execute(stmt)
-    return list(result.scalars().unique()) if listing.scalars else list(result.all())
 
 
 @bp.app_template_filter("report_number")

@@ -4,7 +4,7 @@ import logging
 from huey import crontab
 
 from tracker import jobs
-from tracker.reports import exports
+from tracker.reports import cache, exports
 
 log = logging.getLogger("tracker.reports")
 
@@ -21,4 +21,20 @@ def purge_report_exports() -> dict:
     done = exports.purge_exports()
     if any(done.values()):
         log.info("report exports purged: %s", done)
+    return done
+
+
+@jobs.periodic(crontab())
+def refresh_report_cache() -> dict | None:
+    """Every minute: the reports read lately whose kept figures are no longer fresh, counted again (one
+    refresher at a time: a national report takes longer than a minute on a busy machine)."""
+    from huey.exceptions import TaskLockedException
+
+    try:
+        with jobs.huey.lock_task("reports-cache-refresh"):
+            done = cache.refresh_reports()
+    except TaskLockedException:
+        return None
+    if any(done.values()):
+        log.info("report cache: %s", done)
     return done

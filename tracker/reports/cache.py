@@ -309,7 +309,8 @@ def first_entities(select, options, limit: int, offset: int = 0) -> list:
     ids = list(dict.fromkeys(row[0] for row in execute(
         select.with_only_columns(pk, maintain_column_froms=True).offset(offset).limit(limit))))
     # Loaded even when there are none, so the page sends the same statements whatever the data.
-    # Unordered: the ids give the order (an ORDER BY could lead the planner to walk an index past them).
+    # Through the listing's own select (its options may fill relationships from its joins: contains_eager),
+    # unordered: the ids give the order (an ORDER BY could lead the planner to walk an index past them).
     found = {getattr(obj, pk.key): obj for obj in db.session.scalars(
         select.where(pk.in_(ids)).order_by(None).options(*options)).unique()}
     return [found[i] for i in ids if i in found]

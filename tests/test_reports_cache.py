@@ -13,7 +13,7 @@ from tests.conftest import Api, page
 from tracker.campaigns import services as campaigns
 from tracker.campaigns.models import RosterDecisionKind
 from tracker.extensions import db
-from tracker.reports import cache
+from tracker.reports import cache, refresh
 from tracker.reports.models import ReportCacheEntry, ReportCacheReport
 from tracker.types import utcnow
 
@@ -75,9 +75,9 @@ def test_kept_figures_are_served_until_the_refresher_counts_them_again(app, clie
     kept, counted_at = figures(api, campaign, documented)
     assert kept["outreach.visited"] == 1 and counted_at is not None  # young enough: the kept rows, and when
 
-    assert cache.refresh_reports() == {"refreshed": 0, "dropped": 0, "purged": 0}  # still fresh: left alone
+    assert refresh.refresh_reports() == {"refreshed": 0, "dropped": 0, "purged": 0}  # still fresh: left alone
     age_everything(timedelta(minutes=6))
-    assert cache.refresh_reports()["refreshed"] == 1
+    assert refresh.refresh_reports()["refreshed"] == 1
     again, _ = figures(api, campaign, documented)
     assert again["outreach.visited"] == 2
     # Counted again means counted anew: the refresh left no entry older than it.
@@ -140,12 +140,12 @@ def test_the_refresher_forgets_reports_of_readers_who_may_no_longer_read_them_an
     cast.manager.active = False
     db.session.commit()
     age_everything(timedelta(minutes=6))
-    done = cache.refresh_reports()
+    done = refresh.refresh_reports()
     assert done["dropped"] == 1 and done["refreshed"] == 1
     (left,) = db.session.scalars(sa.select(ReportCacheReport)).all()
     assert left.identity["user"] == cast.manager_dl.id
     # A day unread: forgotten, with its entries.
-    done = cache.refresh_reports(now=utcnow() + timedelta(hours=25))
+    done = refresh.refresh_reports(now=utcnow() + timedelta(hours=25))
     assert done["purged"] == 1 and entries() == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportCacheReport)) == 0
 
@@ -156,9 +156,9 @@ def test_the_refresher_leaves_a_report_another_refresher_holds(client, cast, cam
     age_everything(timedelta(minutes=6))
     db.session.execute(sa.update(ReportCacheReport).values(refreshing_since=utcnow()))
     db.session.commit()
-    assert cache.refresh_reports()["refreshed"] == 0
+    assert refresh.refresh_reports()["refreshed"] == 0
     # ... until that refresher has been gone for CLAIM_TIMEOUT.
-    assert cache.refresh_reports(now=utcnow() + cache.CLAIM_TIMEOUT + timedelta(minutes=1))["refreshed"] == 1
+    assert refresh.refresh_reports(now=utcnow() + refresh.CLAIM_TIMEOUT + timedelta(minutes=1))["refreshed"] == 1
 
 
 def test_kept_rows_read_as_the_rows_they_were():
@@ -267,6 +267,6 @@ def test_a_drill_down_page_is_kept_and_counted_again_like_its_figure(client, aut
     reports = db.session.scalars(sa.select(ReportCacheReport)).all()
     assert [r.identity["listing"]["key"] for r in reports] == ["roster.visited"]
     age_everything(timedelta(minutes=6))
-    assert cache.refresh_reports()["refreshed"] == 1
+    assert refresh.refresh_reports()["refreshed"] == 1
     assert rows() == 2
     assert client.get(f"/reports/campaigns/{campaign.id}/list/no.such").status_code == 404

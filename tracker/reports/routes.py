@@ -10,7 +10,7 @@ from tracker.campaigns.models import Campaign
 from tracker.extensions import db
 from tracker.i18n import local_today
 from tracker.permissions import allow, load_or_404, scope_campaigns
-from tracker.reports import cache, listings
+from tracker.reports import cache, listings, refresh
 from tracker.reports.queries import build_report
 from tracker.reports.scope import ReportFilters, ReportScope
 
@@ -83,7 +83,7 @@ def drilldown(campaign_id: int, key: str):
     scope = report_scope(campaign_id)
     # The query string as asked (the filters and the listing's own arguments), as listings.build reads it.
     asked = {k: v for k, v in request.args.items() if k not in _NOT_QUERY and not k.startswith("_")}
-    built = cache.listing_page(scope, {"key": key, "args": dict(sorted(asked.items())),
+    built = refresh.listing_page(scope, {"key": key, "args": dict(sorted(asked.items())),
                                        "page": request.args.get("page") or "1"}, PER_PAGE)
     if built is None:
         abort(404)

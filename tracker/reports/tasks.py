@@ -4,7 +4,7 @@ import logging
 from huey import crontab
 
 from tracker import jobs
-from tracker.reports import cache, exports
+from tracker.reports import exports, refresh
 
 log = logging.getLogger("tracker.reports")
 
@@ -32,7 +32,7 @@ def refresh_report_cache() -> dict | None:
 
     try:
         with jobs.huey.lock_task("reports-cache-refresh"):
-            done = cache.refresh_reports()
+            done = refresh.refresh_reports()
     except TaskLockedException:
         return None
     if any(done.values()):

@@ -65,7 +65,6 @@ class Build:
     known: dict[str, Any] | None = None
     used: set[str] = field(default_factory=set)  # the keys it kept or read kept
     oldest: datetime | None = None  # when the oldest kept rows it used were counted
-    kept: int = 0
     stored: int = 0
     listed: tuple[str, ...] = ()  # the statement keys its row held
 
@@ -276,7 +275,6 @@ def execute(stmt) -> Rows:
         existing = build.known.get(key)
     if existing is not None and not build.refresh and existing.computed_at > utcnow() - _seconds(
             "REPORT_CACHE_MAX_AGE_SECONDS"):
-        build.kept += 1
         build.used.add(key)
         build.oldest = existing.computed_at if build.oldest is None else min(build.oldest, existing.computed_at)
         return _kept_rows(existing.rows)

@@ -498,23 +498,14 @@ def _rebuild(job: ReportExport):
     """The job's listing, built again for its user and his scope today; None when he may no longer see it."""
     from werkzeug.datastructures import MultiDict
 
-    from tracker.auth.models import Role
     from tracker.campaigns.models import Campaign
-    from tracker.i18n import local_today
-    from tracker.permissions import visibility_of
     from tracker.reports import listings
-    from tracker.reports.scope import ReportFilters, ReportScope
+    from tracker.reports.scope import scope_outside_request
 
-    user = job.user
-    campaign = db.session.get(Campaign, job.campaign_id)
-    if (user is None or not user.active or user.role not in (Role.ADMIN, Role.MANAGER) or campaign is None
-            or not visibility_of(Campaign)(user, campaign)):
+    scope = scope_outside_request(job.user, db.session.get(Campaign, job.campaign_id), job.args)
+    if scope is None:
         return None, None
-    today = local_today()
-    args = MultiDict(job.args or {})
-    filters = ReportFilters.parse(args, campaign, user, today)
-    scope = ReportScope(campaign, user, filters, today)
-    return scope, listings.build(job.listing_key, scope, args)
+    return scope, listings.build(job.listing_key, scope, MultiDict(job.args or {}))
 
 
 def run_export(job_id: int) -> None:

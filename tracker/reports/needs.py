@@ -211,7 +211,6 @@ def _median_days(scope: ReportScope) -> int | None:
 
 
 GROUP_COUNTS = ("raised", "raised_before", "closed", "closed_before", "on_time", "on_time_before", "overdue")
-GROUP_INDEX = {name: 10 + i for i, name in enumerate(GROUP_COUNTS)}  # their places in _need_groups' rows
 
 
 def needs_section(scope: ReportScope) -> Section:
@@ -220,13 +219,13 @@ def needs_section(scope: ReportScope) -> Section:
     follow_ups = _follow_up_groups(scope)
     median, median_before = _median_days(scope), _median_days(scope.previous)
 
-    # One pass over the groups (a national report has tens of thousands: statuses x categories x departments).
+    # The status rows hold every count of the figures; the category and department rows their breakdowns.
     sums = dict.fromkeys(GROUP_COUNTS, 0)
     raised_by_status = dict.fromkeys(NeedStatus, 0)
     for row in groups:
         if row.kind == "status":
             for name in GROUP_COUNTS:
-                sums[name] += row[GROUP_INDEX[name]]
+                sums[name] += getattr(row, name)
             raised_by_status[NeedStatus(row.status)] += row.raised
     raised, raised_before = sums["raised"], sums["raised_before"]
     closed, closed_before = sums["closed"], sums["closed_before"]

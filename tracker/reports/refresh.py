@@ -19,30 +19,23 @@ from tracker.reports.models import ReportCacheEntry, ReportCacheReport
 from tracker.reports.queries import build_report
 from tracker.types import utcnow
 
-log = logging.getLogger("tracker.reports.cache")
+log = logging.getLogger("tracker.reports.refresh")
 
 
 def rebuild(identity: dict):
     """The report *identity* names, for its reader as he may see it now; None when he no longer may (or it
     is gone)."""
     from flask_babel import force_locale
-    from werkzeug.datastructures import MultiDict
 
-    from tracker.auth.models import Role, User
+    from tracker.auth.models import User
     from tracker.campaigns.models import Campaign
-    from tracker.i18n import local_today
-    from tracker.permissions import visibility_of
-    from tracker.reports.scope import ReportFilters, ReportScope
+    from tracker.reports.scope import scope_outside_request
 
-    user = db.session.get(User, identity.get("user"))
-    campaign = db.session.get(Campaign, identity.get("campaign"))
-    if (user is None or not user.active or user.role not in (Role.ADMIN, Role.MANAGER) or campaign is None
-            or not visibility_of(Campaign)(user, campaign)):
-        return None
-    today = local_today()
     with force_locale(identity.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        filters = ReportFilters.parse(MultiDict(identity.get("args") or {}), campaign, user, today)
-        scope = ReportScope(campaign, user, filters, today)
+        scope = scope_outside_request(db.session.get(User, identity.get("user")),
+                                      db.session.get(Campaign, identity.get("campaign")), identity.get("args"))
+        if scope is None:
+            return None
         if "listing" in identity:
             return listing_page(scope, identity["listing"], refresh=True)
         return build_report(scope, refresh=True)

@@ -277,3 +277,19 @@ class ReportScope:
 
     def args(self, **extra) -> dict:
         return self.filters.args(**extra)
+
+
+def scope_outside_request(user: User | None, campaign: Campaign | None, args) -> ReportScope | None:
+    """The report's scope under the filters *args* for *user* as he may read it today, built outside a
+    request (a job: an export, a refresh of kept figures). None when he no longer may: gone or inactive, no
+    longer a manager, the campaign gone or outside his subtree."""
+    from werkzeug.datastructures import MultiDict
+
+    from tracker.i18n import local_today
+    from tracker.permissions import visibility_of
+
+    if (user is None or not user.active or user.role not in (Role.ADMIN, Role.MANAGER) or campaign is None
+            or not visibility_of(Campaign)(user, campaign)):
+        return None
+    today = local_today()
+    return ReportScope(campaign, user, ReportFilters.parse(MultiDict(args or {}), campaign, user, today), today)

@@ -87,6 +87,17 @@ ACCESS_TABLE = {
     "portal.need": "enterprise_contact",
     "portal.comment": "enterprise_contact",
     "portal.rate": "enterprise_contact",
+    # Contact accounts: staff who may edit the firm invite and deactivate (checked per firm); the links are
+    # the credentials of the public pages.
+    "accounts.invite": "admin,manager,officer",
+    "accounts.invitation": "admin,manager,officer",
+    "accounts.renew": "admin,manager,officer",
+    "accounts.revoke": "admin,manager,officer",
+    "accounts.deactivate": "admin,manager,officer",
+    "accounts.activate": "admin,manager,officer",
+    "accounts.join": PUBLIC,
+    "accounts.forgot_password": PUBLIC,
+    "accounts.reset_password": PUBLIC,
     "api.enterprise_needs": SIGNED_IN,
     "api.need": SIGNED_IN,
     "api.slots": SIGNED_IN,
@@ -209,13 +220,16 @@ def url_values(cast):
     visit, plan, measure = _visit_plan_values(cast, firm, campaign)
     counter_values = _counter_values(cast, firm)
     job = _report_export(cast, campaign)
+    from tracker.accounts.services import invite_contact
+
+    link = invite_contact(firm, display_name="赵单证员", by=cast.officer)
     db.session.commit()
     return {"user_id": cast.officer.id, "filename": "css/app.css", "enterprise_id": firm.id,
             "campaign_id": campaign.id, "key": "needs.all", "contact_id": contact.id, "decision_id": decision.id,
             "import_id": record.id, "fmt": "csv", "override_id": closure.id, "need_id": need.id,
             "extension_id": extension.id, "notification_id": notification.id,
             "visit_id": visit.id, "plan_id": plan.id, "measure_id": measure.id, "kind": "categories",
-            "row_id": _first_category_id(), "job_id": job.id, **counter_values}
+            "row_id": _first_category_id(), "job_id": job.id, "link_id": link.id, **counter_values}
 
 
 def _report_export(cast, campaign):

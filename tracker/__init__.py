@@ -151,6 +151,7 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from tracker.admin import reference as _admin_reference  # noqa: F401  (views on the admin blueprint)
+    from tracker.accounts.routes import bp as accounts_bp
     from tracker.admin.routes import bp as admin_bp
     from tracker.api import appointments as _api_appointments  # noqa: F401  (operations on the API blueprint)
     from tracker.api import reports as _api_reports  # noqa: F401  (operations on the API blueprint)
@@ -178,6 +179,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(workdays_bp, url_prefix="/admin/calendar")
     app.register_blueprint(portal_bp, url_prefix="/portal")
+    app.register_blueprint(accounts_bp, url_prefix="/accounts")
     app.register_blueprint(enterprises_bp, url_prefix="/enterprises")
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
     app.register_blueprint(imports_bp, url_prefix="/imports")

@@ -66,6 +66,18 @@ class DefaultConfig:
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_MAX_LENGTH = 128
 
+    # Firms' contact accounts (tracker/accounts): an invitation link works once, for this many hours; a
+    # password-reset link for this many minutes. Asking for a reset is limited per address and per e-mail.
+    INVITATION_VALID_HOURS = 72
+    PASSWORD_RESET_VALID_MINUTES = 60
+    PASSWORD_RESET_LIMIT_PER_ADDRESS = "10 per hour"
+    PASSWORD_RESET_LIMIT_PER_EMAIL = "3 per hour"
+    # Spent, withdrawn or expired links are deleted this many days later.
+    ACCOUNT_LINK_PURGE_AFTER_DAYS = 30
+    # The address users reach the tracker at (https://tracker.example.gov.cn), for links in e-mails; None:
+    # the address of the request that queues the mail.
+    SITE_URL = None
+
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     SESSION_COOKIE_NAME = "tracker_session"
     SESSION_COOKIE_HTTPONLY = True

@@ -39,6 +39,7 @@ TASK_MODULES = (
     "tracker.submissions",
     "tracker.appointments.tasks",
     "tracker.reports.tasks",
+    "tracker.accounts.tasks",
 )
 
 # The app that tasks run in when the caller has none (in a consumer: the one the factory made).

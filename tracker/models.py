@@ -1,4 +1,5 @@
 """Imports every model so that metadata, migrations and the audit listener see them all."""
+from tracker.accounts.models import AccountToken  # noqa: F401
 from tracker.api.models import ApiToken  # noqa: F401
 from tracker.appointments.models import (  # noqa: F401
     Appointment, CalendarFeed, CertificateType, CounterDigest, CounterWindow, DisplayToken, IssuedCertificate,

@@ -9,4 +9,22 @@
       event.preventDefault();
     }
   });
+  // A button marked data-copy="#field" copies that field's text (an invitation link to pass on).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) {
+      return;
+    }
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) {
+      return;
+    }
+    source.select();
+    var done = function () { button.textContent = button.getAttribute("data-copied") || button.textContent; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(source.value).then(done);
+    } else if (document.execCommand("copy")) {
+      done();
+    }
+  });
 })();

@@ -1,0 +1,1 @@
+"""Firms' contacts' own accounts: invitations, password resets, deactivation by customs."""

@@ -81,12 +81,13 @@ ACCESS_TABLE = {
     "needs.follow_up": "admin,manager,officer",
     "needs.close": "admin,manager,officer",
     "notifications.index": "admin,manager,officer",
-    "notifications.notifications": "admin,manager,officer",
-    "notifications.read": "admin,manager,officer",
-    "notifications.read_all": "admin,manager,officer",
+    "notifications.notifications": SIGNED_IN,
+    "notifications.read": SIGNED_IN,
+    "notifications.read_all": SIGNED_IN,
     "portal.need": "enterprise_contact",
     "portal.comment": "enterprise_contact",
     "portal.rate": "enterprise_contact",
+    "portal.new_need": "enterprise_contact",
     # Contact accounts: staff who may edit the firm invite and deactivate (checked per firm); the links are
     # the credentials of the public pages.
     "accounts.invite": "admin,manager,officer",

@@ -14,7 +14,7 @@ MENU_LINKS = {
     "manager": EVERYONE_STAFF + ["/counter/settings", "/reports/mine", "/reports/", "/team"],
     "admin": EVERYONE_STAFF + ["/counter/settings", "/reports/mine", "/reports/", "/team", "/admin/users", "/admin/offices", "/admin/audit",
                                "/admin/calendar", "/admin/reference"],
-    "yalisi": ["/portal/", "/appointments/"],
+    "yalisi": ["/portal/", "/appointments/", "/work/notifications"],
 }
 
 

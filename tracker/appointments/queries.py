@@ -5,10 +5,12 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from tracker.appointments import services
-from tracker.appointments.models import Appointment, AppointmentStatus, CertificateType, ServicePoint, Slot
+from tracker.appointments.models import (
+    FINAL_STATUSES, Appointment, AppointmentStatus, CertificateType, ServicePoint, Slot,
+)
 from tracker.audit.display import readable
 from tracker.audit.models import AuditAction, AuditRecord
 from tracker.auth.models import Role, User
@@ -101,6 +103,20 @@ def upcoming(user: User, today: date, limit: int = 5) -> list[Appointment]:
         .options(contains_eager(Appointment.slot), joinedload(Appointment.service_point),
                  joinedload(Appointment.certificate_type))
         .order_by(Appointment.day, Slot.starts_at, Appointment.id).limit(limit)).unique().all()
+
+
+def recent_past(user: User, today: date, limit: int = 5) -> list[Appointment]:
+    """A contact's firm's latest appointments that are over (served, missed, cancelled), newest first, with
+    their rating: the portal asks for a rating of a service not rated yet."""
+    if user.role is not Role.ENTERPRISE_CONTACT:
+        return []
+    return db.session.scalars(
+        scope_appointments(sa.select(Appointment), user)
+        .where(sa.or_(Appointment.day < today, Appointment.status.in_(FINAL_STATUSES)))
+        .outerjoin(Slot, Slot.id == Appointment.slot_id)
+        .options(contains_eager(Appointment.slot), joinedload(Appointment.service_point),
+                 joinedload(Appointment.certificate_type), selectinload(Appointment.rating))
+        .order_by(Appointment.day.desc(), Slot.starts_at.desc(), Appointment.id.desc()).limit(limit)).unique().all()
 
 
 def points_in_scope(user: User) -> list[ServicePoint]:

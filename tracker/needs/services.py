@@ -6,7 +6,7 @@ state to 无法解决（已说明）(unresolvable, with the explanation given to
 or rating (不满意) sends a resolved need back to 办理中. Every function checks the current state first
 and raises DomainError with a translated message; they flush, the view commits.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -203,6 +203,24 @@ def create_need(enterprise: Enterprise, data: NeedData, by: User | None = None, 
     db.session.add(need)
     db.session.flush()
     _notify_assignment(need, by)
+    return need
+
+
+def raise_from_portal(enterprise: Enterprise, data: NeedData, by: User) -> Need:
+    """A need the firm's contact raises himself: it goes to the firm's assigned officer, or, while the firm
+    has none, to the managers over its office; either is told that the firm raised it."""
+    if by.role is not Role.ENTERPRISE_CONTACT or by.enterprise_id != enterprise.id:
+        raise DomainError(_("Only the firm's own contact can raise a need in the portal."))
+    if enterprise.archived:
+        raise DomainError(_("This firm's record is archived; call customs instead."))
+    officer = data.assigned_officer
+    need = create_need(enterprise, replace(data, source=NeedSource.PORTAL, assigned_officer=None), by=by)
+    need.assigned_officer = officer
+    db.session.flush()
+    for user in [officer] if officer is not None else managers_over(enterprise.office):
+        notifications.notify(user, NotificationKind.NEED_RAISED, link=notifications.need_link(need),
+                             dedupe_key=f"raised:{need.id}",
+                             params={"need_id": need.id, "enterprise": enterprise.name, "assigned": officer is not None})
     return need
 
 

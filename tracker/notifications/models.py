@@ -19,6 +19,8 @@ class NotificationKind(str, enum.Enum):
     EXTENSION_DECIDED = "extension_decided"
     NEED_REOPENED = "need_reopened"
     EXTENSION_WITHDRAWN = "extension_withdrawn"
+    # A firm's contact raised a need in the portal (to its officer, or the managers while it has none).
+    NEED_RAISED = "need_raised"
     # The certificate counter: bookings an officer must rearrange, a firm's appointment affected,
     # a poor rating for the office's manager, and its answer for the firm.
     APPOINTMENT_FLAGGED = "appointment_flagged"

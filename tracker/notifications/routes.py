@@ -8,7 +8,7 @@ from tracker.extensions import db
 from tracker.notifications import queries
 from tracker.notifications.models import Notification
 from tracker.notifications.services import deadline_reminders, mark_all_read, mark_read, message, unread_count
-from tracker.permissions import STAFF, allow, load_or_404
+from tracker.permissions import SIGNED_IN, STAFF, allow, load_or_404
 from tracker.forms import db_int
 
 bp = Blueprint("notifications", __name__, cli_group=None)
@@ -33,7 +33,7 @@ def index():
 
 
 @bp.route("/notifications")
-@allow(*STAFF)
+@allow(SIGNED_IN)  # a firm's contact reads his own notices too
 def notifications():
     page = request.args.get("page", 1, type=db_int)
     pagination = queries.notifications_page(current_user, page)
@@ -41,7 +41,7 @@ def notifications():
 
 
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
-@allow(*STAFF)
+@allow(SIGNED_IN)  # a firm's contact reads his own notices too
 def read(notification_id: int):
     notification = load_or_404(Notification, notification_id)
     mark_read(notification)
@@ -52,7 +52,7 @@ def read(notification_id: int):
 
 
 @bp.route("/notifications/read-all", methods=["POST"])
-@allow(*STAFF)
+@allow(SIGNED_IN)  # a firm's contact reads his own notices too
 def read_all():
     mark_all_read(current_user)
     db.session.commit()

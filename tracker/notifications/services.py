@@ -108,6 +108,11 @@ def message(notification: Notification) -> str:
     kind = notification.kind
     if kind is NotificationKind.NEED_ASSIGNED:
         return _("Need #%(id)s of %(firm)s has been assigned to you.", id=p.get("need_id"), firm=firm)
+    if kind is NotificationKind.NEED_RAISED:
+        if p.get("assigned"):
+            return _("%(firm)s raised need #%(id)s in the portal; it is assigned to you.", id=p.get("need_id"), firm=firm)
+        return _("%(firm)s raised need #%(id)s in the portal; the firm has no assigned officer: please assign it.",
+                 id=p.get("need_id"), firm=firm)
     if kind is NotificationKind.DEADLINE_NEAR:
         return _("Need #%(id)s of %(firm)s is due on %(day)s.", id=p.get("need_id"), firm=firm, day=p.get("deadline"))
     if kind is NotificationKind.EXTENSION_DECIDED:

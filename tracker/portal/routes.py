@@ -12,11 +12,15 @@ from tracker.needs.models import FollowUp, Need, NeedEntry, Satisfaction
 from tracker.plans.models import AssistancePlan
 from tracker.visits.models import Visit
 from tracker.needs.forms import CommentForm, RateForm
+from tracker.needs.models import NeedCategory, NeedSource
+from tracker.notifications.models import Notification
 from tracker.permissions import allow, load_or_404, scope_needs, scope_plans
+from tracker.portal.forms import RaiseNeedForm
 from tracker.views import run_change
 
 bp = Blueprint("portal", __name__)
 PORTAL_VISITS = 10
+PORTAL_NOTICES = 5
 
 
 @bp.route("/")
@@ -40,8 +44,43 @@ def index():
         sa.select(Visit).where(Visit.enterprise_id == current_user.enterprise_id)
         .options(selectinload(Visit.topics)).order_by(Visit.visited_at.desc()).limit(PORTAL_VISITS)
     ).all()
-    return render_template("portal/index.html", enterprise=current_user.enterprise, needs=firm_needs,
-                           plans=firm_plans, visits=firm_visits, today=needs.local_today())
+    from tracker.appointments import queries as appointments, services as counter
+    from tracker.enterprises.queries import rosters
+    from tracker.notifications.services import message, unread_count
+
+    enterprise = current_user.enterprise
+    notices = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(PORTAL_NOTICES)).all()
+    return render_template(
+        "portal/index.html", enterprise=enterprise, needs=firm_needs, plans=firm_plans, visits=firm_visits,
+        today=needs.local_today(), rosters=rosters(enterprise), notices=notices, message=message,
+        unread=unread_count(current_user),
+        past_appointments=appointments.recent_past(current_user, counter.local_day(counter.clock())))
+
+
+@bp.route("/needs/new", methods=["GET", "POST"])
+@allow(Role.ENTERPRISE_CONTACT)
+def new_need():
+    """The contact raises a need himself: it goes to the firm's assigned officer, answered within the
+    category's working days, like a need recorded at a visit."""
+    enterprise = current_user.enterprise
+    form = RaiseNeedForm()
+    if form.validate_on_submit():
+        data = needs.NeedData(source=NeedSource.PORTAL, category=db.session.get(NeedCategory, form.category_id.data),
+                              content=form.content.data, raised_on=needs.local_today(),
+                              assigned_officer=enterprise.assigned_officer
+                              if enterprise.assigned_officer and enterprise.assigned_officer.active else None)
+        change = run_change(lambda: needs.raise_from_portal(enterprise, data, by=current_user),
+                            lambda need: _("Your need has been sent to customs. It is to be answered by %(day)s.",
+                                           day=need.deadline.isoformat()),
+                            form=form, field="content", submission=form.submission_key.data,
+                            created_url=lambda need: url_for("portal.need", need_id=need.id))
+        if change.ok:
+            return redirect(url_for("portal.need", need_id=change.result.id))
+        if change.duplicate:
+            return redirect(change.url or url_for("portal.index"))
+    return render_template("portal/new_need.html", form=form), 400 if form.errors else 200
 
 
 def own_need(need_id: int) -> Need:

@@ -2,7 +2,8 @@
 
 account_tokens holds the one-time links: an officer's invitation for a firm's contact (the account is made
 when the contact uses it) and the password-reset links mailed to contacts. The link's proof is an HMAC of the
-row's secret under the app's secret key (tracker/accounts/models.py).
+row's secret under the app's secret key (tracker/accounts/models.py). notifications.kind gains need_raised
+(a contact raised a need in the portal).
 
 Revision ID: c4a8e2f1b3d5
 Revises: b7e3c1d9f2a4
@@ -18,6 +19,18 @@ revision = 'c4a8e2f1b3d5'
 down_revision = 'b7e3c1d9f2a4'
 branch_labels = None
 depends_on = None
+
+OLD_KINDS = ('need_assigned', 'deadline_near', 'plan_approved', 'plan_returned', 'extension_decided',
+             'need_reopened', 'extension_withdrawn', 'appointment_flagged', 'appointment_affected', 'poor_rating',
+             'rating_answered')
+NEW_KINDS = OLD_KINDS + ('need_raised',)
+
+
+def _kinds(values):
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_notifications_kind'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_notifications_kind'),
+                                         "kind IN (" + ", ".join(f"'{v}'" for v in values) + ")")
 
 
 def upgrade():
@@ -44,10 +57,13 @@ def upgrade():
     with op.batch_alter_table('account_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_tokens_enterprise_id'), ['enterprise_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_account_tokens_user_id'), ['user_id'], unique=False)
+    _kinds(NEW_KINDS)
 
 
 
 def downgrade():
+    op.execute("DELETE FROM notifications WHERE kind = 'need_raised'")
+    _kinds(OLD_KINDS)
     with op.batch_alter_table('account_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_tokens_user_id'))
         batch_op.drop_index(batch_op.f('ix_account_tokens_enterprise_id'))

@@ -307,6 +307,8 @@ def scan(briefing_id: int, code: str):
     now = services.clock()
     refusal = services.token_refusal(briefing, code, now)
     registration = services.active_registration(briefing, current_user.enterprise_id)
+    if refusal is None and registration is None:
+        refusal = _("Your firm is not registered for this briefing. Please see the officer at the desk.")
     form = EmptyForm()
     status = 400 if refusal else 200
     if request.method == "POST" and not refusal:
@@ -318,8 +320,6 @@ def scan(briefing_id: int, code: str):
                 return redirect(url_for("briefings.firm_detail", briefing_id=briefing.id))
             refusal = change.error
         status = 400
-    if refusal is None and registration is None:
-        refusal = _("Your firm is not registered for this briefing. Please see the officer at the desk.")
     return render_template("briefings/scan.html", briefing=briefing, code=code, refusal=refusal,
                            registration=registration, form=form, local=services.local), status
 

@@ -368,7 +368,7 @@ def entrance_token(briefing: Briefing, now: datetime | None = None) -> str:
 
 
 def check_in_url(briefing: Briefing, now: datetime | None = None) -> str:
-    return absolute(site_path("briefings.scan", briefing_id=briefing.id, token=entrance_token(briefing, now)))
+    return absolute(site_path("briefings.scan", briefing_id=briefing.id, code=entrance_token(briefing, now)))
 
 
 def token_refusal(briefing: Briefing, token: str, now: datetime | None = None) -> str | None:

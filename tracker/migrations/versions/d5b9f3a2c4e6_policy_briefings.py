@@ -88,7 +88,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['invited_by_id'], ['users.id'], name=op.f('fk_briefing_invitations_invited_by_id_users'),
                             ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_briefing_invitations')),
-    sa.UniqueConstraint('briefing_id', 'enterprise_id', name=op.f('uq_briefing_invitations_briefing_id'))
+    sa.UniqueConstraint('briefing_id', 'enterprise_id', name=op.f('uq_briefing_invitations_briefing_id_enterprise_id'))
     )
     with op.batch_alter_table('briefing_invitations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_briefing_invitations_enterprise_id'), ['enterprise_id'], unique=False)

@@ -611,3 +611,34 @@ def test_a_role_without_a_firm_cannot_use_the_code(cast, clock):
     with pytest.raises(DomainError):
         services.check_in_by_code(briefing, services.entrance_token(briefing, STARTS), by=cast.officer, now=STARTS)
     assert cast.officer.role is Role.OFFICER
+
+
+def test_the_capacity_cannot_drop_below_the_registrations_even_read_stale(cast, factory):
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    briefing = make_briefing(cast, capacity=5)
+    for _ in range(2):
+        register(briefing, factory.enterprise(cast.org.yingkou), cast.officer)
+
+    def data(capacity):
+        return services.BriefingData(title=briefing.title, starts_at=STARTS, ends_at=ENDS, venue="会议室",
+                                     office=cast.org.yingkou, capacity=capacity, topics=[])
+
+    with pytest.raises(DomainError, match="registered already"):
+        services.update_briefing(briefing, data(1), by=cast.officer)
+    db.session.rollback()
+    briefing = db.session.get(Briefing, briefing.id)
+    set_committed_value(briefing, "registered", 0)  # as read before two firms registered
+    with pytest.raises(DomainError, match="More firms have registered"):
+        services.update_briefing(briefing, data(1), by=cast.officer)
+    db.session.rollback()
+    assert db.session.get(Briefing, briefing.id).capacity == 5
+
+
+def test_staff_register_only_firms_of_the_briefings_district(cast, factory):
+    briefing = make_briefing(cast)
+    with pytest.raises(DomainError):
+        services.register(briefing, cast.contact_byq.enterprise, attendees=1, names="王", by=cast.manager_dl, now=NOW)
+    with pytest.raises(DomainError):  # a contact for another firm than his own
+        services.register(briefing, factory.enterprise(cast.org.yingkou), attendees=1, names="王", by=cast.contact,
+                          now=NOW)

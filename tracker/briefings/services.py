@@ -87,7 +87,8 @@ def can_register_for(user: User, briefing: Briefing, enterprise) -> bool:
     """A contact for his own firm; staff who manage the briefing for a firm of their subtree (by phone)."""
     if user.role is Role.ENTERPRISE_CONTACT:
         return user.enterprise_id == enterprise.id and can_see_briefing(user, briefing)
-    return can_manage(user, briefing) and can_see_office(user, enterprise.office)
+    return (can_manage(user, briefing) and can_see_office(user, enterprise.office)
+            and briefing.office.contains(enterprise.office))
 
 
 def can_cancel_registration(user: User, registration: BriefingRegistration, now: datetime | None = None) -> bool:
@@ -145,12 +146,20 @@ def update_briefing(briefing: Briefing, data: BriefingData, *, by: User) -> Brie
     if not briefing.can_edit():
         raise DomainError(_("A briefing that is %(status)s cannot be changed.", status=briefing.status.label))
     _check(data, by, registered=briefing.registered)
-    briefing.title, briefing.venue = data.title.strip()[:200], data.venue.strip()[:200]
-    briefing.starts_at, briefing.ends_at = data.starts_at, data.ends_at
-    briefing.office, briefing.campaign = data.office, data.campaign
-    briefing.capacity, briefing.description = data.capacity, data.description or None
-    briefing.topics = list(data.topics)
-    db.session.flush()
+    with db.session.no_autoflush:  # one flush below, inside the savepoint
+        briefing.title, briefing.venue = data.title.strip()[:200], data.venue.strip()[:200]
+        briefing.starts_at, briefing.ends_at = data.starts_at, data.ends_at
+        briefing.office, briefing.campaign = data.office, data.campaign
+        briefing.capacity, briefing.description = data.capacity, data.description or None
+        briefing.topics = list(data.topics)
+    try:
+        # Firms registering meanwhile may have taken more places than the capacity now typed: the CHECK
+        # refuses it, and the edit is refused in words (the savepoint keeps the transaction usable).
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(_("More firms have registered than the places given: the briefing cannot hold "
+                            "fewer.")) from None
     return briefing
 
 

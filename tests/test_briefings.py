@@ -53,16 +53,16 @@ def upload_folder(app, tmp_path):
 
 
 def make_briefing(cast, capacity=10, status=BriefingStatus.OPEN, office=None, **kw) -> Briefing:
+    """A briefing of 20 June 2019 (Factory.briefing), in the given state."""
+    from tests.conftest import Factory
+
+    office = office or cast.org.yingkou
     topics = db.session.scalars(sa.select(PolicyTopic).order_by(PolicyTopic.id).limit(2)).all()
-    data = services.BriefingData(title=kw.pop("title", "进出口企业政策宣讲会"), starts_at=kw.pop("starts_at", STARTS),
-                                 ends_at=kw.pop("ends_at", ENDS), venue="营口海关三楼会议室",
-                                 office=office or cast.org.yingkou, capacity=capacity, topics=topics, **kw)
-    by = cast.officer if data.office is cast.org.yingkou else cast.officer_byq
-    briefing = services.create_briefing(data, by=by)
-    if status is not BriefingStatus.DRAFT:
-        services.open_registration(briefing, by=by, now=NOW)
-        if status is not BriefingStatus.OPEN:
-            briefing.status = status
+    by = cast.officer if office is cast.org.yingkou else cast.officer_byq
+    briefing = Factory.briefing(office, by, starts_at=STARTS, hours=2.5, capacity=capacity, topics=topics,
+                                open_=status is not BriefingStatus.DRAFT, now=NOW, **kw)
+    if status not in (BriefingStatus.DRAFT, BriefingStatus.OPEN):
+        briefing.status = status
     db.session.commit()
     return briefing
 
@@ -446,7 +446,7 @@ def test_the_entrance_page_shows_a_qr_code_of_the_signed_url(client, auth, cast,
     clock["now"] = STARTS
     login(auth, cast.officer)
     page = client.get(f"/briefings/{briefing.id}/entrance").get_data(as_text=True)
-    assert "<svg" in page
+    assert "<svg" in page and "http://localhost/briefings/" in page  # an absolute address a phone can open
     url = re.search(r"/briefings/%d/check-in/[A-Za-z0-9_.-]+" % briefing.id, page).group(0)
     assert services.token_refusal(briefing, url.rsplit("/", 1)[1], STARTS) is None
 
@@ -642,3 +642,78 @@ def test_staff_register_only_firms_of_the_briefings_district(cast, factory):
     with pytest.raises(DomainError):  # a contact for another firm than his own
         services.register(briefing, factory.enterprise(cast.org.yingkou), attendees=1, names="王", by=cast.contact,
                           now=NOW)
+
+
+# Over HTTP: a real threaded server, each request on its own connection ------------------------------------
+def _burst(base, cookies, path, data_for, n=30) -> list[int]:
+    import requests
+
+    barrier = threading.Barrier(n)
+    statuses = [0] * n
+
+    def one(k):
+        session = requests.Session()
+        session.cookies.update(cookies)
+        barrier.wait()
+        statuses[k] = session.post(base + path, data=data_for(k), allow_redirects=False, timeout=120).status_code
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses
+
+
+def test_thirty_registrations_of_one_firm_over_http_make_one(server, cast, clock):
+    import requests
+
+    from tests.conftest import PASSWORD
+    from tracker.forms import new_submission_key
+
+    briefing = make_briefing(cast, capacity=30)
+    browser = requests.Session()
+    page = browser.get(f"{server}/login")
+    assert browser.post(f"{server}/login", allow_redirects=False, data={
+        "username": cast.contact.username, "password": PASSWORD, "csrf_token": csrf_from_text(page.text)}
+    ).status_code == 302
+    page = browser.get(f"{server}/briefings/{briefing.id}/firm").text
+    form = {"csrf_token": csrf_from_text(page), "attendees": "1", "attendee_names": "张三"}
+    same_key = submission_key_from_text(page)
+    # A double click resent thirty times (one key), then thirty separate forms (one key each).
+    statuses = _burst(server, browser.cookies, f"/briefings/{briefing.id}/firm", lambda k: {**form, "submission_key": same_key})
+    statuses += _burst(server, browser.cookies, f"/briefings/{briefing.id}/firm",
+                       lambda k: {**form, "submission_key": new_submission_key()})
+    assert not [s for s in statuses if s >= 500], statuses
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BriefingRegistration)) == 1
+    assert db.session.get(Briefing, briefing.id).registered == 1
+
+
+def csrf_from_text(text):
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text).group(1)
+
+
+def submission_key_from_text(text):
+    return re.search(r'name="submission_key" type="hidden" value="([^"]+)"', text).group(1)
+
+
+def test_the_briefing_pages_cost_the_same_statements_with_more_rows(app, client, auth, cast, factory, upload_folder):
+    briefing = make_briefing(cast, capacity=100)
+
+    def add(n):
+        for _ in range(n):
+            firm = factory.enterprise(cast.org.yingkou)
+            registration = register(briefing, firm, cast.officer)
+            services.check_in(registration, by=cast.officer, method=CheckInMethod.OFFICER, now=STARTS)
+            services.invite(briefing, [firm], by=cast.officer, now=NOW)
+            services.add_material(briefing, _file("资料.pdf", PDF), by=cast.officer)
+            db.session.commit()
+
+    add(1)
+    login(auth, cast.officer)
+    pages = [f"/briefings/{briefing.id}", f"/briefings/{briefing.id}/check-in",
+             f"/briefings/{briefing.id}/sign-in-sheet"]
+    before = [query_count(app, client, p) for p in pages]
+    add(5)
+    assert [query_count(app, client, p) for p in pages] == before

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
@@ -131,12 +131,13 @@ def _check(data: BriefingData, by: User, registered: int = 0) -> None:
         raise DomainError(_("The campaign belongs to another office."))
 
 
-def create_briefing(data: BriefingData, *, by: User) -> Briefing:
+def create_briefing(data: BriefingData, *, by: User, now: datetime | None = None) -> Briefing:
     _check(data, by)
     briefing = Briefing(title=data.title.strip()[:200], starts_at=data.starts_at, ends_at=data.ends_at,
                         venue=data.venue.strip()[:200], office=data.office, office_id=data.office.id,
                         campaign=data.campaign, capacity=data.capacity, description=(data.description or None),
-                        topics=list(data.topics), created_by_id=by.id, status=BriefingStatus.DRAFT)
+                        topics=list(data.topics), created_by_id=by.id, status=BriefingStatus.DRAFT,
+                        created_at=now or clock())
     db.session.add(briefing)
     db.session.flush()
     return briefing
@@ -377,7 +378,12 @@ def entrance_token(briefing: Briefing, now: datetime | None = None) -> str:
 
 
 def check_in_url(briefing: Briefing, now: datetime | None = None) -> str:
-    return absolute(site_path("briefings.scan", briefing_id=briefing.id, code=entrance_token(briefing, now)))
+    """The absolute address the entrance code carries: the site's SITE_URL, or else the address the
+    staff's page was asked at (a phone cannot follow a bare path)."""
+    path = site_path("briefings.scan", briefing_id=briefing.id, code=entrance_token(briefing, now))
+    if not current_app.config.get("SITE_URL") and has_request_context():
+        return request.host_url.rstrip("/") + path
+    return absolute(path)
 
 
 def token_refusal(briefing: Briefing, token: str, now: datetime | None = None) -> str | None:

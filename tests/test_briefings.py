@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import csrf_from, query_count, submission_key_from
+from tests.conftest import PASSWORD, csrf_from, query_count, submission_key_from
 from tracker.auth.models import Role
 from tracker.briefings import services
 from tracker.briefings.models import (
@@ -419,9 +419,16 @@ def test_a_code_made_before_the_window_does_not_work_in_it(cast, clock):
 def test_a_scan_before_signing_in_comes_back_after_it(client, auth, cast, clock):
     briefing = make_briefing(cast)
     url = _scan_url(briefing, STARTS)
+    register(briefing, cast.contact.enterprise, cast.contact)
+    clock["now"] = STARTS
     response = client.get(url)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
-    assert "check-in" in response.headers["Location"]
+    login_page = client.get(response.headers["Location"])
+    signed_in = client.post(response.headers["Location"], data={
+        "username": cast.contact.username, "password": PASSWORD, "csrf_token": csrf_from(login_page),
+        "next": url})
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == url
+    assert 'id="check-in-button"' in client.get(url).get_data(as_text=True)
 
 
 def test_the_officer_checks_firms_in_on_the_list_and_undoes_it(client, auth, cast, clock):
@@ -717,3 +724,11 @@ def test_the_briefing_pages_cost_the_same_statements_with_more_rows(app, client,
     before = [query_count(app, client, p) for p in pages]
     add(5)
     assert [query_count(app, client, p) for p in pages] == before
+
+
+def test_a_request_that_fails_after_the_upload_leaves_no_file(cast, upload_folder):
+    """The session closed without a commit (an unexpected error, the request's teardown) removes the file."""
+    briefing = make_briefing(cast)
+    services.add_material(briefing, _file("a.pdf", PDF), by=cast.officer)
+    db.session.remove()
+    assert list((upload_folder / "briefings").iterdir()) == []

@@ -215,8 +215,10 @@ def _after_commit(session: Session) -> None:
     _unlink(session.info.pop(_TO_DISCARD, None))
 
 
-def _after_rollback(session: Session) -> None:
-    if session.in_nested_transaction():
+def _after_transaction_end(session: Session, transaction) -> None:
+    """The outermost transaction ended without a commit (rolled back, or the session closed: a request's
+    teardown after an unexpected error): the files it wrote go, the deletions it meant are forgotten."""
+    if transaction.parent is not None or transaction.nested:
         return
     _unlink(session.info.pop(_WRITTEN, None))
     session.info.pop(_TO_DISCARD, None)
@@ -225,7 +227,7 @@ def _after_rollback(session: Session) -> None:
 def register_upload_listeners() -> None:
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
+        event.listen(Session, "after_transaction_end", _after_transaction_end)
 
 
 register_upload_listeners()

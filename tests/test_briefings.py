@@ -732,3 +732,16 @@ def test_a_request_that_fails_after_the_upload_leaves_no_file(cast, upload_folde
     services.add_material(briefing, _file("a.pdf", PDF), by=cast.officer)
     db.session.remove()
     assert list((upload_folder / "briefings").iterdir()) == []
+
+
+def test_a_walk_in_is_registered_at_the_desk_after_the_start_but_not_by_the_firm(cast, factory):
+    briefing = make_briefing(cast)
+    during = STARTS + timedelta(minutes=20)
+    with pytest.raises(DomainError, match="registration is over"):
+        services.register(briefing, cast.contact.enterprise, attendees=1, names="张三", by=cast.contact, now=during)
+    walk_in = services.register(briefing, cast.contact.enterprise, attendees=1, names="张三", by=cast.officer,
+                                now=during)
+    assert services.check_in(walk_in, by=cast.officer, method=CheckInMethod.OFFICER, now=during)
+    with pytest.raises(DomainError, match="registration is over"):
+        services.register(briefing, factory.enterprise(cast.org.yingkou), attendees=1, names="李四", by=cast.officer,
+                          now=ENDS)

@@ -283,7 +283,8 @@ def register(briefing: Briefing, enterprise, *, attendees: int, names: str, by: 
     cleaned = check_attendees(attendees, names)
     if briefing.status is not BriefingStatus.OPEN:
         raise DomainError(_("Registration for this briefing is not open."))
-    if now >= briefing.starts_at:
+    # Firms register themselves until the start; at the desk an officer registers a walk-in until the end.
+    if now >= (briefing.ends_at if by.role.is_staff else briefing.starts_at):
         raise DomainError(_("The briefing has begun: registration is over."))
     # No read decides the place: a count read full in this transaction refuses at once, the UPDATE decides.
     if briefing.registered >= briefing.capacity or not _take_place(briefing):
@@ -412,7 +413,7 @@ def token_refusal(briefing: Briefing, token: str, now: datetime | None = None) -
 def check_in_by_code(briefing: Briefing, token: str, *, by: User, now: datetime | None = None) -> bool:
     """A contact scanned the entrance code: his firm's registration is checked in. Walk-ins are not taken by
     the code: a firm without a registration is sent to the desk, where an officer registers it (a place
-    permitting) and ticks it on the check-in list."""
+    permitting, while registration is open, until the end) and ticks it on the check-in list."""
     now = now or clock()
     refusal = token_refusal(briefing, token, now)
     if refusal:

@@ -478,6 +478,22 @@ class Factory:
                                  today=date(2019, 10, 8))
         return plan
 
+    @staticmethod
+    def briefing(office: Office, by: User, *, starts_at: datetime, hours: float = 2.5, capacity: int = 84,
+                 title: str = "进出口企业政策宣讲会", open_: bool = True, now: datetime | None = None, **kw):
+        """A policy briefing made through briefings.services (opened for registration unless open_=False)."""
+        from datetime import timedelta
+
+        from tracker.briefings import services
+
+        data = services.BriefingData(title=title, starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours),
+                                     venue=kw.pop("venue", "营口海关三楼会议室"), office=office, capacity=capacity,
+                                     topics=kw.pop("topics", []), **kw)
+        briefing = services.create_briefing(data, by=by, now=now)
+        if open_:
+            services.open_registration(briefing, by=by, now=now)
+        return briefing
+
     def notification(self, user: User, kind=None, *, link: str = "/work/", key: str | None = None, **params):
         from tracker.notifications import services
         from tracker.notifications.models import NotificationKind

@@ -170,6 +170,31 @@ ACCESS_TABLE = {
     "appointments.feed": PUBLIC,
     "appointments.create_feed": "admin,enterprise_contact,manager,officer",
     "appointments.revoke_feed": "admin,enterprise_contact,manager,officer",
+    # Policy briefings: staff of the briefing's office subtree manage them (a manager cancels); a firm's contact
+    # registers his own firm, reads its briefings and materials and checks in with the entrance code.
+    "briefings.index": "admin,manager,officer",
+    "briefings.new": "admin,manager,officer",
+    "briefings.edit": "admin,manager,officer",
+    "briefings.detail": "admin,manager,officer",
+    "briefings.open_registration": "admin,manager,officer",
+    "briefings.close_registration": "admin,manager,officer",
+    "briefings.mark_held": "admin,manager,officer",
+    "briefings.cancel": "admin,manager",
+    "briefings.invite": "admin,manager,officer",
+    "briefings.register_firm": "admin,manager,officer",
+    "briefings.cancel_registration": "admin,enterprise_contact,manager,officer",
+    "briefings.check_in_list": "admin,manager,officer",
+    "briefings.attend": "admin,manager,officer",
+    "briefings.unattend": "admin,manager,officer",
+    "briefings.entrance": "admin,manager,officer",
+    "briefings.scan": "enterprise_contact",
+    "briefings.sign_in_sheet": "admin,manager,officer",
+    "briefings.export": "admin,manager,officer",
+    "briefings.upload": "admin,manager,officer",
+    "briefings.download": "admin,enterprise_contact,manager,officer",
+    "briefings.delete_material": "admin,manager,officer",
+    "briefings.mine": "enterprise_contact",
+    "briefings.firm_detail": "enterprise_contact",
 }
 
 ROLES = ["admin", "manager", "officer", "enterprise_contact"]
@@ -224,13 +249,37 @@ def url_values(cast):
     from tracker.accounts.services import invite_contact
 
     link = invite_contact(firm, display_name="赵单证员", by=cast.officer)
+    briefing_values = _briefing_values(cast, firm, campaign)
     db.session.commit()
     return {"user_id": cast.officer.id, "filename": "css/app.css", "enterprise_id": firm.id,
             "campaign_id": campaign.id, "key": "needs.all", "contact_id": contact.id, "decision_id": decision.id,
             "import_id": record.id, "fmt": "csv", "override_id": closure.id, "need_id": need.id,
             "extension_id": extension.id, "notification_id": notification.id,
             "visit_id": visit.id, "plan_id": plan.id, "measure_id": measure.id, "kind": "categories",
-            "row_id": _first_category_id(), "job_id": job.id, "link_id": link.id, **counter_values}
+            "row_id": _first_category_id(), "job_id": job.id, "link_id": link.id, **counter_values, **briefing_values}
+
+
+def _briefing_values(cast, firm, campaign) -> dict:
+    """An open briefing of the firm's office (in a month, by the real clock the routes read), the firm
+    registered for it, a material (its file absent: the download answers 404) and a valid entrance code."""
+    from datetime import timedelta
+
+    from tracker.briefings import services as briefings
+    from tracker.briefings.models import BriefingMaterial
+    from tracker.extensions import db
+
+    starts = briefings.clock() + timedelta(days=30)
+    briefing = briefings.create_briefing(briefings.BriefingData(
+        title="政策宣讲会", starts_at=starts, ends_at=starts + timedelta(hours=2), venue="三楼会议室",
+        office=cast.org.yingkou, capacity=84, topics=[], campaign=campaign), by=cast.officer)
+    briefings.open_registration(briefing, by=cast.officer)
+    registration = briefings.register(briefing, firm, attendees=1, names="王经理", by=cast.contact)
+    material = BriefingMaterial(briefing=briefing, original_filename="政策.pdf", stored_name="0" * 32 + ".pdf",
+                                content_type="application/pdf", size_bytes=10, uploaded_by_id=cast.officer.id)
+    db.session.add(material)
+    db.session.flush()
+    return {"briefing_id": briefing.id, "registration_id": registration.id, "material_id": material.id,
+            "code": briefings.entrance_token(briefing)}
 
 
 def _report_export(cast, campaign):

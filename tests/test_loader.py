@@ -23,7 +23,7 @@ from tracker.extensions import db
 from tracker.permissions import allow, load_or_404, rule_for
 
 MISSING = 900_001  # ids from here up exist in no table of the test database
-NON_ID_VALUES = {"kind": "categories", "fmt": "csv", "key": "needs.all"}
+NON_ID_VALUES = {"kind": "categories", "fmt": "csv", "key": "needs.all", "code": "not-a-code"}
 LOGINS = {Role.ADMIN: "admin", Role.MANAGER: "manager", Role.OFFICER: "officer",
           Role.ENTERPRISE_CONTACT: "yalisi"}
 

@@ -20,8 +20,12 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
 
-    # The largest upload (declaration files); requests above it get 413.
-    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # The largest upload (declaration files); requests above it get 413 (a translated error page). A
+    # document (briefing materials) may be UPLOAD_MAX_BYTES; the request around it a megabyte more.
+    UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+    MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
+    # Where uploaded documents are kept (None: instance/uploads), one folder per feature.
+    UPLOAD_FOLDER = None
     IMPORT_MAX_ROWS = 1_000_000
     # An XLSX may not expand beyond this, whatever its compressed size (zip bombs).
     IMPORT_XLSX_MAX_UNCOMPRESSED = 300 * 1024 * 1024

@@ -19,3 +19,6 @@ from tracker.reports.models import ReportExport  # noqa: F401
 from tracker.visits.models import PolicyTopic, Visit, VisitAttendee  # noqa: F401
 from tracker.workdays.models import CalendarOverride  # noqa: F401
 from tracker.submissions import SubmissionKey  # noqa: F401
+from tracker.briefings.models import (  # noqa: F401
+    Briefing, BriefingInvitation, BriefingMaterial, BriefingRegistration,
+)

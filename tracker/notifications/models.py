@@ -27,6 +27,8 @@ class NotificationKind(str, enum.Enum):
     APPOINTMENT_AFFECTED = "appointment_affected"
     POOR_RATING = "poor_rating"
     RATING_ANSWERED = "rating_answered"
+    # Policy briefings: a firm's contacts are invited (tracker/briefings/services.py).
+    BRIEFING_INVITED = "briefing_invited"
 
 
 class Notification(db.Model):

@@ -143,6 +143,9 @@ def message(notification: Notification) -> str:
                  counter=p.get("counter", ""), day=p.get("due", ""))
     if kind is NotificationKind.RATING_ANSWERED:
         return _("%(counter)s has answered your rating of the service.", counter=p.get("counter", ""))
+    if kind is NotificationKind.BRIEFING_INVITED:
+        return _("Your firm is invited to the policy briefing \"%(title)s\" on %(when)s at %(venue)s.",
+                 title=p.get("title", ""), when=p.get("when", ""), venue=p.get("venue", ""))
     return kind.value
 
 

@@ -144,7 +144,7 @@ def test_a_manager_drafts_a_questionnaire_through_the_pages(client, auth, cast, 
                                                       "office_id": cast.org.yingkou.id, "campaign_id": campaign.id})
     assert empty.status_code == 400
     html = empty.get_data(as_text=True)
-    assert "Fill in Title." in html and "请如实填写" in html  # what was typed is kept
+    assert "Fill in Title of the questionnaire." in html and "请如实填写" in html  # what was typed is kept
     created = client.post("/questionnaires/new", data={
         "csrf_token": csrf_from(form), "submission_key": submission_key_from(form), "title": "通关服务调查",
         "intro": "", "office_id": cast.org.yingkou.id, "campaign_id": campaign.id})

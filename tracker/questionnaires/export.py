@@ -32,7 +32,7 @@ def results_workbook(questionnaire: Questionnaire, results: Results, responses: 
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    summary = workbook.create_sheet(title=_("Summary")[:31])
+    summary = workbook.create_sheet(title=_("Summary of the results")[:31])
     summary.append(_row([questionnaire.title]))
     summary.append(_row([_("Responses"), results.total]))
     summary.append(_row([_("Through the portal"), results.portal]))
@@ -42,7 +42,7 @@ def results_workbook(questionnaire: Questionnaire, results: Results, responses: 
         number = results.questions.index(result) + 1
         summary.append(_row([_("%(n)d. %(question)s", n=number, question=result.question.text),
                              result.question.kind.label]))
-        summary.append(_row([_("Answered by"), result.answered]))
+        summary.append(_row([_("Firms that answered"), result.answered]))
         if result.table is not None:
             summary.append(_row(result.table.columns))
             for row in result.table.rows:
@@ -50,7 +50,7 @@ def results_workbook(questionnaire: Questionnaire, results: Results, responses: 
             if result.mean is not None:
                 summary.append(_row([_("Mean rating"), round(result.mean, 2)]))
         else:
-            summary.append(_row([_("Enterprise"), _("Answer")]))
+            summary.append(_row([_("Enterprise"), _("Answer given")]))
             for firm, text in result.texts:
                 summary.append(_row([firm, text]))
 

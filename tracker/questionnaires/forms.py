@@ -26,7 +26,7 @@ from tracker.questionnaires.services import (
 
 class QuestionnaireForm(TrackerForm):
     submission_key = submission_key_field()
-    title = StringField(_l("Title"), validators=[Required(), Length(max=TITLE_MAX)])
+    title = StringField(_l("Title of the questionnaire"), validators=[Required(), Length(max=TITLE_MAX)])
     intro = TextAreaField(_l("Introduction"), validators=[Optional(), Length(max=INTRO_MAX)],
                           description=_l("What the firms read above the questions."))
     office_id = SelectField(_l("Office"), coerce=int, validators=[Required()])

@@ -91,7 +91,7 @@ class Questionnaire(db.Model):
     version_id: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version_id}
     __audit_ignore__ = ("version_id",)
-    title: Mapped[str] = mapped_column(sa.String(200), info={"label": _l("Title")})
+    title: Mapped[str] = mapped_column(sa.String(200), info={"label": _l("Title of the questionnaire")})
     intro: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Introduction")})
     # The office whose subtree's firms may answer and whose staff read the results.
     office_id: Mapped[int] = mapped_column(
@@ -105,7 +105,7 @@ class Questionnaire(db.Model):
     previous_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("questionnaires.id", ondelete="SET NULL"), info={"label": _l("Replaces version")})
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": _l("Opened at")})
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": _l("Closed at")})
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": _l("Time closed")})
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), info={"label": _l("Created by")})
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, info={"label": _l("Created at")})
@@ -184,7 +184,7 @@ class Questionnaire(db.Model):
     def reopen(self) -> None:
         """已结束 → 收集中: answers again (its questions stay as they were)."""
         if not self.can_reopen():
-            raise self._refusal(_("reopened"))
+            raise self._refusal(_("opened again"))
         self.status = QuestionnaireStatus.OPEN
         self.closed_at = None
 
@@ -340,7 +340,7 @@ class Answer(db.Model):
     question_id: Mapped[int] = mapped_column(
         sa.ForeignKey("questionnaire_questions.id", ondelete="RESTRICT"), index=True,
         info={"label": _l("Question")})
-    rating: Mapped[int | None] = mapped_column(info={"label": _l("Rating")})
+    rating: Mapped[int | None] = mapped_column(info={"label": _l("Points given")})
     text: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Text")})
 
     response: Mapped[Response] = relationship(back_populates="answers")

@@ -192,7 +192,7 @@ def results(questionnaire: Questionnaire) -> Results:
             counts = [ratings.get((question.id, r), 0) for r in range(RATING_MIN, RATING_MAX + 1)]
             rows = [Row(_("%(n)d points", n=r), [n, _share(n, base)], key=str(r))
                     for r, n in zip(range(RATING_MIN, RATING_MAX + 1), counts)]
-            result.table = Table(f"q{question.id}", title, [_("Rating")] + columns[1:], rows, chart="bar",
+            result.table = Table(f"q{question.id}", title, [_("Points")] + columns[1:], rows, chart="bar",
                                  kinds=["count", "share"])
             result.mean = (sum(r * n for r, n in zip(range(RATING_MIN, RATING_MAX + 1), counts)) / base
                            if base else None)

@@ -107,7 +107,7 @@ class QuestionnaireData:
 
 def _check_data(data: QuestionnaireData, by: User) -> None:
     if not (data.title or "").strip():
-        raise DomainError(_("Fill in %(field)s.", field=_("Title")))
+        raise DomainError(_("Fill in %(field)s.", field=_("Title of the questionnaire")))
     if not can_manage(by, office=data.office):
         raise DomainError(_("You cannot make questionnaires for this office."))
     if by.role is not Role.ADMIN and not by.office.contains(data.campaign.office):

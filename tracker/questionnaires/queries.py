@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth.models import Role, User
-from tracker.campaigns.models import RosterEntry
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
 from tracker.pagination import Page

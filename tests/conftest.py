@@ -494,6 +494,36 @@ class Factory:
             services.open_registration(briefing, by=by, now=now)
         return briefing
 
+    @staticmethod
+    def on_roster(campaign, *firms) -> None:
+        """Put firms on a campaign's roster (as a manual addition)."""
+        from tracker.campaigns.models import RosterEntry, RosterSource
+
+        db.session.add_all([RosterEntry(campaign=campaign, enterprise=firm, source=RosterSource.MANUAL)
+                            for firm in firms])
+        db.session.flush()
+
+    @staticmethod
+    def questionnaire(campaign, by: User, *, title: str = "营口海关优化通关服务调查问卷", questions=None,
+                      opened: bool = True, office=None):
+        """A questionnaire made through questionnaires.services: by default a single choice (required), a
+        multiple choice, a rating (required) and a free text, opened."""
+        from tracker.questionnaires import services
+        from tracker.questionnaires.models import QuestionKind
+
+        questionnaire = services.create_questionnaire(services.QuestionnaireData(
+            title=title, intro="感谢贵企业参与。", office=office or campaign.office, campaign=campaign), by=by)
+        for kind, text, required, options in questions if questions is not None else (
+                (QuestionKind.SINGLE, "您对通关时效是否满意？", True, ["满意", "基本满意", "不满意"]),
+                (QuestionKind.MULTIPLE, "您希望海关提供哪些服务？", False, ["政策宣讲", "上门指导", "线上答疑"]),
+                (QuestionKind.RATING, "请为窗口服务打分", True, []),
+                (QuestionKind.TEXT, "其他意见和建议", False, [])):
+            services.add_question(questionnaire, kind=kind, text=text, required=required, options=options, by=by)
+        if opened:
+            services.open_questionnaire(questionnaire, by=by)
+        db.session.flush()
+        return questionnaire
+
     def notification(self, user: User, kind=None, *, link: str = "/work/", key: str | None = None, **params):
         from tracker.notifications import services
         from tracker.notifications.models import NotificationKind

@@ -195,6 +195,26 @@ ACCESS_TABLE = {
     "briefings.delete_material": "admin,manager,officer",
     "briefings.mine": "enterprise_contact",
     "briefings.firm_detail": "enterprise_contact",
+    # Questionnaires: managers draft, open and close them; staff read the results and enter paper answers; a
+    # firm's contact answers for his own firm; a response is read by its firm and by staff of its scope.
+    "questionnaires.index": "admin,manager,officer",
+    "questionnaires.new": "admin,manager",
+    "questionnaires.detail": "admin,manager,officer",
+    "questionnaires.edit": "admin,manager",
+    "questionnaires.add_question": "admin,manager",
+    "questionnaires.edit_question": "admin,manager",
+    "questionnaires.move_question": "admin,manager",
+    "questionnaires.delete_question": "admin,manager",
+    "questionnaires.open_for_answers": "admin,manager",
+    "questionnaires.close": "admin,manager",
+    "questionnaires.reopen": "admin,manager",
+    "questionnaires.return_to_draft": "admin,manager",
+    "questionnaires.new_version": "admin,manager",
+    "questionnaires.results": "admin,manager,officer",
+    "questionnaires.export": "admin,manager,officer",
+    "questionnaires.paper": "admin,manager,officer",
+    "questionnaires.answer": "enterprise_contact",
+    "questionnaires.response": SIGNED_IN,
 }
 
 ROLES = ["admin", "manager", "officer", "enterprise_contact"]
@@ -250,13 +270,15 @@ def url_values(cast):
 
     link = invite_contact(firm, display_name="赵单证员", by=cast.officer)
     briefing_values = _briefing_values(cast, firm, campaign)
+    questionnaire_values = _questionnaire_values(cast, firm, campaign)
     db.session.commit()
     return {"user_id": cast.officer.id, "filename": "css/app.css", "enterprise_id": firm.id,
             "campaign_id": campaign.id, "key": "needs.all", "contact_id": contact.id, "decision_id": decision.id,
             "import_id": record.id, "fmt": "csv", "override_id": closure.id, "need_id": need.id,
             "extension_id": extension.id, "notification_id": notification.id,
             "visit_id": visit.id, "plan_id": plan.id, "measure_id": measure.id, "kind": "categories",
-            "row_id": _first_category_id(), "job_id": job.id, "link_id": link.id, **counter_values, **briefing_values}
+            "row_id": _first_category_id(), "job_id": job.id, "link_id": link.id, **counter_values, **briefing_values,
+            **questionnaire_values}
 
 
 def _briefing_values(cast, firm, campaign) -> dict:
@@ -280,6 +302,21 @@ def _briefing_values(cast, firm, campaign) -> dict:
     db.session.flush()
     return {"briefing_id": briefing.id, "registration_id": registration.id, "material_id": material.id,
             "code": briefings.entrance_token(briefing)}
+
+
+def _questionnaire_values(cast, firm, campaign) -> dict:
+    """An open questionnaire of the campaign (the firm on its roster) and the firm's response to it."""
+    from tests.conftest import Factory
+    from tracker.questionnaires import services
+    from tracker.questionnaires.models import ResponseChannel
+
+    Factory.on_roster(campaign, firm)
+    questionnaire = Factory.questionnaire(campaign, cast.manager)
+    question = questionnaire.questions[0]
+    response = services.submit_response(questionnaire, firm, {question.id: [question.options[0].id],
+                                                              questionnaire.questions[2].id: 4},
+                                        by=cast.contact, channel=ResponseChannel.PORTAL)
+    return {"questionnaire_id": questionnaire.id, "question_id": question.id, "response_id": response.id}
 
 
 def _report_export(cast, campaign):

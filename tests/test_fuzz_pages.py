@@ -101,7 +101,24 @@ def _records(factory: Factory, firm, office, officer, manager, campaign, tag: st
     db.session.flush()
     return {"enterprise_id": firm.id, "visit_id": visit.id, "need_id": need.id, "extension_id": extension.id,
             "plan_id": plan.id, "measure_id": plan.measures[0].id, "contact_id": contact.id,
-            "campaign_id": campaign.id, "decision_id": decision.id, "import_id": record.id}
+            "campaign_id": campaign.id, "decision_id": decision.id, "import_id": record.id,
+            **_questionnaire_records(firm, officer, manager, campaign, tag)}
+
+
+def _questionnaire_records(firm, officer, manager, campaign, tag: str) -> dict:
+    """An open questionnaire of the campaign (the firm on its roster) with the firm's paper answer, and a draft."""
+    from tracker.questionnaires import services as questionnaires
+    from tracker.questionnaires.models import ResponseChannel
+
+    Factory.on_roster(campaign, firm)
+    opened = Factory.questionnaire(campaign, manager, title=f"{tag}调查问卷")
+    draft = Factory.questionnaire(campaign, manager, title=f"{tag}问卷草稿", opened=False)
+    single, _multiple, rating, text = opened.questions
+    response = questionnaires.submit_response(
+        opened, firm, {single.id: [single.options[0].id], rating.id: 4, text.id: f"{tag}问卷意见"}, by=officer,
+        channel=ResponseChannel.PAPER)
+    return {"questionnaire_id": [opened.id, draft.id],
+            "question_id": [q.id for q in opened.questions + draft.questions], "response_id": response.id}
 
 
 def _merge(*parts: dict) -> dict[str, list]:

@@ -8,7 +8,7 @@ import pytest
 
 # The menu's links, by role: each one only where the role may use it.
 EVERYONE_STAFF = ["/", "/enterprises/", "/imports/", "/work/", "/visits/", "/needs/", "/plans/", "/campaigns/",
-                  "/briefings/", "/counter/", "/appointments/", "/ratings/"]
+                  "/briefings/", "/questionnaires/", "/counter/", "/appointments/", "/ratings/"]
 MENU_LINKS = {
     "officer": EVERYONE_STAFF + ["/reports/mine"],
     "manager": EVERYONE_STAFF + ["/counter/settings", "/reports/mine", "/reports/", "/team"],
@@ -63,6 +63,7 @@ def test_the_user_menu_holds_password_language_and_sign_out(client, auth, cast):
     ("/imports/new", "nav-enterprises", "/imports/"),
     ("/admin/users/new", "nav-admin", "/admin/users"),
     ("/admin/calendar", "nav-admin", "/admin/calendar"),
+    ("/questionnaires/new", "nav-outreach", "/questionnaires/"),
 ])
 def test_the_current_page_is_marked_with_its_group(client, auth, cast, path, group, item):
     auth.login("admin")

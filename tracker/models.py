@@ -16,6 +16,7 @@ from tracker.mail.models import OutboxMessage  # noqa: F401
 from tracker.offices.models import Department, Office  # noqa: F401
 from tracker.plans.models import AssistancePlan, PlanMeasure  # noqa: F401
 from tracker.reports.models import ReportExport  # noqa: F401
+from tracker.questionnaires.models import Answer, Question, Questionnaire, QuestionOption, Response  # noqa: F401
 from tracker.visits.models import PolicyTopic, Visit, VisitAttendee  # noqa: F401
 from tracker.workdays.models import CalendarOverride  # noqa: F401
 from tracker.submissions import SubmissionKey  # noqa: F401

@@ -47,6 +47,7 @@ def index():
     from tracker.appointments import queries as appointments, services as counter
     from tracker.enterprises.queries import rosters
     from tracker.notifications.services import message, unread_count
+    from tracker.questionnaires.queries import questionnaires_for_portal
 
     enterprise = current_user.enterprise
     notices = db.session.scalars(
@@ -55,7 +56,7 @@ def index():
     return render_template(
         "portal/index.html", enterprise=enterprise, needs=firm_needs, plans=firm_plans, visits=firm_visits,
         today=needs.local_today(), rosters=rosters(enterprise), notices=notices, message=message,
-        unread=unread_count(current_user),
+        unread=unread_count(current_user), portal_questionnaires=questionnaires_for_portal(current_user),
         past_appointments=appointments.recent_past(current_user, counter.local_day(counter.clock())))
 
 

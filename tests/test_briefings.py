@@ -90,7 +90,7 @@ def test_transitions_allowed_and_refused(cast):
         briefing.open(NOW)
     briefing.close()
     briefing.open(NOW)  # closed may open again
-    with pytest.raises(DomainError, match="held"):
+    with pytest.raises(DomainError, match="已举办"):
         briefing.mark_held(NOW)  # not before it begins
     briefing.mark_held(STARTS)
     with pytest.raises(DomainError):
@@ -413,7 +413,7 @@ def test_entrance_codes_that_do_not_admit(client, auth, cast, clock, case):
 def test_a_code_made_before_the_window_does_not_work_in_it(cast, clock):
     briefing = make_briefing(cast)
     token = services.entrance_token(briefing, STARTS - timedelta(days=1))
-    assert "expired" in services.token_refusal(briefing, token, STARTS)
+    assert "已过期" in services.token_refusal(briefing, token, STARTS)
 
 
 def test_a_scan_before_signing_in_comes_back_after_it(client, auth, cast, clock):
@@ -631,12 +631,12 @@ def test_the_capacity_cannot_drop_below_the_registrations_even_read_stale(cast, 
         return services.BriefingData(title=briefing.title, starts_at=STARTS, ends_at=ENDS, venue="会议室",
                                      office=cast.org.yingkou, capacity=capacity, topics=[])
 
-    with pytest.raises(DomainError, match="registered already"):
+    with pytest.raises(DomainError, match="名额不能少于"):
         services.update_briefing(briefing, data(1), by=cast.officer)
     db.session.rollback()
     briefing = db.session.get(Briefing, briefing.id)
     set_committed_value(briefing, "registered", 0)  # as read before two firms registered
-    with pytest.raises(DomainError, match="More firms have registered"):
+    with pytest.raises(DomainError, match="报名企业数已超过所填名额"):
         services.update_briefing(briefing, data(1), by=cast.officer)
     db.session.rollback()
     assert db.session.get(Briefing, briefing.id).capacity == 5
@@ -737,11 +737,11 @@ def test_a_request_that_fails_after_the_upload_leaves_no_file(cast, upload_folde
 def test_a_walk_in_is_registered_at_the_desk_after_the_start_but_not_by_the_firm(cast, factory):
     briefing = make_briefing(cast)
     during = STARTS + timedelta(minutes=20)
-    with pytest.raises(DomainError, match="registration is over"):
+    with pytest.raises(DomainError, match="报名已结束"):
         services.register(briefing, cast.contact.enterprise, attendees=1, names="张三", by=cast.contact, now=during)
     walk_in = services.register(briefing, cast.contact.enterprise, attendees=1, names="张三", by=cast.officer,
                                 now=during)
     assert services.check_in(walk_in, by=cast.officer, method=CheckInMethod.OFFICER, now=during)
-    with pytest.raises(DomainError, match="registration is over"):
+    with pytest.raises(DomainError, match="报名已结束"):
         services.register(briefing, factory.enterprise(cast.org.yingkou), attendees=1, names="李四", by=cast.officer,
                           now=ENDS)

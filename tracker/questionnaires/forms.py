@@ -31,9 +31,9 @@ class QuestionnaireForm(TrackerForm):
     intro = TextAreaField(_l("Introduction"), validators=[Optional(), Length(max=INTRO_MAX)],
                           description=_l("What the firms read above the questions."))
     office_id = SelectField(_l("Office"), coerce=int, validators=[Required()])
-    campaign_id = SelectField(_l("Campaign"), coerce=int,
+    campaign_id = SelectField(_l("Campaign"), coerce=int, default=0,
                               description=_l("The firms on its roster answer the questionnaire."))
-    briefing_id = SelectField(_l("Policy briefing"), coerce=int,
+    briefing_id = SelectField(_l("Policy briefing"), coerce=int, default=0,
                               description=_l("The firms invited to it or registered for it answer the questionnaire."))
     # The version_id the questionnaire had when the form was opened (optimistic locking, tracker.views).
     version = HiddenField()

@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 from flask import url_for
 
-from tests.conftest import PASSWORD
 from tracker.extensions import db
 from tracker.permissions import PUBLIC, rule_for
 from tracker.types import utcnow

@@ -29,7 +29,7 @@ from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
 from tracker.notifications.models import NotificationKind
 from tracker.notifications.services import notify, site_path
-from tracker.permissions import STAFF, can_see_office, visible_office_ids
+from tracker.permissions import STAFF, can_see_office
 from tracker.types import utcnow
 
 # The briefings' clock: utcnow, which tests replace to stand on a day of 2019.

@@ -4,7 +4,7 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, has_request_context, request
 from flask_babel import force_locale, gettext as _
 
 from tracker.accounts.models import AccountToken, LinkState, TokenPurpose, new_secret
@@ -16,6 +16,7 @@ from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
 from tracker.i18n import local_datetime
 from tracker.mail.services import queue_mail
+from tracker.notifications import services as notification_links
 from tracker.types import utcnow
 
 log = logging.getLogger("tracker.security")
@@ -41,15 +42,8 @@ def can_manage_link(user: User, link: AccountToken) -> bool:
 
 # Links --------------------------------------------------------------------------------------------------
 def absolute_url(endpoint: str, **values) -> str:
-    """A link for an e-mail: under SITE_URL when it is set (behind a proxy that rewrites the host), else
-    under the address the request came to."""
-    base = current_app.config.get("SITE_URL")
-    path = url_for(endpoint, **values, _external=False) if has_request_context() else \
-        current_app.url_map.bind("localhost").build(endpoint, values)
-    if base:
-        return base.rstrip("/") + path
-    root = request.host_url if has_request_context() else "http://localhost/"
-    return root.rstrip("/") + path
+    """A link for an e-mail to one of the site's pages (tracker.notifications.services.absolute_url)."""
+    return notification_links.absolute_url(notification_links.site_path(endpoint, **values))
 
 
 def invitation_url(link: AccountToken) -> str:

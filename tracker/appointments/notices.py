@@ -56,9 +56,10 @@ def ratings_path() -> str:
 
 
 def absolute(path: str) -> str:
-    """A link for an e-mail: the site's address (SITE_URL, e.g. TRACKER_SITE_URL) before the path."""
-    base = (current_app.config.get("SITE_URL") or "").rstrip("/")
-    return base + path
+    """A link for an e-mail (tracker.notifications.services.absolute_url)."""
+    from tracker.notifications.services import absolute_url
+
+    return absolute_url(path)
 
 
 def language_of(user: User) -> str:

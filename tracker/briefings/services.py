@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
@@ -381,10 +381,7 @@ def entrance_token(briefing: Briefing, now: datetime | None = None) -> str:
 def check_in_url(briefing: Briefing, now: datetime | None = None) -> str:
     """The absolute address the entrance code carries: the site's SITE_URL, or else the address the
     staff's page was asked at (a phone cannot follow a bare path)."""
-    path = site_path("briefings.scan", briefing_id=briefing.id, code=entrance_token(briefing, now))
-    if not current_app.config.get("SITE_URL") and has_request_context():
-        return request.host_url.rstrip("/") + path
-    return absolute(path)
+    return absolute(site_path("briefings.scan", briefing_id=briefing.id, code=entrance_token(briefing, now)))
 
 
 def token_refusal(briefing: Briefing, token: str, now: datetime | None = None) -> str | None:

@@ -30,6 +30,16 @@ def site_path(endpoint: str, **values) -> str:
     return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
+def absolute_url(path: str) -> str:
+    """A site path as a link for an e-mail or a QR code: under SITE_URL when it is set (behind a proxy that
+    rewrites the host), else under the address the current request came to; outside a request without
+    SITE_URL, the path alone."""
+    from flask import has_request_context, request
+
+    base = current_app.config.get("SITE_URL") or (request.host_url if has_request_context() else "")
+    return base.rstrip("/") + path
+
+
 def need_link(need: Need) -> str:
     return site_path("needs.detail", need_id=need.id)
 

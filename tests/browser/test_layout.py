@@ -104,7 +104,7 @@ MENUS = {
     "officer": ["首页", "企业", "走访帮扶", "原产地证窗口", "统计报表"],
     "manager": ["首页", "企业", "走访帮扶", "原产地证窗口", "统计报表", "人员名单"],
     "admin": ["首页", "企业", "走访帮扶", "原产地证窗口", "统计报表", "人员名单", "系统管理"],
-    "yalisi": ["我的企业", "原产地证预约"],
+    "yalisi": ["我的企业", "原产地证预约", "政策宣讲会", "通知"],
 }
 
 # For each top-level item of the bar: its text's line count and its vertical centre.

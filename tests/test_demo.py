@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from tracker.appointments.models import Appointment, ServicePoint
 from tracker.audit.models import AuditRecord
 from tracker.auth.models import Role, User
+from tracker.briefings.models import Briefing, BriefingInvitation, BriefingRegistration
 from tracker.campaigns.models import Campaign, RosterDecisionKind, RosterEntry, RosterSource
 from tracker.campaigns.services import decide
 from tracker.imports.models import DeclarationCount
@@ -37,7 +38,9 @@ from tracker.needs.models import (
     NeedStatus,
     Satisfaction,
 )
+from tracker.mail.models import OutboxMessage
 from tracker.notifications.models import Notification
+from tracker.questionnaires.models import Answer, Questionnaire, Response
 from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
 from tracker.visits.models import Visit, VisitType
 from tracker.needs.services import confirmation_after_resolution, default_deadline
@@ -210,11 +213,14 @@ def test_the_summary_reports_what_was_created_and_a_second_run_adds_nothing(runn
     models = {"offices": Office, "departments": Department, "users": User, "enterprises": Enterprise,
               "contacts": EnterpriseContact, "credit ratings": CreditRating, "declaration counts": DeclarationCount,
               "campaigns": Campaign, "roster entries": RosterEntry, "visits": Visit, "needs": Need,
-              "assistance plans": AssistancePlan, "service points": ServicePoint, "appointments": Appointment}
+              "assistance plans": AssistancePlan, "service points": ServicePoint, "appointments": Appointment,
+              "briefings": Briefing, "briefing invitations": BriefingInvitation,
+              "briefing registrations": BriefingRegistration, "questionnaires": Questionnaire,
+              "questionnaire responses": Response}
     assert {kind: reported[kind] for kind in models} == {kind: count(model) for kind, model in models.items()}
     assert set(reported) == set(models)
     # What hangs off them is not re-created either, and a second run writes nothing at all.
-    others = [NeedEntry, FollowUp, DeadlineExtension, PlanMeasure, Notification, AuditRecord]
+    others = [NeedEntry, FollowUp, DeadlineExtension, PlanMeasure, Notification, AuditRecord, Answer, OutboxMessage]
     before = {m: count(m) for m in [*models.values(), *others]}
     screened_at = campaign_2019().screened_at
 

@@ -1,6 +1,7 @@
 """Demo data from the Yingkou Customs article: offices, departments, users, firms, declaration counts,
 the 2019 百企大调研 campaign with its screened roster, and the campaign's visits, needs and assistance
-plans (tracker/demo_outreach.py).
+plans (tracker/demo_outreach.py), the certificate counters (tracker/demo_appointments.py) and the policy
+briefings with their questionnaire (tracker/demo_briefings.py).
 
 Idempotent: every record is found by its natural key (code, username, USCC, firm and year, campaign name
 and office) before it is created, so a second run adds nothing. The generated firms come from a fixed
@@ -24,6 +25,7 @@ from tracker.campaigns.models import Campaign
 from tracker.campaigns.services import create_campaign, screen
 from tracker.imports.models import DeclarationCount
 from tracker.demo_appointments import seed_appointments
+from tracker.demo_briefings import seed_briefings
 from tracker.demo_outreach import seed_outreach
 from tracker.enterprises.identifiers import USCC_ALPHABET, uscc_check_character
 from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseContact, TradeMode
@@ -351,6 +353,8 @@ def seed_demo(password: str | None = None) -> SeedResult:
     seed_outreach({spec.name: firms[spec.uscc] for spec in plan}, campaign, result)
     # The certificate counters and six months of their history (tracker/demo_appointments.py).
     seed_appointments({spec.name: firms[spec.uscc] for spec in plan}, result)
+    # The June 2019 policy briefing, its questionnaire, and one ahead (tracker/demo_briefings.py).
+    seed_briefings({spec.name: firms[spec.uscc] for spec in plan}, campaign, result)
     db.session.flush()
     return result
 

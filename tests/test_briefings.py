@@ -467,7 +467,11 @@ def test_the_sign_in_sheet_lists_the_registered_firms_for_print(client, auth, ca
     db.session.commit()
     login(auth, cast.officer)
     page = client.get(f"/briefings/{briefing.id}/sign-in-sheet").get_data(as_text=True)
-    assert "@media print" in page and briefing.title in page and "营口海关三楼会议室" in page
+    assert briefing.title in page and "营口海关三楼会议室" in page
+    # Styles and the print link work under the CSP (style-src/script-src 'self'): nothing inline.
+    assert "<style" not in page and "onclick" not in page and "data-print" in page
+    assert "/static/css/sign-in-sheet.css" in page
+    assert "@media print" in client.get("/static/css/sign-in-sheet.css").get_data(as_text=True)
     assert cast.contact.enterprise.name in page and "张三、李四" in page and "已取消企业" not in page
     assert 'class="signature"' in page
     xlsx = client.get(f"/briefings/{briefing.id}/registrations.xlsx")

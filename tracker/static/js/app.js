@@ -27,4 +27,12 @@
       done();
     }
   });
+  // A link or button marked data-print opens the browser's print dialog (the sign-in sheet).
+  document.addEventListener("click", function (event) {
+    var trigger = event.target.closest && event.target.closest("[data-print]");
+    if (trigger) {
+      event.preventDefault();
+      window.print();
+    }
+  });
 })();

@@ -60,3 +60,19 @@ def test_json_clients_get_json_errors(client):
     response = client.get("/no-such-page", headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert response.get_json()["error"]
+
+
+def test_no_template_says_what_the_content_security_policy_refuses():
+    """style-src and script-src are 'self': a style="" attribute, an onclick= handler, a <style> block or an
+    inline <script> (not a JSON data block) would be refused by the browser (the sign-in sheet's print link did nothing that way)."""
+    import re
+    from pathlib import Path
+
+    import tracker
+
+    refused = re.compile(r"""\sstyle\s*=|\son[a-z]+\s*=\s*["']|<style[\s>]|<script(?![^>]*\s(src=|type="application/json"))[^>]*>""",
+                         re.I)
+    offenders = [f"{path.relative_to(Path(tracker.__file__).parent)}:{n}: {line.strip()[:80]}"
+                 for path in sorted((Path(tracker.__file__).parent / "templates").rglob("*.html"))
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if refused.search(line)]
+    assert offenders == []

@@ -252,7 +252,7 @@ class BriefingRegistration(db.Model):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                     info={"label": _l("Registered at")})
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": _l("Cancelled at")})
-    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": _l("Checked in at")})
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": _l("Signed in at")})
     checked_in_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"),
                                                          info={"label": _l("Checked in by")})
     check_in_method: Mapped[CheckInMethod | None] = mapped_column(

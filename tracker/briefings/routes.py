@@ -342,7 +342,7 @@ def export(briefing_id: int):
              r.check_in_method.label if r.check_in_method else ""]
             for r in queries.registrations_of(briefing, active_only=True)]
     headers = [_("Enterprise"), _("USCC"), _("Number of attendees"), _("Attendees' names"), _("Registered at"),
-               _("Checked in at"), _("Checked in through")]
+               _("Signed in at"), _("Checked in through")]
     return xlsx_response(f"briefing-{briefing.id}-registrations.xlsx", _("Registrations"), headers, rows)
 
 

@@ -1,4 +1,4 @@
-"""Fixtures: an app per test on a database migrated once per session, clients, a sign-in helper, factories
+"""Fixtures: an app per configuration (reused, reset after each test) on a database migrated once per session, clients, a sign-in helper, factories
 and query_count. Test modules take what they share from here, never from each other.
 
 The suite runs on SQLite by default and on PostgreSQL when TRACKER_TEST_DATABASE_URL is set.
@@ -136,10 +136,38 @@ class IsolatedClient(FlaskClient):
             db.session.commit()
 
 
-@pytest.fixture
-def app(migrated_database, app_config):
-    app = create_app(make_config(migrated_database, **app_config))
+# One app per configuration, reused by the tests that ask for the same one: building the app (its ~200 URL
+# rules compiled, the API document's schemas) cost 0.14 s, a quarter of a typical test. What a test may change
+# in it is put back after each test: the configuration, the job queue's storage, the limiter's counts, the
+# database's rows. A test that changes what cannot be put back (it adds a URL rule) asks for
+# @pytest.mark.fresh_app; an app made elsewhere (a test's own create_app) re-points the extensions' globals
+# (the limiter's storage, the job queue's app), so the cached one is used only while it is the last made.
+_APPS: dict[tuple, tuple] = {}
+
+
+def _cached_app(database_url: str, app_config: dict, fresh: bool):
+    from tracker import jobs
+
+    key = (database_url, repr(sorted(app_config.items())))
+    held = None if fresh else _APPS.get(key)
+    if held is not None and jobs._app is held[0]:
+        app, config = held
+        app.config.clear()
+        app.config.update(config)
+        jobs.init_app(app)  # a new, empty in-memory queue
+        return app
+    app = create_app(make_config(database_url, **app_config))
     app.test_client_class = IsolatedClient
+    if fresh:
+        _APPS.pop(key, None)
+    else:
+        _APPS[key] = (app, dict(app.config))
+    return app
+
+
+@pytest.fixture
+def app(migrated_database, app_config, request):
+    app = _cached_app(migrated_database, app_config, request.node.get_closest_marker("fresh_app") is not None)
     # The test's own session reads between requests; it must not hold SQLite's write lock.
     write_lock_outside_requests.set(False)
     with app.app_context():
@@ -152,6 +180,10 @@ def app(migrated_database, app_config):
 
 @pytest.fixture
 def client(app):
+    return checked_client(app)
+
+
+def checked_client(app):
     """A test client whose every /api/ response is checked against the generated OpenAPI document."""
     client = app.test_client()
     receive = client.open

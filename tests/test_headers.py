@@ -30,6 +30,7 @@ def test_headers_on_every_kind_of_response(client, cast, path, status, json):
     assert "Strict-Transport-Security" not in response.headers
 
 
+@pytest.mark.fresh_app  # it adds a URL rule
 @pytest.mark.parametrize("app_config", [{"PROPAGATE_EXCEPTIONS": False}], indirect=True)
 def test_headers_and_a_translated_page_on_a_server_error(app, client):
     def boom():

@@ -106,6 +106,7 @@ def test_every_route_with_an_id_loads_it_through_the_loader(app, client, cast, l
     assert failures == []
 
 
+@pytest.mark.fresh_app  # it adds a URL rule
 def test_a_view_that_loads_its_own_way_is_caught(app, client, cast, loads, factory):
     from tracker.needs.models import Need
 

@@ -23,6 +23,7 @@ from tracker.auth import services
 from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.services import create_campaign, screen
+from tracker.certification.services import load_standards
 from tracker.imports.models import DeclarationCount
 from tracker.demo_appointments import seed_appointments
 from tracker.demo_briefings import seed_briefings
@@ -355,6 +356,8 @@ def seed_demo(password: str | None = None) -> SeedResult:
     seed_appointments({spec.name: firms[spec.uscc] for spec in plan}, result)
     # The June 2019 policy briefing, its questionnaire, and one ahead (tracker/demo_briefings.py).
     seed_briefings({spec.name: firms[spec.uscc] for spec in plan}, campaign, result)
+    # The versions of the certification standard shipped with the tracker (tracker/certification/standards/).
+    result.count("certification standards", len(load_standards().loaded))
     db.session.flush()
     return result
 

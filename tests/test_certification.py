@@ -773,3 +773,17 @@ def test_the_assessment_page_costs_the_same_statements_however_many_items_are_sc
     Factory.assessment(cast.contact.enterprise, cast.contact, kind=AssessmentKind.SELF)
     db.session.commit()
     assert [query_count(app, client, p) for p in pages] == before
+
+
+def test_the_audit_trail_names_the_assessment_and_its_scores(client, auth, cast):
+    assessment = Factory.assessment(cast.contact.enterprise, cast.officer)
+    db.session.commit()
+    login(auth, cast.officer)
+    assert post_score(client, assessment, item_of(assessment, "4.1.1"), "mostly", "围栏破损").status_code == 302
+    assert post_score(client, assessment, item_of(assessment, "4.1.1"), "met", "已修复").status_code == 302
+    auth.logout()
+    login(auth, cast.admin)
+    text = client.get("/admin/audit").get_data(as_text=True)
+    item = item_of(assessment, "4.1.1")
+    assert f'href="/certification/assessments/{assessment.id}/items/{item.id}"' in text
+    assert "4.1.1 达标" in text and "基本达标" in text and "条款评分" in text

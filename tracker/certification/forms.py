@@ -41,6 +41,8 @@ class ScoreForm(TrackerForm):
 
 
 class EvidenceForm(TrackerForm):
+    # One key per item's upload form on a page (the template draws each its own): a resent upload adds one file.
+    submission_key = submission_key_field()
     file = FileField(_l("File"), render_kw={"accept": ACCEPT})
     submit = SubmitField(_l("Upload"))
 

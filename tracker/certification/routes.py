@@ -24,7 +24,7 @@ from tracker.certification.models import (
 from tracker.certification.rule import PASS_MARK
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
-from tracker.forms import EmptyForm, db_int
+from tracker.forms import EmptyForm, db_int, new_submission_key
 from tracker.permissions import STAFF, allow, load_or_404
 from tracker.views import form_status, run_change
 
@@ -219,8 +219,10 @@ def upload(assessment_id: int, item_id: int):
     if form.validate_on_submit():
         change = run_change(lambda: services.add_evidence(assessment, item, form.file.data, by=current_user),
                             lambda e: _("%(name)s has been uploaded.", name=e.original_filename),
-                            form=form, field="file")
-        if change.ok:
+                            form=form, field="file", submission=form.submission_key.data,
+                            created_url=lambda e: url_for("certification.item", assessment_id=assessment.id,
+                                                          item_id=item.id))
+        if change.ok or change.duplicate:
             return _to_assessment(assessment, item)
     current = services.current_score(assessment, item)
     score_form = ScoreForm(formdata=None, obj=None)
@@ -428,7 +430,13 @@ def offer(standard_id: int):
     return redirect(url_for("certification.standard", standard_id=standard.id))
 
 
-# For other features' pages ------------------------------------------------------------------------------------
+# For the templates ------------------------------------------------------------------------------------------
+@bp.app_template_global("fresh_submission_key")
+def fresh_submission_key() -> str:
+    """A one-time key for each of a page's creating forms that share one form object (the items' uploads)."""
+    return new_submission_key()
+
+
 @bp.app_template_global("certification_for_firm")
 def certification_for_firm(enterprise, user):
     """The firm profile's and the portal's card (tracker/templates/certification/_card.html): the firm's latest

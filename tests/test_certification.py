@@ -294,6 +294,15 @@ def test_a_new_version_is_a_copy_to_edit_and_offer(client, auth, cast):
     db.session.expire_all()
     assert [s.code for s in services.offered_standards()] == ["2018-修订", "2018"]
     assert len(standard("2018").items) == 46
+    # A code used already is refused at its field; an offer neither on nor off changes nothing.
+    again = auth.post(f"/certification/standards/{current.id}/new-version", {
+        "code": "2018-修订", "version_label": "再次", "effective_from": "2019-08-01"},
+        form_page=f"/certification/standards/{current.id}")
+    assert again.status_code == 400 and "代码为2018-修订的版本已存在" in again.get_data(as_text=True)
+    assert auth.post(f"/certification/standards/{copy.id}/offer", {"offered": "maybe"},
+                     form_page=f"/certification/standards/{copy.id}").status_code == 302
+    db.session.expire_all()
+    assert standard("2018-修订").active and count(CertificationStandard) == 3
 
 
 # Assessments through the pages --------------------------------------------------------------------------
@@ -499,6 +508,10 @@ def test_the_firms_contact_reads_the_customs_assessment_once_it_is_shared_and_no
     assert "海关评估" not in mine
     auth.logout()
     login(auth, cast.officer)
+    # Without the form's token nothing is shared.
+    assert client.post(f"/certification/assessments/{assessment.id}/share").status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Assessment, assessment.id).status is AssessmentStatus.DRAFT
     assert auth.post(f"/certification/assessments/{assessment.id}/share").status_code == 302
     auth.logout()
     login(auth, cast.contact)

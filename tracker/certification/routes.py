@@ -169,10 +169,18 @@ def remarks(assessment_id: int):
     return _assessment_page(assessment, summary_form=form, status=form_status(400))
 
 
-def _item_page(assessment: Assessment, item: StandardItem, form: ScoreForm, evidence_form=None, status=200):
+def _item_page(assessment: Assessment, item: StandardItem, form: ScoreForm | None = None, evidence_form=None,
+               status=200):
+    """The item's page; *form* is the score form as sent (with its errors), else filled with the current score."""
+    current = services.current_score(assessment, item)
+    if form is None:
+        form = ScoreForm(formdata=None)
+        if current is not None:
+            form.score.data, form.note.data = current.score.value, current.note
+            form.version.data = str(current.version_id)
     return render_template(
         "certification/item.html", assessment=assessment, item=item, form=form,
-        current=services.current_score(assessment, item), history=queries.item_history(assessment, item),
+        current=current, history=queries.item_history(assessment, item),
         evidence=queries.item_evidence(assessment, item), evidence_form=evidence_form or EvidenceForm(formdata=None),
         may_score=services.can_score(current_user, assessment), Score=Score), status
 
@@ -183,13 +191,9 @@ def item(assessment_id: int, item_id: int):
     """An item: its score, history and evidence (GET); saving its score (POST, one small form per item)."""
     assessment = _assessment(assessment_id)
     item = _item(assessment, item_id)
-    form = ScoreForm()
     if request.method == "GET":
-        current = services.current_score(assessment, item)
-        if current is not None:
-            form.score.data, form.note.data, form.version.data = current.score.value, current.note, str(
-                current.version_id)
-        return _item_page(assessment, item, form)
+        return _item_page(assessment, item)
+    form = ScoreForm()
     if not services.is_assessor(current_user, assessment):
         abort(403)
     status = 400
@@ -224,12 +228,7 @@ def upload(assessment_id: int, item_id: int):
                                                           item_id=item.id))
         if change.ok or change.duplicate:
             return _to_assessment(assessment, item)
-    current = services.current_score(assessment, item)
-    score_form = ScoreForm(formdata=None, obj=None)
-    if current is not None:
-        score_form.score.data, score_form.note.data = current.score.value, current.note
-        score_form.version.data = str(current.version_id)
-    return _item_page(assessment, item, score_form, evidence_form=form, status=400)
+    return _item_page(assessment, item, evidence_form=form, status=400)
 
 
 def _evidence(evidence_id: int) -> Evidence:

@@ -569,6 +569,26 @@ class Factory:
         db.session.flush()
         return questionnaire
 
+    @staticmethod
+    def assessment(enterprise: Enterprise, by: User, *, kind=None, scores: dict | None = None, code: str = "2018",
+                   shared: bool = False):
+        """An assessment of the firm against version *code* of the certification standard (the shipped versions
+        loaded first), made through certification.services: *scores* maps item numbers to Score, given by *by*;
+        shared with the firm when shared=True (a customs assessment)."""
+        from tracker.certification import services
+        from tracker.certification.models import AssessmentKind, CertificationStandard
+
+        services.load_standards()
+        standard = db.session.scalar(sa.select(CertificationStandard).where(CertificationStandard.code == code))
+        assessment = services.start_assessment(enterprise, standard, kind=kind or AssessmentKind.OFFICER, by=by)
+        items = {item.number: item for item in standard.items}
+        for number, score in (scores or {}).items():
+            services.score_item(assessment, items[number], score, None, by=by, opened_version=0)
+        if shared:
+            services.share(assessment, by=by)
+        db.session.flush()
+        return assessment
+
     def notification(self, user: User, kind=None, *, link: str = "/work/", key: str | None = None, **params):
         from tracker.notifications import services
         from tracker.notifications.models import NotificationKind

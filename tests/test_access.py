@@ -215,6 +215,29 @@ ACCESS_TABLE = {
     "questionnaires.paper": "admin,manager,officer",
     "questionnaires.answer": "enterprise_contact",
     "questionnaires.response": SIGNED_IN,
+    # Certification coaching: staff of the firm's office subtree assess it and share their assessment; a firm's
+    # contact fills in his own firm's self-assessment and reads what customs shared; admins keep the standard.
+    "certification.index": "admin,manager,officer",
+    "certification.firm": "admin,manager,officer",
+    "certification.start": "admin,manager,officer",
+    "certification.mine": "enterprise_contact",
+    "certification.start_self": "enterprise_contact",
+    "certification.assessment": "admin,enterprise_contact,manager,officer",
+    "certification.remarks": "admin,enterprise_contact,manager,officer",
+    "certification.item": "admin,enterprise_contact,manager,officer",
+    "certification.upload": "admin,enterprise_contact,manager,officer",
+    "certification.download": "admin,enterprise_contact,manager,officer",
+    "certification.delete_evidence": "admin,enterprise_contact,manager,officer",
+    "certification.share": "admin,manager,officer",
+    "certification.close": "admin,manager,officer",
+    "certification.submit": "enterprise_contact",
+    "certification.standards": "admin",
+    "certification.standard": "admin",
+    "certification.add_item": "admin",
+    "certification.edit_item": "admin",
+    "certification.delete_item": "admin",
+    "certification.new_version": "admin",
+    "certification.offer": "admin",
 }
 
 ROLES = ["admin", "manager", "officer", "enterprise_contact"]
@@ -272,6 +295,7 @@ def url_values(cast):
     link = invite_contact(firm, display_name="赵单证员", by=cast.officer)
     briefing_values = _briefing_values(cast, firm, campaign)
     questionnaire_values = _questionnaire_values(cast, firm, campaign)
+    certification_values = _certification_values(cast, firm)
     db.session.commit()
     return {"user_id": cast.officer.id, "filename": "css/app.css", "enterprise_id": firm.id,
             "campaign_id": campaign.id, "key": "needs.all", "contact_id": contact.id, "decision_id": decision.id,
@@ -279,7 +303,7 @@ def url_values(cast):
             "extension_id": extension.id, "notification_id": notification.id,
             "visit_id": visit.id, "plan_id": plan.id, "measure_id": measure.id, "kind": "categories",
             "row_id": _first_category_id(), "job_id": job.id, "link_id": link.id, **counter_values, **briefing_values,
-            **questionnaire_values}
+            **questionnaire_values, **certification_values}
 
 
 def _briefing_values(cast, firm, campaign) -> dict:
@@ -318,6 +342,24 @@ def _questionnaire_values(cast, firm, campaign) -> dict:
                                                               questionnaire.questions[2].id: 4},
                                         by=cast.contact, channel=ResponseChannel.PORTAL)
     return {"questionnaire_id": questionnaire.id, "question_id": question.id, "response_id": response.id}
+
+
+def _certification_values(cast, firm) -> dict:
+    """The firm's self-assessment in draft (the contact fills it in; staff do not see it yet: their 404), an
+    item of it scored with a file of evidence (absent from disk: the download answers 404), its version."""
+    from tests.conftest import Factory
+    from tracker.certification.models import AssessmentKind, Evidence, Score
+    from tracker.extensions import db
+
+    assessment = Factory.assessment(firm, cast.contact, kind=AssessmentKind.SELF, scores={"1.1.1": Score.MET})
+    item = assessment.standard.items[0]
+    evidence = Evidence(assessment_id=assessment.id, item_id=item.id, original_filename="制度.pdf",
+                        stored_name="c" * 32 + ".pdf", content_type="application/pdf", size_bytes=10,
+                        uploaded_by_id=cast.contact.id)
+    db.session.add(evidence)
+    db.session.flush()
+    return {"assessment_id": assessment.id, "item_id": item.id, "evidence_id": evidence.id,
+            "standard_id": assessment.standard_id}
 
 
 def _report_export(cast, campaign):

@@ -102,7 +102,8 @@ def _records(factory: Factory, firm, office, officer, manager, campaign, tag: st
     return {"enterprise_id": firm.id, "visit_id": visit.id, "need_id": need.id, "extension_id": extension.id,
             "plan_id": plan.id, "measure_id": plan.measures[0].id, "contact_id": contact.id,
             "campaign_id": campaign.id, "decision_id": decision.id, "import_id": record.id,
-            **_questionnaire_records(firm, officer, manager, campaign, tag)}
+            **_questionnaire_records(firm, officer, manager, campaign, tag),
+            **_certification_records(firm, officer, tag)}
 
 
 def _questionnaire_records(firm, officer, manager, campaign, tag: str) -> dict:
@@ -119,6 +120,31 @@ def _questionnaire_records(firm, officer, manager, campaign, tag: str) -> dict:
         channel=ResponseChannel.PAPER)
     return {"questionnaire_id": [opened.id, draft.id],
             "question_id": [q.id for q in opened.questions + draft.questions], "response_id": response.id}
+
+
+def _certification_records(firm, officer, tag: str) -> dict:
+    """The customs' assessment of the firm, shared with it, scored (one item re-scored with a note), with remarks and
+    a file of evidence; and the firm's self-assessment in draft where it has a contact account."""
+    import uuid
+
+    from tracker.certification import services as certification
+    from tracker.certification.models import AssessmentKind, Evidence, Score
+
+    shared = Factory.assessment(firm, officer, scores={"1.1.1": Score.MET, "4.6.1": Score.NOT_APPLICABLE}, shared=True)
+    item = shared.standard.items[0]
+    certification.score_item(shared, item, Score.MOSTLY, f"{tag}评分备注", by=officer, opened_version=1)
+    certification.update_summary(shared, f"{tag}评估意见", by=officer)
+    evidence = Evidence(assessment_id=shared.id, item_id=item.id, original_filename=f"{tag}证明材料.pdf",
+                        stored_name=f"{uuid.uuid4().hex}.pdf", content_type="application/pdf", size_bytes=10,
+                        uploaded_by_id=officer.id)
+    db.session.add(evidence)
+    ids = [shared.id]
+    contact = db.session.scalar(sa.select(User).where(User.enterprise_id == firm.id, User.role == Role.ENTERPRISE_CONTACT))
+    if contact is not None:
+        ids.append(Factory.assessment(firm, contact, kind=AssessmentKind.SELF, scores={"1.1.2": Score.MET}).id)
+    db.session.flush()
+    return {"assessment_id": ids, "evidence_id": evidence.id, "item_id": [i.id for i in shared.standard.items[:3]],
+            "standard_id": shared.standard_id}
 
 
 def _merge(*parts: dict) -> dict[str, list]:

@@ -93,6 +93,7 @@ def _firm_b(cast, factory) -> World:
     world.values["_served_id"] = served.id
     world.values.update(_briefing_of_b(cast, factory, firm, contact_user, campaign))
     world.values.update(_questionnaire_of_b(cast, factory, firm, contact_user, campaign))
+    world.values.update(_certification_of_b(cast, factory, firm, contact_user))
     return world
 
 
@@ -131,15 +132,37 @@ def _questionnaire_of_b(cast, factory, firm, contact_user, campaign) -> dict:
     return {"questionnaire_id": questionnaire.id, "question_id": first.id, "response_id": response.id}
 
 
+def _certification_of_b(cast, factory, firm, contact_user) -> dict:
+    """The customs' assessment of B, shared with B (so B's contact reads it), with scores, a note, remarks and a
+    file of evidence; and B's own self-assessment in draft."""
+    from tracker.certification import services as certification
+    from tracker.certification.models import AssessmentKind, Evidence, Score
+
+    assessment = factory.assessment(firm, cast.officer, scores={"1.1.1": Score.MET, "3.2.1": Score.NOT_MET},
+                                    shared=True)
+    item = assessment.standard.items[0]
+    certification.score_item(assessment, item, Score.MOSTLY, "乙方关务岗位未明确", by=cast.officer, opened_version=1)
+    certification.update_summary(assessment, "乙方整改意见", by=cast.officer)
+    evidence = Evidence(assessment_id=assessment.id, item_id=item.id, original_filename="乙方关务制度.pdf",
+                        stored_name="e" * 32 + ".pdf", content_type="application/pdf", size_bytes=10,
+                        uploaded_by_id=cast.officer.id)
+    db.session.add(evidence)
+    factory.assessment(firm, contact_user, kind=AssessmentKind.SELF, scores={"1.1.2": Score.MET})
+    db.session.flush()
+    return {"assessment_id": assessment.id, "evidence_id": evidence.id, "item_id": item.id,
+            "standard_id": assessment.standard_id}
+
+
 # Arguments that name one of a firm's objects: each must have one of firm B's above.
 FIRM_OBJECTS = {"enterprise_id", "contact_id", "user_id", "visit_id", "need_id", "extension_id", "plan_id",
                 "measure_id", "appointment_id", "rating_id", "notification_id", "link_id", "token", "briefing_id",
-                "registration_id", "material_id", "code", "questionnaire_id", "question_id", "response_id"}
+                "registration_id", "material_id", "code", "questionnaire_id", "question_id", "response_id",
+                "assessment_id", "evidence_id"}
 # Arguments that are not a firm's: an office's campaign or counter, reference rows, formats. The routes that
 # take only these are staff's (a contact's 403) or show no firm's records.
 NOT_A_FIRMS = {"filename": "css/app.css", "fmt": "csv", "key": "needs.all", "kind": "categories", "row_id": 1,
                "import_id": 1, "job_id": 1, "override_id": 1, "display_id": 1, "decision_id": 1,
-               "campaign_id": None, "point_id": None}
+               "campaign_id": None, "point_id": None, "standard_id": None, "item_id": None}
 
 
 def _contact_may(rule) -> bool:

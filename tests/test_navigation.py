@@ -8,13 +8,13 @@ import pytest
 
 # The menu's links, by role: each one only where the role may use it.
 EVERYONE_STAFF = ["/", "/enterprises/", "/imports/", "/work/", "/visits/", "/needs/", "/plans/", "/campaigns/",
-                  "/briefings/", "/questionnaires/", "/counter/", "/appointments/", "/ratings/"]
+                  "/briefings/", "/questionnaires/", "/certification/", "/counter/", "/appointments/", "/ratings/"]
 MENU_LINKS = {
     "officer": EVERYONE_STAFF + ["/reports/mine"],
     "manager": EVERYONE_STAFF + ["/counter/settings", "/reports/mine", "/reports/", "/team"],
     "admin": EVERYONE_STAFF + ["/counter/settings", "/reports/mine", "/reports/", "/team", "/admin/users", "/admin/offices", "/admin/audit",
-                               "/admin/calendar", "/admin/reference"],
-    "yalisi": ["/portal/", "/appointments/", "/briefings/mine", "/work/notifications"],
+                               "/admin/calendar", "/admin/reference", "/certification/standards"],
+    "yalisi": ["/portal/", "/appointments/", "/briefings/mine", "/certification/mine", "/work/notifications"],
 }
 
 

@@ -175,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.workdays.routes import bp as workdays_bp
     from tracker.briefings.routes import bp as briefings_bp
     from tracker.questionnaires.routes import bp as questionnaires_bp
+    from tracker.certification.routes import bp as certification_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -195,6 +196,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(briefings_bp, url_prefix="/briefings")
     app.register_blueprint(questionnaires_bp, url_prefix="/questionnaires")
+    app.register_blueprint(certification_bp, url_prefix="/certification")
     init_api(app, api_bp)  # registers api_bp at /api/v1, with its OpenAPI document
     # Safe because the API authenticates by bearer token only, never by cookie (see enforce_access).
     csrf.exempt(api_bp)

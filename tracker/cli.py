@@ -257,8 +257,32 @@ def counter_slots_command():
     click.echo(f"Made {made} slot(s).")
 
 
+certification_cli = AppGroup("certification", help="Certification coaching: the versions of the standard.")
+
+
+@certification_cli.command("load-standards")
+@click.option("--directory", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Where the data files are (default: the versions shipped with the tracker).")
+def load_standards_command(directory):
+    """Load the versions of the certification standard that the database does not hold yet (by their code).
+    A version present already is never changed: assessments keep the version they used."""
+    from tracker.certification.services import StandardFileError, load_standards
+
+    _as_cli_actor()
+    try:
+        report = load_standards(directory)
+    except StandardFileError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"Loaded {len(report.loaded)} version(s) of the standard"
+               + (f" ({', '.join(report.loaded)})" if report.loaded else "")
+               + f"; {len(report.kept)} present already, left as they are"
+               + (f" ({', '.join(report.kept)})." if report.kept else "."))
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(counter_cli)
+    app.cli.add_command(certification_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(import_declarations_command)

@@ -23,9 +23,11 @@ from tracker.auth import services
 from tracker.auth.models import Role, User
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.services import create_campaign, screen
+from tracker.certification.services import load_standards
 from tracker.imports.models import DeclarationCount
 from tracker.demo_appointments import seed_appointments
 from tracker.demo_briefings import seed_briefings
+from tracker.demo_certification import seed_certification
 from tracker.demo_outreach import seed_outreach
 from tracker.enterprises.identifiers import USCC_ALPHABET, uscc_check_character
 from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseContact, TradeMode
@@ -355,6 +357,10 @@ def seed_demo(password: str | None = None) -> SeedResult:
     seed_appointments({spec.name: firms[spec.uscc] for spec in plan}, result)
     # The June 2019 policy briefing, its questionnaire, and one ahead (tracker/demo_briefings.py).
     seed_briefings({spec.name: firms[spec.uscc] for spec in plan}, campaign, result)
+    # The versions of the certification standard shipped with the tracker (tracker/certification/standards/).
+    result.count("certification standards", len(load_standards().loaded))
+    # 雅丽丝's assessment in the workshop, shared and re-scored after a fix, and two more (tracker/demo_certification.py).
+    seed_certification({spec.name: firms[spec.uscc] for spec in plan}, result)
     db.session.flush()
     return result
 

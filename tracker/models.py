@@ -23,3 +23,6 @@ from tracker.submissions import SubmissionKey  # noqa: F401
 from tracker.briefings.models import (  # noqa: F401
     Briefing, BriefingInvitation, BriefingMaterial, BriefingRegistration,
 )
+from tracker.certification.models import (  # noqa: F401
+    Assessment, CertificationStandard, Evidence, ItemScore, ItemScoreHistory, StandardItem, StandardSection,
+)

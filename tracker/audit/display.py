@@ -25,6 +25,9 @@ from tracker.audit.listeners import REDACTED
 from tracker.audit.models import AuditRecord
 from tracker.auth.models import User
 from tracker.campaigns.models import Campaign, RosterDecision
+from tracker.certification.models import (
+    Assessment, CertificationStandard, Evidence, ItemScore, StandardItem, StandardSection,
+)
 from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseContact, TradeMode
 from tracker.extensions import db
 from tracker.i18n import local_datetime
@@ -74,6 +77,14 @@ def _need_page(need_id: int) -> str:
     return url_for("needs.detail", need_id=need_id)
 
 
+def _assessment_page(assessment_id: int) -> str:
+    return url_for("certification.assessment", assessment_id=assessment_id)
+
+
+def _assessment_item(row) -> str:
+    return url_for("certification.item", assessment_id=row.assessment_id, item_id=row.item_id)
+
+
 NAMINGS: dict[type, Naming] = {
     Need: Naming(lambda n: n.enterprise.name, lambda n: _need_page(n.id), options=(joinedload(Need.enterprise),)),
     NeedEntry: Naming(lambda e: e.kind.label, lambda e: _need_page(e.need_id)),
@@ -100,6 +111,16 @@ NAMINGS: dict[type, Naming] = {
     NeedCategory: Naming(lambda c: c.name, lambda c: url_for("admin.reference"), numbered=False),
     PolicyTopic: Naming(lambda t: t.name, lambda t: url_for("admin.reference"), numbered=False),
     CalendarOverride: Naming(lambda o: f"{o.day} {o.name}", lambda o: url_for("workdays.calendar", year=o.day.year)),
+    CertificationStandard: Naming(lambda s: s.title, lambda s: url_for("certification.standard", standard_id=s.id),
+                                  numbered=False),
+    StandardSection: Naming(lambda s: s.heading, lambda s: url_for("certification.standard", standard_id=s.standard_id)),
+    StandardItem: Naming(lambda i: i.number, lambda i: url_for("certification.edit_item", standard_id=i.standard_id,
+                                                              item_id=i.id)),
+    Assessment: Naming(lambda a: a.enterprise.name, lambda a: _assessment_page(a.id),
+                       options=(joinedload(Assessment.enterprise),)),
+    ItemScore: Naming(lambda s: f"{s.item.number} {s.score.label}", lambda s: _assessment_item(s),
+                      options=(joinedload(ItemScore.item),)),
+    Evidence: Naming(lambda e: e.original_filename, lambda e: _assessment_item(e)),
 }
 
 

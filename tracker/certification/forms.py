@@ -1,0 +1,82 @@
+"""Forms of certification coaching: starting an assessment, an item's score, evidence, the remarks, and the
+admins' items and new versions."""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, Regexp, ValidationError
+
+from tracker.certification.models import ITEM_TEXT_MAX, NOTE_MAX, SUMMARY_MAX, Score
+from tracker.forms import BoundedDateField, Required, TrackerForm, select_choices, submission_key_field
+from tracker.uploads import ACCEPT
+
+
+def version_field(default: str | None = None) -> HiddenField:
+    """The version of the row the form was opened at (tracker.views): a whole number, "0" for "none yet"."""
+    return HiddenField(default=default, validators=[Regexp(r"^[0-9]{1,9}$", message=_l(
+        "The form has expired. Reload the page and send it again."))])
+
+
+class StartForm(TrackerForm):
+    submission_key = submission_key_field()
+    standard_id = SelectField(_l("Version of the standard"), coerce=int, validators=[Required()])
+    submit = SubmitField(_l("Start the assessment"))
+
+    def __init__(self, standards, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.standard_id.choices = select_choices((s.id, s.title) for s in standards)
+        if standards and self.standard_id.data is None:
+            self.standard_id.data = standards[0].id
+
+
+class ScoreForm(TrackerForm):
+    """One item's score. Every score is a valid choice here; whether the item may take it (不适用 on an item
+    every firm must meet, 基本达标 on a bonus item) is the rule's to say, in its words (rule.check_score)."""
+
+    score = RadioField(_l("Score"), choices=[SelectChoice(s.value, s.label) for s in Score], validators=[Required()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)])
+    version = version_field(default="0")
+    submit = SubmitField(_l("Save"))
+
+
+class EvidenceForm(TrackerForm):
+    # One key per item's upload form on a page (the template draws each its own): a resent upload adds one file.
+    submission_key = submission_key_field()
+    file = FileField(_l("File"), render_kw={"accept": ACCEPT})
+    submit = SubmitField(_l("Upload"))
+
+    def validate_file(self, field):
+        if not field.data or not getattr(field.data, "filename", None):
+            raise ValidationError(_("Choose a file to upload."))
+
+
+class SummaryForm(TrackerForm):
+    summary = TextAreaField(_l("Overall remarks"), validators=[Optional(), Length(max=SUMMARY_MAX)])
+    version = version_field()
+    submit = SubmitField(_l("Save the remarks"))
+
+
+class ItemForm(TrackerForm):
+    """An item of a version, added or edited by an admin."""
+
+    submission_key = submission_key_field()
+    section_id = SelectField(_l("Section of the standard"), coerce=int, validators=[Required()])
+    number = StringField(_l("Item number"), validators=[Required(), Length(max=20)])
+    text = TextAreaField(_l("Text of the item"), validators=[Required(), Length(max=ITEM_TEXT_MAX)])
+    guidance = TextAreaField(_l("Guidance"), validators=[Optional(), Length(max=ITEM_TEXT_MAX)])
+    applies_to_all = BooleanField(_l("Applies to every firm"), default=True)
+    version = version_field()
+    submit = SubmitField(_l("Save the item"))
+
+    def __init__(self, sections, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.section_id.choices = select_choices((s.id, s.heading) for s in sections)
+
+
+class NewVersionForm(TrackerForm):
+    submission_key = submission_key_field()
+    code = StringField(_l("Code of the new version"), validators=[Required(), Length(max=40)])
+    version_label = StringField(_l("Version"), validators=[Required(), Length(max=60)])
+    effective_from = BoundedDateField(_l("In force from"), validators=[Required()])
+    submit = SubmitField(_l("Make a new version"))

@@ -1,0 +1,444 @@
+"""The certification coaching pages under /certification: the staff's list and a firm's assessments, a firm's
+contact's own (信用认证自评), an assessment item by item with its live result, an item's score, history and
+evidence, the transitions, and the admins' versions of the standard.
+
+Every assessment is loaded through load_or_404 with can_see_assessment and hide=True: another office's or (for
+a contact) another firm's assessment is a 404, like none. Where the user sees an assessment but is not the side
+that fills it in (a contact reading the customs' assessment, staff reading a submitted self-assessment), a
+change is a 403. A contact's firm is always current_user.enterprise, never a value from the URL or the form.
+"""
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from tracker.auth.models import Role
+from tracker.certification import queries, services
+from tracker.certification.forms import (
+    EvidenceForm, ItemForm, NewVersionForm, ScoreForm, StartForm, SummaryForm,
+)
+from tracker.certification.models import (
+    Assessment, AssessmentKind, AssessmentStatus, CertificationStandard, Evidence, Score, StandardItem,
+    StandardSection,
+)
+from tracker.certification.rule import PASS_MARK
+from tracker.enterprises.models import Enterprise
+from tracker.extensions import db
+from tracker.forms import EmptyForm, db_int, new_submission_key
+from tracker.permissions import STAFF, allow, load_or_404
+from tracker.views import form_status, run_change
+
+bp = Blueprint("certification", __name__)
+CONTACT = Role.ENTERPRISE_CONTACT
+
+
+def _assessment(assessment_id: int, lock: bool = False) -> Assessment:
+    options = () if lock else (joinedload(Assessment.enterprise), joinedload(Assessment.standard))
+    return load_or_404(Assessment, assessment_id, services.can_see_assessment, hide=True, lock=lock, options=options)
+
+
+def _assessed(assessment_id: int, lock: bool = False) -> Assessment:
+    """An assessment the user fills in: 404 outside his scope, 403 when he may only read it."""
+    assessment = _assessment(assessment_id, lock=lock)
+    if not services.is_assessor(current_user, assessment):
+        abort(403)
+    return assessment
+
+
+def _item(assessment: Assessment, item_id: int) -> StandardItem:
+    return load_or_404(StandardItem, item_id, within=StandardItem.standard_id == assessment.standard_id)
+
+
+def _to_assessment(assessment: Assessment, item: StandardItem | None = None):
+    anchor = f"#item-{item.id}" if item is not None else ""
+    return redirect(url_for("certification.assessment", assessment_id=assessment.id) + anchor)
+
+
+def _enum_arg(enum_cls, name: str):
+    try:
+        return enum_cls(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+# Lists --------------------------------------------------------------------------------------------------
+@bp.route("/")
+@allow(*STAFF)
+def index():
+    status, kind = _enum_arg(AssessmentStatus, "status"), _enum_arg(AssessmentKind, "kind")
+    pagination = queries.assessment_page(current_user, request.args.get("page", 1, type=db_int), status=status,
+                                         kind=kind)
+    return render_template("certification/index.html", pagination=pagination,
+                           results=queries.results_of(pagination.items), status=status, kind=kind,
+                           statuses=list(AssessmentStatus), kinds=list(AssessmentKind))
+
+
+def _firm_page(enterprise: Enterprise, kind: AssessmentKind, form: StartForm | None = None, status: int = 200):
+    assessments = queries.firm_assessments(enterprise.id, current_user)
+    standards = services.offered_standards()
+    under_way = next((a for a in assessments if a.kind is kind and a.is_being_scored()), None)
+    return render_template(
+        "certification/firm.html", enterprise=enterprise, assessments=assessments,
+        results=queries.results_of(assessments), kind=kind, under_way=under_way,
+        form=form or StartForm(standards, formdata=None), standards=standards,
+        may_start=services.can_start(current_user, enterprise, kind), pass_mark=PASS_MARK), status
+
+
+def _start(enterprise: Enterprise, kind: AssessmentKind, back: str):
+    if not services.can_start(current_user, enterprise, kind):
+        abort(403)
+    standards = services.offered_standards()
+    form = StartForm(standards)
+    if not form.validate_on_submit():
+        return _firm_page(enterprise, kind, form, 400)
+    standard = next((s for s in standards if s.id == form.standard_id.data), None)
+    change = run_change(lambda: services.start_assessment(enterprise, standard, kind=kind, by=current_user),
+                        _("The assessment has started: score its items one by one."), form=form,
+                        field="standard_id", submission=form.submission_key.data,
+                        created_url=lambda a: url_for("certification.assessment", assessment_id=a.id))
+    if change.ok:
+        return _to_assessment(change.result)
+    if change.duplicate:
+        return redirect(change.url or back)
+    under_way = services.open_assessment(enterprise.id, kind)
+    if under_way is not None:
+        flash(change.error, "warning")
+        return _to_assessment(under_way)
+    return _firm_page(enterprise, kind, form, 400)
+
+
+@bp.route("/firms/<int:enterprise_id>")
+@allow(*STAFF)
+def firm(enterprise_id: int):
+    return _firm_page(load_or_404(Enterprise, enterprise_id), AssessmentKind.OFFICER)
+
+
+@bp.route("/firms/<int:enterprise_id>/start", methods=["POST"])
+@allow(*STAFF)
+def start(enterprise_id: int):
+    enterprise = load_or_404(Enterprise, enterprise_id)
+    return _start(enterprise, AssessmentKind.OFFICER, url_for("certification.firm", enterprise_id=enterprise.id))
+
+
+@bp.route("/mine")
+@allow(CONTACT)
+def mine():
+    """The firm's contact: his firm's self-assessments and the customs' assessments shared with it."""
+    return _firm_page(current_user.enterprise, AssessmentKind.SELF)
+
+
+@bp.route("/mine/start", methods=["POST"])
+@allow(CONTACT)
+def start_self():
+    # The firm comes from the account, never from the request.
+    return _start(current_user.enterprise, AssessmentKind.SELF, url_for("certification.mine"))
+
+
+# An assessment ----------------------------------------------------------------------------------------------
+def _assessment_page(assessment: Assessment, summary_form: SummaryForm | None = None, status: int = 200):
+    if summary_form is None:
+        summary_form = SummaryForm(formdata=None, obj=assessment)
+        summary_form.version.data = str(assessment.version_id)
+    return render_template(
+        "certification/assessment.html", assessment=assessment, view=queries.assessment_view(assessment),
+        may_score=services.can_score(current_user, assessment),
+        assessor=services.is_assessor(current_user, assessment), summary_form=summary_form,
+        score_form=ScoreForm(formdata=None), evidence_form=EvidenceForm(formdata=None), pass_mark=PASS_MARK,
+        Score=Score), status
+
+
+@bp.route("/assessments/<int:assessment_id>")
+@allow(CONTACT, *STAFF)
+def assessment(assessment_id: int):
+    return _assessment_page(_assessment(assessment_id))
+
+
+@bp.route("/assessments/<int:assessment_id>/remarks", methods=["POST"])
+@allow(CONTACT, *STAFF)
+def remarks(assessment_id: int):
+    assessment = _assessed(assessment_id)  # optimistic: the version decides
+    form = SummaryForm()
+    if form.validate_on_submit():
+        change = run_change(lambda: services.update_summary(assessment, form.summary.data, by=current_user),
+                            _("The remarks have been saved."), form=form, field="summary",
+                            version=(assessment, form.version),
+                            stale=_("Someone else changed this assessment after you opened the page. Review it "
+                                    "and save your remarks again."))
+        if change.ok:
+            return redirect(url_for("certification.assessment", assessment_id=assessment.id) + "#remarks")
+    return _assessment_page(assessment, summary_form=form, status=form_status(400))
+
+
+def _item_page(assessment: Assessment, item: StandardItem, form: ScoreForm | None = None, evidence_form=None,
+               status=200):
+    """The item's page; *form* is the score form as sent (with its errors), else filled with the current score."""
+    current = services.current_score(assessment, item)
+    if form is None:
+        form = ScoreForm(formdata=None)
+        if current is not None:
+            form.score.data, form.note.data = current.score.value, current.note
+            form.version.data = str(current.version_id)
+    return render_template(
+        "certification/item.html", assessment=assessment, item=item, form=form,
+        current=current, history=queries.item_history(assessment, item),
+        evidence=queries.item_evidence(assessment, item), evidence_form=evidence_form or EvidenceForm(formdata=None),
+        may_score=services.can_score(current_user, assessment), Score=Score), status
+
+
+@bp.route("/assessments/<int:assessment_id>/items/<int:item_id>", methods=["GET", "POST"])
+@allow(CONTACT, *STAFF)
+def item(assessment_id: int, item_id: int):
+    """An item: its score, history and evidence (GET); saving its score (POST, one small form per item)."""
+    assessment = _assessment(assessment_id)
+    item = _item(assessment, item_id)
+    if request.method == "GET":
+        return _item_page(assessment, item)
+    form = ScoreForm()
+    if not services.is_assessor(current_user, assessment):
+        abort(403)
+    status = 400
+    if form.validate_on_submit():
+        change = run_change(
+            lambda: services.score_item(assessment, item, Score(form.score.data), form.note.data, by=current_user,
+                                        opened_version=int(form.version.data)),
+            lambda s: _("Item %(number)s: %(score)s.", number=item.number, score=item.score_label(s.score)),
+            form=form, field="score",
+            stale=_("Someone else scored this item after you opened the page. Its current score is shown below; "
+                    "make your change again if it still holds."))
+        if change.ok:
+            return _to_assessment(assessment, item)
+        if change.stale:
+            fresh = services.current_score(assessment, item)
+            form.version.data = str(fresh.version_id if fresh is not None else 0)
+            status = 409
+    return _item_page(assessment, item, form, status=status)
+
+
+@bp.route("/assessments/<int:assessment_id>/items/<int:item_id>/evidence", methods=["POST"])
+@allow(CONTACT, *STAFF)
+def upload(assessment_id: int, item_id: int):
+    assessment = _assessed(assessment_id)
+    item = _item(assessment, item_id)
+    form = EvidenceForm()
+    if form.validate_on_submit():
+        change = run_change(lambda: services.add_evidence(assessment, item, form.file.data, by=current_user),
+                            lambda e: _("%(name)s has been uploaded.", name=e.original_filename),
+                            form=form, field="file", submission=form.submission_key.data,
+                            created_url=lambda e: url_for("certification.item", assessment_id=assessment.id,
+                                                          item_id=item.id))
+        if change.ok or change.duplicate:
+            return _to_assessment(assessment, item)
+    return _item_page(assessment, item, evidence_form=form, status=400)
+
+
+def _evidence(evidence_id: int) -> Evidence:
+    return load_or_404(Evidence, evidence_id, lambda user, e: services.can_see_assessment(user, e.assessment),
+                       hide=True)
+
+
+@bp.route("/evidence/<int:evidence_id>")
+@allow(CONTACT, *STAFF)
+def download(evidence_id: int):
+    evidence = _evidence(evidence_id)
+    try:
+        handle = open(services.evidence_path(evidence), "rb")
+    except (FileNotFoundError, ValueError):
+        abort(404)
+    response = send_file(handle, mimetype=evidence.content_type, as_attachment=True,
+                         download_name=evidence.original_filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/evidence/<int:evidence_id>/delete", methods=["POST"])
+@allow(CONTACT, *STAFF)
+def delete_evidence(evidence_id: int):
+    evidence = _evidence(evidence_id)
+    assessment, item = evidence.assessment, evidence.item
+    if not services.is_assessor(current_user, assessment):
+        abort(403)
+    if EmptyForm().validate_on_submit():
+        name = evidence.original_filename
+        run_change(lambda: services.delete_evidence(evidence, by=current_user),
+                   _("%(name)s has been deleted.", name=name))
+    else:
+        flash(_("The form has expired. Please submit it again."), "danger")
+    return _to_assessment(assessment, item)
+
+
+# Transitions ----------------------------------------------------------------------------------------------------
+def _transition(assessment_id: int, action, success: str):
+    assessment = _assessed(assessment_id, lock=True)
+    if EmptyForm().validate_on_submit():
+        run_change(lambda: action(assessment), success)
+    else:
+        flash(_("The form has expired. Please submit it again."), "danger")
+    return _to_assessment(assessment)
+
+
+@bp.route("/assessments/<int:assessment_id>/share", methods=["POST"])
+@allow(*STAFF)
+def share(assessment_id: int):
+    return _transition(assessment_id, lambda a: services.share(a, by=current_user),
+                       _("The assessment is shared with the firm: its contacts can read it now."))
+
+
+@bp.route("/assessments/<int:assessment_id>/close", methods=["POST"])
+@allow(*STAFF)
+def close(assessment_id: int):
+    return _transition(assessment_id, lambda a: services.close(a, by=current_user),
+                       _("The assessment is archived; a new one may be started."))
+
+
+@bp.route("/assessments/<int:assessment_id>/submit", methods=["POST"])
+@allow(CONTACT)
+def submit(assessment_id: int):
+    return _transition(assessment_id, lambda a: services.submit(a, by=current_user),
+                       _("Your self-assessment has been submitted to customs."))
+
+
+# The standard's versions (admins) ----------------------------------------------------------------------------------
+def _standard(standard_id: int) -> CertificationStandard:
+    return load_or_404(CertificationStandard, standard_id)
+
+
+def _standard_item(standard: CertificationStandard, item_id: int) -> StandardItem:
+    return load_or_404(StandardItem, item_id, within=StandardItem.standard_id == standard.id)
+
+
+@bp.route("/standards")
+@allow(Role.ADMIN)
+def standards():
+    return render_template("certification/standards.html", rows=queries.standards_with_use())
+
+
+def _standard_page(standard: CertificationStandard, item_form: ItemForm | None = None,
+                   version_form: NewVersionForm | None = None, status: int = 200):
+    outline = queries.standard_outline(standard)
+    sections = [view.section for view in outline]
+    if item_form is None:
+        item_form = ItemForm(sections, formdata=None)
+        del item_form.version
+    if version_form is None:
+        version_form = NewVersionForm(formdata=None, version_label=standard.version_label,
+                                      effective_from=standard.effective_from)
+    return render_template("certification/standard.html", standard=standard, outline=outline,
+                           in_use=services.standard_in_use(standard), item_form=item_form,
+                           version_form=version_form), status
+
+
+@bp.route("/standards/<int:standard_id>")
+@allow(Role.ADMIN)
+def standard(standard_id: int):
+    return _standard_page(_standard(standard_id))
+
+
+@bp.route("/standards/<int:standard_id>/items", methods=["POST"])
+@allow(Role.ADMIN)
+def add_item(standard_id: int):
+    standard = _standard(standard_id)
+    form = ItemForm(list(standard.sections))
+    del form.version
+    if form.validate_on_submit():
+        section = db.session.get(StandardSection, form.section_id.data)
+        change = run_change(
+            lambda: services.add_item(standard, section, number=form.number.data, text=form.text.data,
+                                      guidance=form.guidance.data, applies_to_all=form.applies_to_all.data,
+                                      by=current_user),
+            lambda i: _("Item %(number)s has been added.", number=i.number), form=form, field="number",
+            submission=form.submission_key.data,
+            created_url=lambda _i: url_for("certification.standard", standard_id=standard.id))
+        if change.ok or change.duplicate:
+            return redirect(url_for("certification.standard", standard_id=standard.id))
+        db.session.expire_all()
+    return _standard_page(_standard(standard_id), item_form=form, status=400)
+
+
+@bp.route("/standards/<int:standard_id>/items/<int:item_id>", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def edit_item(standard_id: int, item_id: int):
+    standard = _standard(standard_id)
+    item = _standard_item(standard, item_id)
+    form = ItemForm([item.section], obj=item)
+    del form.submission_key, form.section_id  # an item stays in its section
+    if request.method == "GET":
+        form.version.data = str(item.version_id)
+    if form.validate_on_submit():
+        change = run_change(
+            lambda: services.update_item(item, number=form.number.data, text=form.text.data,
+                                         guidance=form.guidance.data, applies_to_all=form.applies_to_all.data,
+                                         by=current_user),
+            _("Your changes have been saved."), form=form, field="text", version=(item, form.version),
+            stale=_("Someone else changed this item after you opened the form. Review it and make your change "
+                    "again."))
+        if change.ok:
+            return redirect(url_for("certification.standard", standard_id=standard.id) + f"#item-{item.id}")
+    status = form_status(400 if request.method == "POST" else 200)
+    return render_template("certification/item_form.html", standard=standard, item=item, form=form,
+                           in_use=services.standard_in_use(standard)), status
+
+
+@bp.route("/standards/<int:standard_id>/items/<int:item_id>/delete", methods=["POST"])
+@allow(Role.ADMIN)
+def delete_item(standard_id: int, item_id: int):
+    standard = _standard(standard_id)
+    item = _standard_item(standard, item_id)
+    if EmptyForm().validate_on_submit():
+        number = item.number
+        run_change(lambda: services.remove_item(item, by=current_user),
+                   _("Item %(number)s has been removed.", number=number))
+    else:
+        flash(_("The form has expired. Please submit it again."), "danger")
+    return redirect(url_for("certification.standard", standard_id=standard.id))
+
+
+@bp.route("/standards/<int:standard_id>/new-version", methods=["POST"])
+@allow(Role.ADMIN)
+def new_version(standard_id: int):
+    standard = _standard(standard_id)
+    form = NewVersionForm()
+    if form.validate_on_submit():
+        change = run_change(
+            lambda: services.new_version(standard, code=form.code.data, version_label=form.version_label.data,
+                                         effective_from=form.effective_from.data, by=current_user),
+            _("A new version has been made; edit its items, then offer it for new assessments."),
+            form=form, field="code", submission=form.submission_key.data,
+            created_url=lambda s: url_for("certification.standard", standard_id=s.id))
+        if change.ok:
+            return redirect(url_for("certification.standard", standard_id=change.result.id))
+        if change.duplicate:
+            return redirect(change.url or url_for("certification.standards"))
+        db.session.expire_all()
+    return _standard_page(_standard(standard_id), version_form=form, status=400)
+
+
+@bp.route("/standards/<int:standard_id>/offer", methods=["POST"])
+@allow(Role.ADMIN)
+def offer(standard_id: int):
+    """Offer the version for new assessments (offered=1) or stop offering it (offered=0)."""
+    standard = load_or_404(CertificationStandard, standard_id, lock=True)
+    choice = request.form.get("offered")
+    if not EmptyForm().validate_on_submit() or choice not in ("0", "1"):
+        flash(_("The form has expired. Please submit it again."), "danger")
+    else:
+        offered = choice == "1"
+        run_change(lambda: services.set_offered(standard, offered, by=current_user),
+                   _("The version is offered for new assessments.") if offered
+                   else _("The version is no longer offered for new assessments; assessments that use it keep it."))
+    return redirect(url_for("certification.standard", standard_id=standard.id))
+
+
+# For the templates ------------------------------------------------------------------------------------------
+@bp.app_template_global("fresh_submission_key")
+def fresh_submission_key() -> str:
+    """A one-time key for each of a page's creating forms that share one form object (the items' uploads)."""
+    return new_submission_key()
+
+
+@bp.app_template_global("certification_for_firm")
+def certification_for_firm(enterprise, user):
+    """The firm profile's and the portal's card (tracker/templates/certification/_card.html): the firm's latest
+    assessments the user may see, with their results (three statements)."""
+    assessments = queries.firm_assessments(enterprise.id, user)[:3]
+    return assessments, queries.results_of(assessments)

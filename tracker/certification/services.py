@@ -1,0 +1,475 @@
+"""The writes of certification coaching, and its rule: the standard's versions (the loader, the admins'
+edits, new versions), who may do what (can_*), assessments and their transitions, scoring an item (with its
+history), evidence; and ``evaluate``, the standard's scoring rule as a pure function.
+
+Every function flushes and never commits (the caller's run_change does). Functions that depend on the clock
+take ``now=`` (UTC, default ``clock()``) and the acting user ``by=``.
+"""
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker import uploads
+from tracker.auth.models import Role, User
+from tracker.certification.models import (
+    ITEM_TEXT_MAX, NOTE_MAX, SUMMARY_MAX, Assessment, AssessmentKind, AssessmentStatus, CertificationStandard,
+    Evidence, ItemScore, ItemScoreHistory, Score, StandardItem, StandardSection,
+)
+from tracker.certification.queries import results_of
+from tracker.certification.rule import (  # noqa: F401  (the rule, read through services as well)
+    BASE_POINTS, BONUS_CAP, BONUS_PER_ITEM, PASS_MARK, Result, Shortfall, check_score, evaluate,
+)
+from tracker.domain import DomainError
+from tracker.extensions import db
+from tracker.permissions import STAFF, can_see_office
+from tracker.types import utcnow
+
+# The certification's clock: utcnow, which tests replace to stand on a day of 2019.
+clock = utcnow
+EVIDENCE_AREA = "certification"
+# Files per item of one assessment: enough for a procedure, its records and a few photos.
+EVIDENCE_PER_ITEM = 20
+STANDARDS_DIR = Path(__file__).resolve().parent / "standards"
+
+# The standard as data: the loader ---------------------------------------------------------------------------
+class StandardFileError(ValueError):
+    """A data file that is not a standard; the message names the file and what is wrong."""
+
+
+@dataclass
+class LoadReport:
+    loaded: list[str] = field(default_factory=list)  # codes of the versions added
+    kept: list[str] = field(default_factory=list)  # codes present already: left exactly as they are
+
+
+def _text(value, what: str, limit: int, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise StandardFileError(f"{where}: {what} is missing")
+    if len(value.strip()) > limit:
+        raise StandardFileError(f"{where}: {what} is longer than {limit} characters")
+    return value.strip()
+
+
+def parse_standard(data: dict, name: str = "standard") -> CertificationStandard:
+    """A standard (not added to the session) from a data file's content; StandardFileError if it is not one.
+
+    {"code", "name", "version_label", "effective_from": "YYYY-MM-DD", "active", "source",
+     "sections": [{"number", "title", "bonus"?, "items"?: [...], "sections"?: [{"number", "title", "items"}]}]}
+    with each item {"number", "text", "applies_to_all"? (default true), "guidance"?}."""
+    if not isinstance(data, dict):
+        raise StandardFileError(f"{name}: not a JSON object")
+    try:
+        effective = date.fromisoformat(str(data.get("effective_from")))
+    except ValueError:
+        raise StandardFileError(f"{name}: effective_from is not a date (YYYY-MM-DD)") from None
+    standard = CertificationStandard(
+        code=_text(data.get("code"), "code", 40, name), name=_text(data.get("name"), "name", 200, name),
+        version_label=_text(data.get("version_label"), "version_label", 60, name), effective_from=effective,
+        active=bool(data.get("active", False)), source=(data.get("source") or "")[:500] or None)
+    numbers: dict[str, set[str]] = {"section": set(), "item": set()}
+    order = {"section": 0, "item": 0}
+
+    def unique(number: str, kind: str, where: str) -> str:
+        if number in numbers[kind]:
+            raise StandardFileError(f"{where}: the {kind} number {number} is used twice")
+        numbers[kind].add(number)
+        return number
+
+    def add_section(spec, parent: StandardSection | None, where: str) -> None:
+        if not isinstance(spec, dict):
+            raise StandardFileError(f"{where}: a section is not an object")
+        number = unique(_text(spec.get("number"), "number", 20, where), "section", where)
+        where = f"{name}, section {number}"
+        order["section"] += 1
+        bonus = bool(spec.get("bonus", parent.is_bonus if parent is not None else False))
+        section = StandardSection(number=number, title=_text(spec.get("title"), "title", 100, where),
+                                  position=order["section"], parent=parent, is_bonus=bonus)
+        standard.sections.append(section)
+        subsections = spec.get("sections") or []
+        items = spec.get("items") or []
+        if parent is not None and subsections:
+            raise StandardFileError(f"{where}: sections nest one level only")
+        if not subsections and not items:
+            raise StandardFileError(f"{where}: a section without items")
+        for item in items:
+            if not isinstance(item, dict):
+                raise StandardFileError(f"{where}: an item is not an object")
+            item_number = unique(_text(item.get("number"), "number", 20, where), "item", where)
+            order["item"] += 1
+            guidance = item.get("guidance")
+            standard.items.append(StandardItem(
+                number=item_number, text=_text(item.get("text"), f"the text of {item_number}", ITEM_TEXT_MAX, where),
+                guidance=guidance.strip() if isinstance(guidance, str) and guidance.strip() else None,
+                is_bonus=bonus, applies_to_all=bool(item.get("applies_to_all", True)), position=order["item"],
+                section=section))
+        for sub in subsections:
+            add_section(sub, section, where)
+
+    sections = data.get("sections")
+    if not isinstance(sections, list) or not sections:
+        raise StandardFileError(f"{name}: no sections")
+    for spec in sections:
+        add_section(spec, None, name)
+    return standard
+
+
+def read_standard_file(path: Path) -> CertificationStandard:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StandardFileError(f"{Path(path).name}: {exc}") from None
+    return parse_standard(data, Path(path).name)
+
+
+def load_standards(directory: Path | None = None) -> LoadReport:
+    """Load every version in the data files (*.json of *directory*, the package's standards/ by default)
+    that the database does not hold yet, found by its code. Idempotent: a version present already is left
+    exactly as it is (whether assessments use it or an admin has edited it); a file with a new code adds
+    that version. Every file is read and checked before anything is added."""
+    directory = Path(directory) if directory is not None else STANDARDS_DIR
+    standards = [read_standard_file(path) for path in sorted(directory.glob("*.json"))]
+    report = LoadReport()
+    for standard in standards:
+        if db.session.scalar(sa.select(CertificationStandard.id).where(CertificationStandard.code == standard.code)):
+            report.kept.append(standard.code)
+            continue
+        try:
+            with db.session.begin_nested():  # another process loading the same file at once: its row stands
+                db.session.add(standard)
+        except IntegrityError:
+            report.kept.append(standard.code)
+            continue
+        report.loaded.append(standard.code)
+    db.session.flush()
+    return report
+
+
+# The standard as data: the admins' edits --------------------------------------------------------------------
+def standard_in_use(standard: CertificationStandard) -> bool:
+    return bool(db.session.scalar(sa.select(sa.exists().where(Assessment.standard_id == standard.id))))
+
+
+def check_standard_editable(standard: CertificationStandard) -> None:
+    if standard_in_use(standard):
+        raise DomainError(_("Assessments use this version of the standard: its items can no longer be added, "
+                            "removed or reworded. Make a new version instead."))
+
+
+def _item_text(text: str | None) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Fill in %(field)s.", field=_("Text of the item")))
+    if len(text) > ITEM_TEXT_MAX:
+        raise DomainError(_("The text of an item has at most %(n)d characters.", n=ITEM_TEXT_MAX))
+    return text
+
+
+def _number(number: str | None) -> str:
+    number = (number or "").strip()
+    if not number or len(number) > 20:
+        raise DomainError(_("Give the item a number of at most 20 characters, such as 1.1.2."))
+    return number
+
+
+def update_item(item: StandardItem, *, number: str, text: str, guidance: str | None, applies_to_all: bool,
+                by: User) -> StandardItem:
+    """Change an item. The guidance may always change (it is the officers' coaching note); the number, the
+    text and whether it applies to every firm only while no assessment uses the version."""
+    number, text = _number(number), _item_text(text)
+    if (number, text, applies_to_all) != (item.number, item.text, item.applies_to_all):
+        check_standard_editable(item.standard)
+    item.number, item.text, item.applies_to_all = number, text, applies_to_all
+    item.guidance = (guidance or "").strip() or None
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(_("This version has an item %(number)s already.", number=number)) from None
+    return item
+
+
+def add_item(standard: CertificationStandard, section: StandardSection, *, number: str, text: str,
+             guidance: str | None, applies_to_all: bool, by: User) -> StandardItem:
+    """A new item at the end of its section, in a version no assessment uses."""
+    check_standard_editable(standard)
+    if section.standard_id != standard.id:
+        raise DomainError(_("Choose a section of this version."))
+    number, text = _number(number), _item_text(text)
+    in_section = [i.position for i in standard.items if i.section_id == section.id]
+    position = max(in_section) + 1 if in_section else max((i.position for i in standard.items), default=0) + 1
+    for later in standard.items:
+        if later.position >= position:
+            later.position += 1
+    item = StandardItem(standard_id=standard.id, section_id=section.id, number=number, text=text,
+                        guidance=(guidance or "").strip() or None, is_bonus=section.is_bonus,
+                        applies_to_all=applies_to_all, position=position)
+    try:
+        with db.session.begin_nested():
+            db.session.add(item)
+    except IntegrityError:
+        raise DomainError(_("This version has an item %(number)s already.", number=number)) from None
+    db.session.expire(standard, ["items"])
+    return item
+
+
+def remove_item(item: StandardItem, *, by: User) -> None:
+    """Only from a version no assessment uses (the scores' RESTRICT foreign key stands behind it)."""
+    standard = item.standard
+    check_standard_editable(standard)
+    standard.items.remove(item)
+    db.session.flush()
+
+
+def new_version(standard: CertificationStandard, *, code: str, version_label: str, effective_from: date,
+                by: User, now: datetime | None = None) -> CertificationStandard:
+    """A copy of the version, its sections and items, under a new code: not offered until an admin says so,
+    editable until an assessment uses it. The old version stays as it is."""
+    code, version_label = (code or "").strip(), (version_label or "").strip()
+    if not code or len(code) > 40 or not version_label or len(version_label) > 60:
+        raise DomainError(_("Give the new version a code (at most 40 characters) and a label (at most 60)."))
+    copy = CertificationStandard(code=code, name=standard.name, version_label=version_label,
+                                 effective_from=effective_from, active=False, previous_id=standard.id,
+                                 source=_("Copied from %(title)s", title=standard.title)[:500],
+                                 created_at=now or clock())
+    sections = {}
+    for section in standard.sections:
+        sections[section.id] = StandardSection(number=section.number, title=section.title, position=section.position,
+                                               is_bonus=section.is_bonus,
+                                               parent=sections.get(section.parent_id))
+        copy.sections.append(sections[section.id])
+    for item in standard.items:
+        copy.items.append(StandardItem(number=item.number, text=item.text, guidance=item.guidance,
+                                       is_bonus=item.is_bonus, applies_to_all=item.applies_to_all,
+                                       position=item.position, section=sections[item.section_id]))
+    try:
+        with db.session.begin_nested():
+            db.session.add(copy)
+    except IntegrityError:
+        raise DomainError(_("A version with the code %(code)s exists already.", code=code)) from None
+    return copy
+
+
+def set_offered(standard: CertificationStandard, offered: bool, *, by: User) -> CertificationStandard:
+    """Offer the version for new assessments, or stop offering it (assessments that use it keep it)."""
+    standard.active = offered
+    db.session.flush()
+    return standard
+
+
+def offered_standards() -> list[CertificationStandard]:
+    """The versions a new assessment may use, the latest in force first."""
+    return db.session.scalars(sa.select(CertificationStandard).where(CertificationStandard.active.is_(True))
+                              .order_by(CertificationStandard.effective_from.desc(),
+                                        CertificationStandard.id.desc())).all()
+
+
+# Who may do what ----------------------------------------------------------------------------------------------
+def can_see_assessment(user: User, assessment: Assessment) -> bool:
+    """Staff of the firm's office subtree: the customs' assessments, and a self-assessment once the firm has
+    submitted it. The firm's own contacts: its self-assessments, and a customs' assessment once shared with
+    them. Nobody else (another firm's contact, another office's staff: a 404)."""
+    if user.role is Role.ENTERPRISE_CONTACT:
+        return user.enterprise_id == assessment.enterprise_id and assessment.visible_to_firm
+    return user.role.is_staff and can_see_office(user, assessment.enterprise.office) and assessment.visible_to_staff
+
+
+def is_assessor(user: User, assessment: Assessment) -> bool:
+    """The side that fills the assessment in: customs staff of the firm's subtree for the customs' own, the
+    firm's contacts for its self-assessment."""
+    if assessment.is_self:
+        return user.role is Role.ENTERPRISE_CONTACT and user.enterprise_id == assessment.enterprise_id
+    return user.role in STAFF and can_see_office(user, assessment.enterprise.office)
+
+
+def can_score(user: User, assessment: Assessment) -> bool:
+    return is_assessor(user, assessment) and assessment.is_being_scored()
+
+
+def can_start(user: User, enterprise, kind: AssessmentKind) -> bool:
+    if kind is AssessmentKind.SELF:
+        return user.role is Role.ENTERPRISE_CONTACT and user.enterprise_id == enterprise.id
+    return user.role in STAFF and can_see_office(user, enterprise.office)
+
+
+# Assessments -----------------------------------------------------------------------------------------------
+def open_assessment(enterprise_id: int, kind: AssessmentKind) -> Assessment | None:
+    return db.session.scalar(sa.select(Assessment).where(
+        Assessment.enterprise_id == enterprise_id, Assessment.kind == kind,
+        Assessment.status.in_((AssessmentStatus.DRAFT, AssessmentStatus.SHARED))))
+
+
+def start_assessment(enterprise, standard: CertificationStandard, *, kind: AssessmentKind, by: User,
+                     now: datetime | None = None) -> Assessment:
+    """A new assessment of the firm against the version (one the admins offer). One open assessment per firm
+    and kind: the partial unique index decides between two at once."""
+    if not can_start(by, enterprise, kind):
+        raise DomainError(_("You cannot start this assessment for this firm."))
+    if standard is None or not standard.active:
+        raise DomainError(_("Choose a version of the standard that is offered for new assessments."))
+    assessment = Assessment(enterprise_id=enterprise.id, enterprise=enterprise, standard_id=standard.id,
+                            standard=standard, kind=kind, status=AssessmentStatus.DRAFT, created_by_id=by.id,
+                            created_at=now or clock())
+    try:
+        with db.session.begin_nested():
+            db.session.add(assessment)
+    except IntegrityError:
+        if kind is AssessmentKind.SELF:
+            raise DomainError(_("Your firm has a self-assessment under way already; carry on with it.")) from None
+        raise DomainError(_("%(firm)s has a customs assessment under way already; carry on with it or archive "
+                            "it first.", firm=enterprise.name)) from None
+    return assessment
+
+
+def _check_scoring(assessment: Assessment, item: StandardItem | None, by: User) -> None:
+    """Refuse unless *by* fills this assessment in and it is being scored. Its state is read again under a
+    shared lock (PostgreSQL; SQLite's writing transaction holds the database): a transition (FOR UPDATE) waits
+    for the scores being written, and a score for a transition under way, which it then sees."""
+    status = db.session.scalar(sa.select(Assessment.status).where(Assessment.id == assessment.id)
+                               .with_for_update(read=True))
+    if not is_assessor(by, assessment):
+        raise DomainError(_("You cannot change this assessment."))
+    assessment.check_scoring(status)
+    if item is not None and item.standard_id != assessment.standard_id:
+        raise DomainError(_("This item is not part of the assessment's version of the standard."))
+
+
+def clean_note(note: str | None) -> str | None:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise DomainError(_("A note has at most %(n)d characters.", n=NOTE_MAX))
+    return note or None
+
+
+def current_score(assessment: Assessment, item: StandardItem, lock: bool = False) -> ItemScore | None:
+    stmt = sa.select(ItemScore).where(ItemScore.assessment_id == assessment.id, ItemScore.item_id == item.id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return db.session.scalars(stmt.execution_options(populate_existing=True)).first()
+
+
+def score_item(assessment: Assessment, item: StandardItem, score: Score, note: str | None, *, by: User,
+               opened_version: int, now: datetime | None = None) -> ItemScore:
+    """Give the item its score in the assessment, or a new one: the current score changes and the history keeps
+    the earlier ones. *opened_version* is the score's version the form was opened at (0: it had none).
+
+    Saving what the item holds already writes nothing. A form opened at an older version than the item's
+    (someone scored it meanwhile, differently) raises StaleDataError: nothing written, run_change says "changed
+    meanwhile". Two first scores at once: the unique (assessment, item) lets one in, the other is then compared
+    with it the same way."""
+    now = now or clock()
+    _check_scoring(assessment, item, by)
+    check_score(item, score)
+    note = clean_note(note)
+    current = current_score(assessment, item, lock=True)
+    if current is None:
+        if opened_version:
+            raise StaleDataError("the score the form was opened at is gone")
+        current = ItemScore(assessment_id=assessment.id, item_id=item.id, score=score, note=note,
+                            scored_by_id=by.id, scored_at=now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(current)
+                db.session.flush()
+                db.session.add(_history(current))
+        except IntegrityError:
+            current = current_score(assessment, item)
+            if current is not None and (current.score, current.note) == (score, note):
+                return current
+            raise StaleDataError("another first score came first") from None
+        return current
+    if (current.score, current.note) == (score, note):
+        return current
+    if current.version_id != opened_version:
+        raise StaleDataError("the item was scored meanwhile")
+    current.score, current.note, current.scored_by_id, current.scored_at = score, note, by.id, now
+    db.session.flush()  # moves version_id, checking the one read under the lock
+    db.session.add(_history(current))
+    db.session.flush()
+    return current
+
+
+def _history(score: ItemScore) -> ItemScoreHistory:
+    return ItemScoreHistory(assessment_id=score.assessment_id, item_id=score.item_id, revision=score.version_id,
+                            score=score.score, note=score.note, scored_by_id=score.scored_by_id,
+                            scored_at=score.scored_at)
+
+
+def result_of(assessment: Assessment) -> Result:
+    """The assessment's result now (two statements: the version's items, the current scores)."""
+    return results_of([assessment])[assessment.id]
+
+
+def update_summary(assessment: Assessment, summary: str | None, *, by: User) -> Assessment:
+    """The overall remarks. No lock: the form's version decides (an edit, a score's transition meanwhile)."""
+    if not is_assessor(by, assessment):
+        raise DomainError(_("You cannot change this assessment."))
+    assessment.check_scoring()
+    summary = (summary or "").strip()
+    if len(summary) > SUMMARY_MAX:
+        raise DomainError(_("The remarks have at most %(n)d characters.", n=SUMMARY_MAX))
+    assessment.summary = summary or None
+    db.session.flush()
+    return assessment
+
+
+def share(assessment: Assessment, *, by: User, now: datetime | None = None) -> Assessment:
+    """The customs' assessment is shared with the firm: its contacts read it, scores and all, from now on."""
+    if not is_assessor(by, assessment) or assessment.is_self:
+        raise DomainError(_("Only customs staff of the firm's office share their assessment."))
+    assessment.share(now or clock())
+    db.session.flush()
+    return assessment
+
+
+def submit(assessment: Assessment, *, by: User, now: datetime | None = None) -> Assessment:
+    """The firm submits its self-assessment to customs, every item that applies scored; then it is read-only."""
+    if not is_assessor(by, assessment) or not assessment.is_self:
+        raise DomainError(_("Only the firm's contacts submit its self-assessment."))
+    assessment.submit(now or clock(), unscored=len(result_of(assessment).unscored))
+    db.session.flush()
+    return assessment
+
+
+def close(assessment: Assessment, *, by: User, now: datetime | None = None) -> Assessment:
+    if not is_assessor(by, assessment) or assessment.is_self:
+        raise DomainError(_("Only customs staff of the firm's office archive their assessment."))
+    assessment.close(now or clock())
+    db.session.flush()
+    return assessment
+
+
+# Evidence ------------------------------------------------------------------------------------------------
+def add_evidence(assessment: Assessment, item: StandardItem, storage, *, by: User,
+                 now: datetime | None = None) -> Evidence:
+    """Check the upload (tracker.uploads: its kind by its content, its size), write it under a generated name and
+    add its row; the file goes again should the transaction not commit."""
+    _check_scoring(assessment, item, by)
+    held = db.session.scalar(sa.select(sa.func.count(Evidence.id)).where(
+        Evidence.assessment_id == assessment.id, Evidence.item_id == item.id))
+    if held >= EVIDENCE_PER_ITEM:
+        raise DomainError(_("An item holds at most %(n)d files.", n=EVIDENCE_PER_ITEM))
+    checked = uploads.check_upload(storage)
+    stored_name = uploads.store(checked, EVIDENCE_AREA)
+    evidence = Evidence(assessment_id=assessment.id, item_id=item.id, original_filename=checked.original_filename,
+                        stored_name=stored_name, content_type=checked.kind.content_type, size_bytes=checked.size,
+                        uploaded_by_id=by.id, uploaded_at=now or clock())
+    db.session.add(evidence)
+    db.session.flush()
+    return evidence
+
+
+def delete_evidence(evidence: Evidence, *, by: User) -> None:
+    _check_scoring(evidence.assessment, evidence.item, by)
+    uploads.discard_after_commit(EVIDENCE_AREA, evidence.stored_name)
+    db.session.delete(evidence)
+    db.session.flush()
+
+
+def evidence_path(evidence: Evidence):
+    return uploads.path_of(EVIDENCE_AREA, evidence.stored_name)

@@ -1,0 +1,110 @@
+"""Certification-coaching demo data (issue 14): the article's "引导企业进行信用认证（一般认证）", against the 2018
+standard shipped with the tracker.
+
+- 营口雅丽丝服装有限公司: 张关员 assesses it in the workshop a week after the June 2019 briefing. Its internal
+  controls and finances are in order; its internal audit, data backups and partner vetting are 基本达标, it has
+  no contingency plan for trade-security incidents (4.8.1 不达标), and its goods go by the forwarder's trucks
+  (运输工具 不适用). 95 points, yet no pass: 4.8.1 must be fixed. He shares the assessment the next day; in
+  mid-July, the plan written, he scores 4.8.1 again, 基本达标 (the drill is still to come): 96 points, a pass,
+  and the item's history shows both scores. The firm's contact has started her own self-assessment.
+- 营口光阳耐火材料有限公司: 刘关员 began in July and has scored its internal controls, finances and compliance
+  so far (a provisional result, already failing on 1.4.2).
+
+Made through tracker.certification.services with ``now=`` at each step; idempotent: a firm that has an
+assessment of the kind is left as it is.
+"""
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from tracker.auth import services as auth_services
+from tracker.certification import services as certification
+from tracker.certification.models import Assessment, AssessmentKind, CertificationStandard, Score
+from tracker.enterprises.models import Enterprise
+from tracker.extensions import db
+from tracker.i18n import LOCAL_TZ
+
+STANDARD = "2018"
+ZHANG, LIU, CONTACT = "officer", "officer2", "yalisi"
+YALISI, GUANGYANG = "营口雅丽丝服装有限公司", "营口光阳耐火材料有限公司"
+
+YALISI_SCORES = {
+    "1.3.1": (Score.MOSTLY, "2018年度内部审计只覆盖了财务，未涉及进出口单证。"),
+    "1.4.2": (Score.MOSTLY, "数据每月手工备份一次，未做恢复演练。"),
+    "4.4.1": (Score.MOSTLY, "主要面料供应商有评估表，货代和报关行没有。"),
+    "4.8.1": (Score.NOT_MET, "没有贸易安全突发事件应急预案。"),
+    "4.7.1": (Score.NOT_APPLICABLE, "出口货物由货代派车运输，企业不安排运输工具。"),
+    "4.7.2": (Score.NOT_APPLICABLE, "同上，由货代负责。"),
+}
+YALISI_REMARKS = ("内部控制和财务状况良好，守法记录清白。须制定贸易安全应急预案并组织演练；补齐进出口单证的内部审计、"
+                  "数据恢复演练和货代、报关行的评估记录。建议整改后复评，争取年内申请一般认证。")
+GUANGYANG_SCORES = {
+    "1.1.2": (Score.MOSTLY, "关务负责人今年未参加海关培训。"),
+    "1.2.3": (Score.MOSTLY, "归类靠报关行，企业内部无复核。"),
+    "1.3.1": (Score.MOSTLY, "内部审计制度有，记录不全。"),
+    "1.4.2": (Score.NOT_MET, "业务数据只保存在一台电脑上，无备份。"),
+    "3.2.1": (Score.MOSTLY, "近一年报关差错率约3.5%。"),
+}
+
+
+def at(day: date, hh: int, mm: int = 0) -> datetime:
+    return datetime.combine(day, time(hh, mm), tzinfo=LOCAL_TZ)
+
+
+def seed_certification(firms: dict[str, Enterprise], result) -> None:
+    """Add the assessments that are missing; *firms* maps the demo firms' names to rows."""
+    standard = db.session.scalar(sa.select(CertificationStandard).where(CertificationStandard.code == STANDARD))
+    users = {name: auth_services.find_user(name) for name in (ZHANG, LIU, CONTACT)}
+    if standard is None or users[ZHANG] is None or users[LIU] is None:
+        return
+    items = {item.number: item for item in standard.items}
+    yalisi, guangyang = firms.get(YALISI), firms.get(GUANGYANG)
+    if yalisi is not None and not _has(yalisi, AssessmentKind.OFFICER):
+        _yalisi(yalisi, standard, items, users[ZHANG])
+        result.count("certification assessments")
+    if yalisi is not None and users[CONTACT] is not None and not _has(yalisi, AssessmentKind.SELF):
+        own = certification.start_assessment(yalisi, standard, kind=AssessmentKind.SELF, by=users[CONTACT],
+                                             now=at(date(2019, 6, 24), 14))
+        for n, item in enumerate(i for i in standard.items if i.section.parent and i.section.parent.number == "1"):
+            certification.score_item(own, item, Score.MOSTLY if item.number == "1.3.1" else Score.MET, None,
+                                     by=users[CONTACT], opened_version=0,
+                                     now=at(date(2019, 6, 24), 14, 10) + timedelta(minutes=n))
+        result.count("certification assessments")
+    if guangyang is not None and not _has(guangyang, AssessmentKind.OFFICER):
+        _guangyang(guangyang, standard, users[LIU])
+        result.count("certification assessments")
+    db.session.flush()
+
+
+def _has(firm: Enterprise, kind: AssessmentKind) -> bool:
+    return bool(db.session.scalar(sa.select(sa.exists().where(Assessment.enterprise_id == firm.id,
+                                                               Assessment.kind == kind))))
+
+
+def _yalisi(firm, standard, items, officer) -> None:
+    day = date(2019, 6, 20)
+    assessment = certification.start_assessment(firm, standard, kind=AssessmentKind.OFFICER, by=officer,
+                                                now=at(day, 9, 30))
+    for n, item in enumerate(standard.items):
+        if item.is_bonus:
+            continue
+        score, note = YALISI_SCORES.get(item.number, (Score.MET, None))
+        certification.score_item(assessment, item, score, note, by=officer, opened_version=0,
+                                 now=at(day, 9, 40) + timedelta(minutes=n))
+    certification.update_summary(assessment, YALISI_REMARKS, by=officer)
+    certification.share(assessment, by=officer, now=at(date(2019, 6, 21), 10))
+    certification.score_item(assessment, items["4.8.1"], Score.MOSTLY,
+                             "已制定《贸易安全突发事件应急预案》并发布，首次演练定于8月。", by=officer, opened_version=1,
+                             now=at(date(2019, 7, 15), 15))
+
+
+def _guangyang(firm, standard, officer) -> None:
+    day = date(2019, 7, 2)
+    assessment = certification.start_assessment(firm, standard, kind=AssessmentKind.OFFICER, by=officer,
+                                                now=at(day, 14))
+    for n, item in enumerate(i for i in standard.items if i.section.parent is None or i.section.parent.number != "4"):
+        if item.is_bonus:
+            continue
+        score, note = GUANGYANG_SCORES.get(item.number, (Score.MET, None))
+        certification.score_item(assessment, item, score, note, by=officer, opened_version=0,
+                                 now=at(day, 14, 10) + timedelta(minutes=n))

@@ -35,6 +35,7 @@ messages: $(STAMP)
 
 migrate: install translations
 	$(BIN)/flask db upgrade
+	$(BIN)/flask certification load-standards
 
 seed: migrate
 	$(BIN)/flask seed-demo --if-empty

@@ -380,6 +380,44 @@ def query_count(app, client, url: str) -> int:
     return len(statements)
 
 
+
+def race(app, n: int, work, named: dict | None = None) -> list[str]:
+    """n calls of work(k) released together, each in its own thread, app context, session and connection
+    (as n writing requests: SQLite's BEGIN IMMEDIATE); returns each call's outcome: "ok" once committed, the
+    name *named* gives the exception it raised ({SlotFull: "full"}, checked first), a refusal's words, or
+    "error: ..." for anything else (the test's failure)."""
+    import threading
+
+    from tracker.domain import DomainError
+
+    named = named or {}
+    barrier = threading.Barrier(n)
+    outcomes = [""] * n
+
+    def one(k: int):
+        write_lock_outside_requests.set(True)
+        with app.app_context():
+            try:
+                barrier.wait()
+                work(k)
+                db.session.commit()
+                outcomes[k] = "ok"
+            except Exception as exc:
+                db.session.rollback()
+                name = next((label for kind, label in named.items() if isinstance(exc, kind)), None)
+                if name is None:
+                    name = str(exc) if isinstance(exc, DomainError) else f"error: {exc!r}"
+                outcomes[k] = name
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
+
 def trade_mode_codes_off() -> dict[int, tuple[str, str]]:
     """Firms whose trade_mode_codes (what the list filters on) differ from their links: {id: (kept, from links)}."""
     from tracker.enterprises.models import TradeMode, enterprise_trade_modes, trade_mode_key

@@ -2,18 +2,16 @@
 booking window and notice, capacity held by the database under concurrency, rescheduling, closures that
 flag bookings, queue numbers and automatic no-shows. The pages, the API and the browser drive the same
 services in their own test modules."""
-import threading
 from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import certificate, local, slot_at
+from tests.conftest import certificate, local, slot_at, race
 from tracker.appointments import services as counter
 from tracker.appointments.models import (
     Appointment, AppointmentStatus, CertificateType, Slot, WastedReason,
 )
-from tracker.database import write_lock_outside_requests
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.workdays import services as workdays
@@ -224,40 +222,6 @@ def test_cancel_and_reschedule_limits(point, cast):
 N = 50
 
 
-def _race(app, n: int, work) -> list[str]:
-    """n calls of work(k) released together, each in its own thread, app context, session and connection;
-    returns each call's outcome ("ok", "full", or the refusal)."""
-    barrier = threading.Barrier(n)
-    outcomes = [""] * n
-
-    def one(k: int):
-        write_lock_outside_requests.set(True)  # as a writing request: SQLite's BEGIN IMMEDIATE
-        with app.app_context():
-            try:
-                barrier.wait()
-                work(k)
-                db.session.commit()
-                outcomes[k] = "ok"
-            except counter.SlotFull:
-                db.session.rollback()
-                outcomes[k] = "full"
-            except DomainError as exc:
-                db.session.rollback()
-                outcomes[k] = str(exc)
-            except Exception as exc:  # any other failure is the test's failure
-                db.session.rollback()
-                outcomes[k] = f"error: {exc!r}"
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=one, args=(k,)) for k in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
-
-
 def test_fifty_simultaneous_bookings_fill_a_slot_of_three_exactly(app, point, cast, factory):
     slot_id = slot_at(point, date(2019, 9, 30), 9).id
     firms = [factory.enterprise(cast.org.yingkou).id for _ in range(N)]
@@ -272,7 +236,7 @@ def test_fifty_simultaneous_bookings_fill_a_slot_of_three_exactly(app, point, ca
                      by=db.session.get(User, officer_id), certificate_type=db.session.get(CertificateType, type_id),
                      destination_country="ID", quantity=1, sailing_date=date(2019, 10, 12), now=NOW)
 
-    outcomes = _race(app, N, work)
+    outcomes = race(app, N, work, {counter.SlotFull: "full"})
     assert sorted(outcomes).count("ok") == 3, outcomes
     assert outcomes.count("full") == N - 3, outcomes
     db.session.rollback()
@@ -298,7 +262,7 @@ def test_fifty_simultaneous_reschedules_into_a_slot_of_three(app, point, cast, f
         counter.reschedule(db.session.get(Appointment, appointments[k]), db.session.get(Slot, target_id),
                            by=db.session.get(User, officer_id), now=NOW)
 
-    outcomes = _race(app, N, work)
+    outcomes = race(app, N, work, {counter.SlotFull: "full"})
     assert outcomes.count("ok") == 3, outcomes
     assert outcomes.count("full") == N - 3, outcomes
     db.session.rollback()

@@ -8,13 +8,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD, csrf_from, query_count, submission_key_from
+from tests.conftest import PASSWORD, csrf_from, query_count, submission_key_from, race
 from tracker.auth.models import Role
 from tracker.briefings import services
 from tracker.briefings.models import (
     Briefing, BriefingInvitation, BriefingMaterial, BriefingRegistration, BriefingStatus, CheckInMethod,
 )
-from tracker.database import write_lock_outside_requests
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
@@ -165,38 +164,6 @@ def test_another_firms_registration_and_material_are_404(client, auth, cast, fac
 
 
 # Capacity --------------------------------------------------------------------------------------------
-def _race(app, n, work) -> list[str]:
-    barrier = threading.Barrier(n)
-    outcomes = [""] * n
-
-    def one(k):
-        write_lock_outside_requests.set(True)
-        with app.app_context():
-            try:
-                barrier.wait()
-                work(k)
-                db.session.commit()
-                outcomes[k] = "ok"
-            except services.BriefingFull:
-                db.session.rollback()
-                outcomes[k] = "full"
-            except DomainError as exc:
-                db.session.rollback()
-                outcomes[k] = str(exc)
-            except Exception as exc:
-                db.session.rollback()
-                outcomes[k] = f"error: {exc!r}"
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=one, args=(k,)) for k in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
-
-
 def test_thirty_simultaneous_registrations_fill_ten_places_exactly(app, cast, factory):
     from tracker.auth.models import User
     from tracker.enterprises.models import Enterprise
@@ -210,7 +177,7 @@ def test_thirty_simultaneous_registrations_fill_ten_places_exactly(app, cast, fa
         services.register(db.session.get(Briefing, briefing_id), db.session.get(Enterprise, firms[k]), attendees=1,
                           names="张三", by=db.session.get(User, officer_id), now=NOW)
 
-    outcomes = _race(app, 30, work)
+    outcomes = race(app, 30, work, {services.BriefingFull: "full"})
     assert outcomes.count("ok") == 10 and outcomes.count("full") == 20, outcomes
     db.session.rollback()
     assert db.session.get(Briefing, briefing_id).registered == 10
@@ -228,7 +195,7 @@ def test_thirty_identical_registrations_of_one_firm_make_one(app, cast):
         services.register(db.session.get(Briefing, briefing_id), db.session.get(Enterprise, firm_id), attendees=2,
                           names="张三\n李四", by=db.session.get(User, contact_id), now=NOW)
 
-    outcomes = _race(app, 30, work)
+    outcomes = race(app, 30, work, {services.BriefingFull: "full"})
     assert outcomes.count("ok") == 1, outcomes
     # The others met the partial unique index (a refusal in words, not "full", not an error).
     assert all(o not in ("ok", "full") and not o.startswith("error") for o in outcomes if o != "ok"), outcomes

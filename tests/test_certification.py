@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import Factory, csrf_from, query_count, submission_key_from
+from tests.conftest import Factory, csrf_from, query_count, submission_key_from, race
 from tracker.certification import queries, services
 from tracker.certification.models import (
     Assessment, AssessmentKind, AssessmentStatus, CertificationStandard, Evidence, ItemScore, ItemScoreHistory,
     Score, StandardItem, StandardSection,
 )
 from tracker.certification.rule import evaluate
-from tracker.database import write_lock_outside_requests
 from tracker.domain import DomainError
 from tracker.extensions import db
 
@@ -666,38 +665,6 @@ def test_remarks_carry_the_version_they_were_opened_at(client, auth, cast):
 
 
 # Concurrency -------------------------------------------------------------------------------------------
-def _race(app, n, work) -> list[str]:
-    barrier = threading.Barrier(n)
-    outcomes = [""] * n
-
-    def one(k):
-        write_lock_outside_requests.set(True)
-        with app.app_context():
-            try:
-                barrier.wait()
-                work(k)
-                db.session.commit()
-                outcomes[k] = "ok"
-            except sa.orm.exc.StaleDataError:
-                db.session.rollback()
-                outcomes[k] = "stale"
-            except DomainError as exc:
-                db.session.rollback()
-                outcomes[k] = str(exc)
-            except Exception as exc:
-                db.session.rollback()
-                outcomes[k] = f"error: {exc!r}"
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=one, args=(k,)) for k in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
-
-
 def test_thirty_identical_first_scores_at_once_make_one_current_score(app, cast):
     from tracker.auth.models import User
 
@@ -709,7 +676,7 @@ def test_thirty_identical_first_scores_at_once_make_one_current_score(app, cast)
         services.score_item(db.session.get(Assessment, assessment_id), db.session.get(StandardItem, item_id),
                             MOSTLY, "围栏破损", by=db.session.get(User, officer_id), opened_version=0)
 
-    outcomes = _race(app, 30, work)
+    outcomes = race(app, 30, work, {sa.orm.exc.StaleDataError: "stale"})
     assert outcomes == ["ok"] * 30, outcomes
     db.session.rollback()
     assert count(ItemScore) == 1 and count(ItemScoreHistory) == 1
@@ -726,7 +693,7 @@ def test_thirty_different_rescores_from_one_version_let_one_in(app, cast):
         services.score_item(db.session.get(Assessment, assessment_id), db.session.get(StandardItem, item_id),
                             MOSTLY, f"第{k}次复核", by=db.session.get(User, officer_id), opened_version=1)
 
-    outcomes = _race(app, 30, work)
+    outcomes = race(app, 30, work, {sa.orm.exc.StaleDataError: "stale"})
     assert outcomes.count("ok") == 1 and outcomes.count("stale") == 29, outcomes
     db.session.rollback()
     current = db.session.scalars(sa.select(ItemScore)).one()

@@ -10,9 +10,8 @@ import pytest
 import sqlalchemy as sa
 from flask import render_template
 
-from tests.conftest import csrf_from, page, query_count, submission_key_from
+from tests.conftest import csrf_from, page, query_count, submission_key_from, race
 from tracker.auth.models import Role
-from tracker.database import write_lock_outside_requests
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.questionnaires import queries, services
@@ -389,36 +388,15 @@ def test_thirty_simultaneous_answers_of_one_firm_make_one_response(app, cast, fi
                by_kind["multiple"].id: [o.id for o in by_kind["multiple"].options], by_kind["text"].id: "同时"}
     qid, firm_id = questionnaire.id, firm.id
     db.session.commit()
-    barrier = threading.Barrier(N)
-    outcomes = [""] * N
-
-    def one(k: int):
+    def work(k: int):
         from tracker.auth.models import User
         from tracker.enterprises.models import Enterprise
 
-        write_lock_outside_requests.set(True)  # as a writing request: SQLite's BEGIN IMMEDIATE
-        with app.app_context():
-            try:
-                barrier.wait()
-                q = db.session.get(Questionnaire, qid)
-                services.submit_response(q, db.session.get(Enterprise, firm_id), answers,
-                                         by=db.session.get(User, contacts[k]), channel=ResponseChannel.PORTAL)
-                db.session.commit()
-                outcomes[k] = "ok"
-            except DomainError as exc:
-                db.session.rollback()
-                outcomes[k] = str(exc)
-            except Exception as exc:  # any other failure is the test's failure
-                db.session.rollback()
-                outcomes[k] = f"error: {exc!r}"
-            finally:
-                db.session.remove()
+        q = db.session.get(Questionnaire, qid)
+        services.submit_response(q, db.session.get(Enterprise, firm_id), answers,
+                                 by=db.session.get(User, contacts[k]), channel=ResponseChannel.PORTAL)
 
-    threads = [threading.Thread(target=one, args=(k,)) for k in range(N)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = race(app, N, work)
     assert outcomes.count("ok") == 1, outcomes
     assert outcomes.count("贵企业已填写过此问卷，只记录一次。") == N - 1, outcomes
     assert responses_count(questionnaire) == 1

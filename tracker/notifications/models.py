@@ -29,6 +29,13 @@ class NotificationKind(str, enum.Enum):
     RATING_ANSWERED = "rating_answered"
     # Policy briefings: a firm's contacts are invited (tracker/briefings/services.py).
     BRIEFING_INVITED = "briefing_invited"
+    # Certification coaching (tracker/certification/services.py): the customs' assessment shared with the
+    # firm, a self-assessment submitted to customs, a shortfall's fix given to an officer, and the decision
+    # on a certification application.
+    ASSESSMENT_SHARED = "assessment_shared"
+    SELF_ASSESSMENT_SUBMITTED = "self_assessed"
+    REMEDIATION_ASSIGNED = "remediation_assigned"
+    CERTIFICATION_DECIDED = "cert_decided"
 
 
 class Notification(db.Model):

@@ -1,6 +1,6 @@
 """Assistance plans (一企一策帮扶方案) and their measures."""
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -179,11 +179,22 @@ MEASURE_STATUS_LABELS = {
 }
 
 
+# A shortfall against the certification standard is fixed within 90 days (DOMAIN.md: 认证培育).
+REMEDIATION_MAX_DAYS = 90
+
+
 class PlanMeasure(db.Model):
-    """A concrete assistance measure (帮扶措施) of a plan, with an owner and a deadline."""
+    """A concrete assistance measure (帮扶措施) of a plan, with an owner and a deadline.
+
+    A remediation (整改) is a measure that fixes a shortfall of a customs assessment against the certification
+    standard (assessment_id, item_id: one measure per shortfall, which the database keeps): its deadline is at
+    most REMEDIATION_MAX_DAYS after the day it was set (set_on), and re-scoring the item after the fix keeps
+    the item's history in the assessment."""
 
     __tablename__ = "plan_measures"
     __label__ = _l("Measure")
+    __table_args__ = (sa.UniqueConstraint("assessment_id", "item_id", name="uq_plan_measures_remediation"),
+                      sa.Index("ix_plan_measures_remediation_due", "item_id", "status", "deadline"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(
@@ -199,10 +210,27 @@ class PlanMeasure(db.Model):
         enum_column(MeasureStatus, "status"), default=MeasureStatus.OPEN, info={"label": _l("Status")}
     )
     result: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Result")})
+    # A remediation: the customs assessment and the item of the standard it fixes, and the day it was set.
+    assessment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("certification_assessments.id", ondelete="SET NULL"),
+        info={"label": _l("Certification assessment")})
+    item_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("certification_items.id", ondelete="RESTRICT"), info={"label": _l("Item of the standard")})
+    set_on: Mapped[date | None] = mapped_column(info={"label": _l("Remediation set on")})
 
     plan: Mapped[AssistancePlan] = relationship(back_populates="measures")
     owner = relationship("User")
+    assessment = relationship("Assessment")
+    item = relationship("StandardItem")
     needs = relationship(Need, secondary=measure_needs, order_by=Need.id, info={"label": _l("Needs it answers")})
+
+    @property
+    def is_remediation(self) -> bool:
+        return self.item_id is not None
+
+    def remediation_limit(self, today: date) -> date:
+        """The latest deadline a remediation may have: 90 days after it was set (today for a new one)."""
+        return (self.set_on or today) + timedelta(days=REMEDIATION_MAX_DAYS)
 
     def is_overdue(self, today: date) -> bool:
         """Its deadline has passed and it is not carried into effect (flagged on the plan's page)."""

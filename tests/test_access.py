@@ -231,6 +231,8 @@ ACCESS_TABLE = {
     "certification.share": "admin,manager,officer",
     "certification.close": "admin,manager,officer",
     "certification.submit": "enterprise_contact",
+    "certification.remediation": "admin,manager,officer",
+    "certification.review": "admin,manager,officer",
     "certification.standards": "admin",
     "certification.standard": "admin",
     "certification.add_item": "admin",

@@ -8,7 +8,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from tracker.certification.models import ITEM_TEXT_MAX, NOTE_MAX, SUMMARY_MAX, Score
-from tracker.forms import BoundedDateField, Required, TrackerForm, select_choices, submission_key_field
+from tracker.forms import (
+    BoundedDateField, Required, TrackerForm, raise_problem, select_choices, submission_key_field,
+)
 from tracker.uploads import ACCEPT
 
 
@@ -49,6 +51,38 @@ class EvidenceForm(TrackerForm):
     def validate_file(self, field):
         if not field.data or not getattr(field.data, "filename", None):
             raise ValidationError(_("Choose a file to upload."))
+
+
+class ReviewForm(TrackerForm):
+    """Starting the customs' assessment from a submitted self-assessment: a one-time key, nothing else."""
+
+    submission_key = submission_key_field()
+    submit = SubmitField(_l("Review it in a customs assessment"))
+
+
+class RemediationForm(TrackerForm):
+    """A shortfall's fix as a measure of the firm's assistance plan: which plan, what, who, by when."""
+
+    submission_key = submission_key_field()
+    target = SelectField(_l("Assistance plan"), validators=[Required()])
+    description = TextAreaField(_l("Measure"), validators=[Required(), Length(max=5000)])
+    owner_id = SelectField(_l("Owner"), coerce=int, validators=[Required()])
+    deadline = BoundedDateField(_l("Deadline"), validators=[Required()])
+    submit = SubmitField(_l("Put the fix into the plan"))
+
+    def __init__(self, targets, owners, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target.choices = select_choices((t.value, t.label) for t in targets)
+        self.owner_id.choices = select_choices((u.id, u.label) for u in owners)
+        if targets and not self.target.data:
+            self.target.data = targets[0].value
+        self.today = today
+
+    def validate_deadline(self, field):
+        """At most 90 days away, and not in the past (said at the field; the service checks it again)."""
+        from tracker.plans.services import remediation_deadline_problem
+
+        raise_problem(remediation_deadline_problem(field.data, set_on=self.today, today=self.today))
 
 
 class SummaryForm(TrackerForm):

@@ -7,6 +7,8 @@ a contact) another firm's assessment is a 404, like none. Where the user sees an
 that fills it in (a contact reading the customs' assessment, staff reading a submitted self-assessment), a
 change is a 403. A contact's firm is always current_user.enterprise, never a value from the URL or the form.
 """
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,15 +17,17 @@ from sqlalchemy.orm import joinedload
 from tracker.auth.models import Role
 from tracker.certification import queries, services
 from tracker.certification.forms import (
-    EvidenceForm, ItemForm, NewVersionForm, ScoreForm, StartForm, SummaryForm,
+    EvidenceForm, ItemForm, NewVersionForm, RemediationForm, ReviewForm, ScoreForm, StartForm, SummaryForm,
 )
 from tracker.certification.models import (
     Assessment, AssessmentKind, AssessmentStatus, CertificationStandard, Evidence, Score, StandardItem,
     StandardSection,
 )
 from tracker.certification.rule import PASS_MARK
+from tracker.auth.models import User
 from tracker.enterprises.models import Enterprise
 from tracker.extensions import db
+from tracker.plans.forms import measure_owners
 from tracker.forms import EmptyForm, db_int, new_submission_key
 from tracker.permissions import STAFF, allow, load_or_404
 from tracker.views import form_status, run_change
@@ -143,8 +147,10 @@ def _assessment_page(assessment: Assessment, summary_form: SummaryForm | None = 
         "certification/assessment.html", assessment=assessment, view=queries.assessment_view(assessment),
         may_score=services.can_score(current_user, assessment),
         assessor=services.is_assessor(current_user, assessment), summary_form=summary_form,
-        score_form=ScoreForm(formdata=None), evidence_form=EvidenceForm(formdata=None), pass_mark=PASS_MARK,
-        Score=Score), status
+        score_fields=ScoreForm(formdata=None), evidence_form=EvidenceForm(formdata=None), pass_mark=PASS_MARK,
+        Score=Score, remediations=None if assessment.is_self else services.remediations_of(assessment),
+        today=services.local_day(services.clock()), may_review=services.can_review(current_user, assessment),
+        review_form=ReviewForm(formdata=None)), status
 
 
 @bp.route("/assessments/<int:assessment_id>")
@@ -170,19 +176,26 @@ def remarks(assessment_id: int):
 
 
 def _item_page(assessment: Assessment, item: StandardItem, form: ScoreForm | None = None, evidence_form=None,
-               status=200):
-    """The item's page; *form* is the score form as sent (with its errors), else filled with the current score."""
+               remediation_form: RemediationForm | None = None, status=200):
+    """The item's page; *form* is the score form as sent (with its errors), else filled with the current score;
+    for the firm's planners, the shortfall's fix in the plan, or the form that puts it there."""
     current = services.current_score(assessment, item)
     if form is None:
         form = ScoreForm(formdata=None)
         if current is not None:
             form.score.data, form.note.data = current.score.value, current.note
             form.version.data = str(current.version_id)
+    remediation = None if assessment.is_self else services.remediations_of(assessment).get(item.id)
+    may_plan = (remediation is None and current is not None and current.score in services.SHORT_SCORES
+                and services.can_plan_remediation(current_user, assessment))
+    if may_plan and remediation_form is None:
+        remediation_form = _remediation_form(assessment, item, current, formdata=None)
     return render_template(
         "certification/item.html", assessment=assessment, item=item, form=form,
         current=current, history=queries.item_history(assessment, item),
         evidence=queries.item_evidence(assessment, item), evidence_form=evidence_form or EvidenceForm(formdata=None),
-        may_score=services.can_score(current_user, assessment), Score=Score), status
+        may_score=services.can_score(current_user, assessment), Score=Score, remediation=remediation,
+        remediation_form=remediation_form if may_plan else None, today=services.local_day(services.clock())), status
 
 
 @bp.route("/assessments/<int:assessment_id>/items/<int:item_id>", methods=["GET", "POST"])
@@ -229,6 +242,71 @@ def upload(assessment_id: int, item_id: int):
         if change.ok or change.duplicate:
             return _to_assessment(assessment, item)
     return _item_page(assessment, item, evidence_form=form, status=400)
+
+
+# Remediation: a shortfall's fix in the firm's assistance plan -------------------------------------------------
+def _remediation_form(assessment: Assessment, item: StandardItem, current=None, **kwargs) -> RemediationForm:
+    today = services.local_day(services.clock())
+    form = RemediationForm(services.remediation_targets(assessment.enterprise, today),
+                           measure_owners(assessment.enterprise), today=today, **kwargs)
+    if kwargs.get("formdata", True) is None:
+        form.owner_id.data = current_user.id
+        form.deadline.data = today + timedelta(days=30)
+        what = _("Fix item %(number)s of the certification standard", number=item.number)
+        form.description.data = f"{what}: {item.text}"[:500] + (f"\n{current.note}" if current and current.note else "")
+    return form
+
+
+@bp.route("/assessments/<int:assessment_id>/items/<int:item_id>/remediation", methods=["POST"])
+@allow(*STAFF)
+def remediation(assessment_id: int, item_id: int):
+    """Put the fix of the item's shortfall into the firm's plan, as a measure with an owner and a deadline."""
+    assessment = _assessment(assessment_id)
+    item = _item(assessment, item_id)
+    if not services.can_plan_remediation(current_user, assessment):
+        abort(403)
+    form = _remediation_form(assessment, item)
+    back = url_for("certification.item", assessment_id=assessment.id, item_id=item.id) + "#remediation"
+    if form.validate_on_submit():
+        owner = db.session.get(User, form.owner_id.data)
+        change = run_change(
+            lambda: services.plan_remediation(assessment, item, target=form.target.data,
+                                              description=form.description.data, owner=owner,
+                                              deadline=form.deadline.data, by=current_user),
+            lambda m: _("The fix of item %(number)s is in the assistance plan, due %(day)s.", number=item.number,
+                        day=m.deadline.isoformat()),
+            form=form, field="target", submission=form.submission_key.data, created_url=lambda m: back)
+        if change.ok or change.duplicate:
+            return redirect(back)
+        current = services.current_score(assessment, item)
+        if change.error and (current is None or current.score not in services.SHORT_SCORES
+                             or item.id in services.remediations_of(assessment)):
+            # The page will show no form to hold the refusal (no shortfall, or its fix is there already).
+            flash(change.error, "danger")
+    return _item_page(assessment, item, remediation_form=form, status=form_status(400))
+
+
+# The customs' assessment from a submitted self-assessment --------------------------------------------------
+@bp.route("/assessments/<int:assessment_id>/review", methods=["POST"])
+@allow(*STAFF)
+def review(assessment_id: int):
+    self_assessment = _assessment(assessment_id)
+    if not services.can_review(current_user, self_assessment):
+        abort(403)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired. Please submit it again."), "danger")
+        return _to_assessment(self_assessment)
+    change = run_change(lambda: services.start_review(self_assessment, by=current_user),
+                        _("The customs assessment starts from the firm's scores: check each item and re-score it "
+                          "where you see it otherwise."), submission=form.submission_key.data,
+                        created_url=lambda a: url_for("certification.assessment", assessment_id=a.id))
+    if change.ok:
+        return _to_assessment(change.result)
+    if change.duplicate:
+        return redirect(change.url or url_for("certification.firm", enterprise_id=self_assessment.enterprise_id))
+    under_way = services.open_assessment(self_assessment.enterprise_id, AssessmentKind.OFFICER)
+    return _to_assessment(under_way or self_assessment)
 
 
 def _evidence(evidence_id: int) -> Evidence:

@@ -13,6 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import uploads
@@ -25,9 +26,18 @@ from tracker.certification.queries import results_of
 from tracker.certification.rule import (  # noqa: F401  (the rule, read through services as well)
     BASE_POINTS, BONUS_CAP, BONUS_PER_ITEM, PASS_MARK, Result, Shortfall, check_score, evaluate,
 )
+from tracker.appointments.notices import firm_contacts
+from tracker.campaigns.models import Campaign
 from tracker.domain import DomainError
 from tracker.extensions import db
+from tracker.i18n import LOCAL_TZ
+from tracker.needs.services import managers_over
+from tracker.notifications import services as notifications
+from tracker.notifications.models import NotificationKind
+from tracker.offices.models import Office
 from tracker.permissions import STAFF, can_see_office
+from tracker.plans import services as plans_services
+from tracker.plans.models import AssistancePlan, PlanMeasure
 from tracker.types import utcnow
 
 # The certification's clock: utcnow, which tests replace to stand on a day of 2019.
@@ -418,22 +428,169 @@ def update_summary(assessment: Assessment, summary: str | None, *, by: User) -> 
     return assessment
 
 
+def _assessment_link(assessment: Assessment) -> str:
+    return notifications.site_path("certification.assessment", assessment_id=assessment.id)
+
+
 def share(assessment: Assessment, *, by: User, now: datetime | None = None) -> Assessment:
-    """The customs' assessment is shared with the firm: its contacts read it, scores and all, from now on."""
+    """The customs' assessment is shared with the firm: its contacts read it, scores and all, from now on, and
+    each is told so in the app."""
     if not is_assessor(by, assessment) or assessment.is_self:
         raise DomainError(_("Only customs staff of the firm's office share their assessment."))
     assessment.share(now or clock())
+    result = result_of(assessment)
+    for contact in firm_contacts(assessment.enterprise_id):
+        notifications.notify(contact, NotificationKind.ASSESSMENT_SHARED, link=_assessment_link(assessment),
+                             dedupe_key=f"assessment:{assessment.id}",
+                             params={"enterprise": assessment.enterprise.name, "points": result.points,
+                                     "passed": result.passed})
     db.session.flush()
     return assessment
 
 
 def submit(assessment: Assessment, *, by: User, now: datetime | None = None) -> Assessment:
-    """The firm submits its self-assessment to customs, every item that applies scored; then it is read-only."""
+    """The firm submits its self-assessment to customs, every item that applies scored; then it is read-only.
+    The firm's officer is told, or the managers over its office while it has none."""
     if not is_assessor(by, assessment) or not assessment.is_self:
         raise DomainError(_("Only the firm's contacts submit its self-assessment."))
-    assessment.submit(now or clock(), unscored=len(result_of(assessment).unscored))
+    result = result_of(assessment)
+    assessment.submit(now or clock(), unscored=len(result.unscored))
+    enterprise = assessment.enterprise
+    officer = enterprise.assigned_officer
+    for user in [officer] if officer is not None and officer.active else managers_over(enterprise.office):
+        notifications.notify(user, NotificationKind.SELF_ASSESSMENT_SUBMITTED, link=_assessment_link(assessment),
+                             dedupe_key=f"assessment:{assessment.id}",
+                             params={"enterprise": enterprise.name, "points": result.points})
     db.session.flush()
     return assessment
+
+
+# The customs' assessment from the firm's own ---------------------------------------------------------------
+def can_review(user: User, self_assessment: Assessment) -> bool:
+    """Staff of the firm's subtree start their assessment from a self-assessment the firm submitted."""
+    return (self_assessment.is_self and self_assessment.status is AssessmentStatus.SUBMITTED
+            and can_start(user, self_assessment.enterprise, AssessmentKind.OFFICER))
+
+
+def start_review(self_assessment: Assessment, *, by: User, now: datetime | None = None) -> Assessment:
+    """The officer's assessment of the firm, begun from its submitted self-assessment: on the same version of the
+    standard, each item's score and note copied as its first score (scored by the officer, "from the firm's
+    self-assessment" in the history's note), to be checked item by item on site and re-scored where the officer
+    sees it otherwise. The self-assessment stays as the firm submitted it."""
+    if not can_review(by, self_assessment):
+        raise DomainError(_("Only a submitted self-assessment of a firm in your area can be reviewed."))
+    now = now or clock()
+    standard = self_assessment.standard
+    review = Assessment(enterprise_id=self_assessment.enterprise_id, enterprise=self_assessment.enterprise,
+                        standard_id=standard.id, standard=standard, kind=AssessmentKind.OFFICER,
+                        status=AssessmentStatus.DRAFT, created_by_id=by.id, created_at=now,
+                        summary=None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(review)
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(_("%(firm)s has a customs assessment under way already; carry on with it or archive "
+                            "it first.", firm=self_assessment.enterprise.name)) from None
+    for score in db.session.scalars(sa.select(ItemScore).where(ItemScore.assessment_id == self_assessment.id)
+                                    .order_by(ItemScore.id)):
+        note = (_("From the firm's self-assessment: %(note)s", note=score.note) if score.note
+                else _("From the firm's self-assessment"))
+        copied = ItemScore(assessment_id=review.id, item_id=score.item_id, score=score.score,
+                           note=note[:NOTE_MAX], scored_by_id=by.id, scored_at=now)
+        db.session.add(copied)
+        db.session.flush()
+        db.session.add(_history(copied))
+    db.session.flush()
+    return review
+
+
+# Remediation: a shortfall becomes a measure of the firm's assistance plan ----------------------------------
+SHORT_SCORES = (Score.MOSTLY, Score.NOT_MET)
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+def can_plan_remediation(user: User, assessment: Assessment) -> bool:
+    """The firm's planners (plans.services.can_edit_firm_plans) turn the shortfalls of the customs' assessment
+    into measures while it is scored; a self-assessment's are the firm's own to read."""
+    return (not assessment.is_self and assessment.is_being_scored()
+            and plans_services.can_edit_firm_plans(user, assessment.enterprise))
+
+
+@dataclass(frozen=True)
+class RemediationTarget:
+    """Where a fix may go: a plan of the firm (plan set), or a new plan in a campaign (campaign set)."""
+
+    value: str  # "plan:12" or "campaign:3", the form's choice
+    label: str
+    plan: AssistancePlan | None = None
+    campaign: Campaign | None = None
+
+
+def remediation_targets(enterprise, today: date) -> list[RemediationTarget]:
+    """The firm's plans a fix may go into, latest campaign first, then the campaigns under way over the firm's
+    office in which it has no plan yet (choosing one drafts the plan)."""
+    plans = db.session.scalars(
+        sa.select(AssistancePlan).join(AssistancePlan.campaign).where(
+            AssistancePlan.enterprise_id == enterprise.id,
+            AssistancePlan.status.in_(plans_services.REMEDIATION_PLAN_STATUSES))
+        .options(contains_eager(AssistancePlan.campaign))
+        .order_by(Campaign.declaration_year.desc(), Campaign.id.desc())).all()
+    planned = sa.select(AssistancePlan.campaign_id).where(AssistancePlan.enterprise_id == enterprise.id)
+    campaigns = db.session.scalars(
+        sa.select(Campaign).join(Office, Office.id == Campaign.office_id)
+        .where(sa.literal(enterprise.office.path).startswith(Office.path), Campaign.id.not_in(planned),
+               sa.or_(Campaign.ends_on.is_(None), Campaign.ends_on >= today))
+        .order_by(Campaign.declaration_year.desc(), Campaign.id.desc())).all()
+    targets = [RemediationTarget(f"plan:{p.id}", _("The plan of %(campaign)s (%(status)s)", campaign=p.campaign.name,
+                                                  status=p.status.label), plan=p) for p in plans]
+    targets += [RemediationTarget(f"campaign:{c.id}", _("A new plan in %(campaign)s", campaign=c.name), campaign=c)
+                for c in campaigns]
+    return targets
+
+
+def remediations_of(assessment: Assessment) -> dict[int, PlanMeasure]:
+    """The measures fixing the assessment's shortfalls, by item (one statement with their plans and owners)."""
+    return {m.item_id: m for m in db.session.scalars(
+        sa.select(PlanMeasure).where(PlanMeasure.assessment_id == assessment.id)
+        .options(joinedload(PlanMeasure.plan).joinedload(AssistancePlan.campaign), joinedload(PlanMeasure.owner)))}
+
+
+def plan_remediation(assessment: Assessment, item: StandardItem, *, target: str, description: str,
+                     owner: User | None, deadline: date | None, by: User,
+                     now: datetime | None = None) -> PlanMeasure:
+    """Turn the item's shortfall (基本达标 or 不达标 now) into a measure of the firm's assistance plan, with an
+    owner and a deadline at most 90 days away; *target* is a RemediationTarget's value. Choosing a campaign
+    drafts the firm's plan there first. The owner is told when somebody else gave him the fix."""
+    now = now or clock()
+    today = local_day(now)
+    if not can_plan_remediation(by, assessment):
+        raise DomainError(_("You cannot put this assessment's shortfalls into the firm's plan."))
+    _check_scoring(assessment, item, by)
+    current = current_score(assessment, item)
+    if current is None or current.score not in SHORT_SCORES:
+        raise DomainError(_("Item %(number)s is not a shortfall in this assessment: only an item mostly met or "
+                            "not met needs a fix.", number=item.number))
+    chosen = next((t for t in remediation_targets(assessment.enterprise, today) if t.value == target), None)
+    if chosen is None:
+        raise DomainError(_("Choose the plan the fix goes into."))
+    plan = chosen.plan
+    if plan is None:
+        plan = plans_services.create_plan(
+            assessment.enterprise, chosen.campaign,
+            _("Certification coaching: fix the shortfalls against the certification standard."), by)
+    measure = plans_services.add_remediation(plan, assessment_id=assessment.id, item_id=item.id,
+                                             description=description, owner=owner, deadline=deadline, today=today)
+    if owner is not None and owner.id != by.id:
+        notifications.notify(owner, NotificationKind.REMEDIATION_ASSIGNED,
+                             link=notifications.site_path("plans.detail", plan_id=plan.id),
+                             dedupe_key=f"remediation:{measure.id}",
+                             params={"enterprise": assessment.enterprise.name, "item": item.number,
+                                     "deadline": deadline.isoformat() if deadline else ""})
+    return measure
 
 
 def close(assessment: Assessment, *, by: User, now: datetime | None = None) -> Assessment:

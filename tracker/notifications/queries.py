@@ -1,5 +1,5 @@
 """Reads for My work and the notification list."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from tracker.needs.models import OPEN_NEED_STATUSES, DeadlineExtension, Extensio
 from tracker.notifications.models import Notification
 from tracker.notifications.services import REMINDER_WORKING_DAYS
 from tracker.permissions import scope_enterprises
+from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure
 from tracker.visits.models import Visit, visit_officers
 
 NOTIFICATIONS_PER_PAGE = 50
@@ -23,6 +24,10 @@ class MyWork:
     visits: list[Visit]
     extensions: list[DeadlineExtension]
     recent: list[Notification]
+    # Certification coaching: the fixes the user owns that are not carried into effect (the overdue first, by
+    # deadline), and for managers the overdue fixes of their offices' firms that others own.
+    remediations: list[PlanMeasure] = field(default_factory=list)
+    overdue_remediations: list[PlanMeasure] = field(default_factory=list)
 
 
 def my_work(user: User, today: date) -> MyWork:
@@ -60,7 +65,25 @@ def my_work(user: User, today: date) -> MyWork:
         sa.select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(10)
     ).all()
-    return MyWork(needs, overdue, visits, extensions, recent)
+    return MyWork(needs, overdue, visits, extensions, recent, *_remediations(user, today))
+
+
+def _remediations(user: User, today: date) -> tuple[list[PlanMeasure], list[PlanMeasure]]:
+    """Two statements, whatever the number of fixes (ix_plan_measures_remediation_due, plan_measures.owner_id)."""
+    def select():
+        return (sa.select(PlanMeasure).join(PlanMeasure.plan).join(AssistancePlan.enterprise)
+                .options(contains_eager(PlanMeasure.plan).contains_eager(AssistancePlan.enterprise),
+                         joinedload(PlanMeasure.item), joinedload(PlanMeasure.owner))
+                .where(PlanMeasure.item_id.is_not(None), PlanMeasure.status != MeasureStatus.DONE)
+                .order_by(PlanMeasure.deadline, PlanMeasure.id))
+
+    mine = db.session.scalars(select().where(PlanMeasure.owner_id == user.id)).all()
+    others = []
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        others = db.session.scalars(scope_enterprises(select(), user).where(
+            PlanMeasure.deadline < today,
+            sa.or_(PlanMeasure.owner_id.is_(None), PlanMeasure.owner_id != user.id)).limit(100)).all()
+    return mine, others
 
 
 def notifications_page(user: User, page: int):

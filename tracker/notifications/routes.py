@@ -29,6 +29,7 @@ def index():
     work = queries.my_work(user, today)
     return render_template("notifications/index.html", needs=work.needs, overdue=work.overdue, today=today,
                            visits=work.visits, extensions=work.extensions, recent=work.recent,
+                           remediations=work.remediations, overdue_remediations=work.overdue_remediations,
                            message=message, unread=unread_count(user))
 
 

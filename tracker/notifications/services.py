@@ -156,6 +156,25 @@ def message(notification: Notification) -> str:
     if kind is NotificationKind.BRIEFING_INVITED:
         return _("Your firm is invited to the policy briefing \"%(title)s\" on %(when)s at %(venue)s.",
                  title=p.get("title", ""), when=p.get("when", ""), venue=p.get("venue", ""))
+    # Certification coaching (tracker/certification/services.py).
+    if kind is NotificationKind.ASSESSMENT_SHARED:
+        return _("Customs shared its certification assessment of %(firm)s with you: %(points)s points.",
+                 firm=firm, points=p.get("points", ""))
+    if kind is NotificationKind.SELF_ASSESSMENT_SUBMITTED:
+        return _("%(firm)s submitted its certification self-assessment (%(points)s points): please review it.",
+                 firm=firm, points=p.get("points", ""))
+    if kind is NotificationKind.REMEDIATION_ASSIGNED:
+        return _("You see to the fix of item %(item)s for %(firm)s, by %(day)s.", item=p.get("item", ""), firm=firm,
+                 day=p.get("deadline", ""))
+    if kind is NotificationKind.CERTIFICATION_DECIDED:
+        if p.get("certified"):
+            from tracker.enterprises.reference import CREDIT_LEVEL_LABELS
+
+            level = p.get("level", "")
+            return _("%(firm)s has been certified: %(level)s from %(day)s.", firm=firm,
+                     level=CREDIT_LEVEL_LABELS.get(level, level), day=p.get("day", ""))
+        return _("The certification application of %(firm)s was refused: %(reason)s", firm=firm,
+                 reason=p.get("reason", ""))
     return kind.value
 
 

@@ -32,6 +32,17 @@ class PlanForm(TrackerForm):
         self.campaign_id.choices = select_choices((c.id, c.name) for c in campaigns)
 
 
+def measure_owners(enterprise: Enterprise) -> list[User]:
+    """Who may own a measure of the firm's plan: the active officers and managers of the offices above and
+    below the firm's."""
+    return db.session.scalars(
+        sa.select(User).join(Office, Office.id == User.office_id)
+        .where(User.role.in_([Role.OFFICER, Role.MANAGER]), User.active.is_(True),
+               sa.or_(Office.path.startswith(enterprise.office.path, autoescape=True),
+                      sa.literal(enterprise.office.path).startswith(Office.path)))
+        .order_by(User.username)).all()
+
+
 class MeasureForm(TrackerForm):
     submission_key = submission_key_field()
     description = TextAreaField(_l("Measure"), validators=[Required(), Length(max=5000)])
@@ -43,12 +54,7 @@ class MeasureForm(TrackerForm):
     def __init__(self, enterprise: Enterprise, *args, current_deadline=None, **kwargs):
         """*current_deadline*: the deadline of the measure being edited."""
         super().__init__(*args, **kwargs)
-        owners = db.session.scalars(
-            sa.select(User).join(Office, Office.id == User.office_id)
-            .where(User.role.in_([Role.OFFICER, Role.MANAGER]), User.active.is_(True),
-                   sa.or_(Office.path.startswith(enterprise.office.path, autoescape=True),
-                          sa.literal(enterprise.office.path).startswith(Office.path)))
-            .order_by(User.username)).all()
+        owners = measure_owners(enterprise)
         self.owner_id.choices = select_choices([(0, _l("— none —"))] + [(u.id, u.label) for u in owners])
         needs = db.session.scalars(sa.select(Need).where(Need.enterprise_id == enterprise.id).order_by(Need.id)).all()
         self.needs.choices = select_choices((n.id, f"#{n.id} {n.content[:60]}") for n in needs)

@@ -16,6 +16,7 @@ PLAN_PAGE_LOAD = (
     sa.orm.joinedload(AssistancePlan.approved_by),
     sa.orm.selectinload(AssistancePlan.measures).joinedload(PlanMeasure.owner),
     sa.orm.selectinload(AssistancePlan.measures).selectinload(PlanMeasure.needs),
+    sa.orm.selectinload(AssistancePlan.measures).joinedload(PlanMeasure.item),
 )
 
 

@@ -3,7 +3,7 @@
 草拟 → 待审批 → 已批准 (or 退回修改 back to 草拟) → 实施中 → 已完成. Each transition checks the current
 state and raises DomainError with a translated message when it is impossible.
 """
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,7 +18,7 @@ from tracker.notifications import services as notifications
 from tracker.domain import DomainError
 from tracker.needs.models import Need, NeedStatus
 from tracker.notifications.models import NotificationKind
-from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
+from tracker.plans.models import REMEDIATION_MAX_DAYS, AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
 from tracker.permissions import can_see_office, can_see_plan  # noqa: F401  (can_see_plan for the views)
 
 # A linked need counts as settled when it is closed off or explained as impossible.
@@ -114,10 +114,63 @@ def update_measure(measure: PlanMeasure, *, description: str, owner: User | None
     plan = measure.plan
     _require(plan.is_draft(), _("Only a draft plan's measures can be changed."))
     _check_measure(plan, description, owner, needs)
+    if measure.is_remediation:
+        dates.require(remediation_deadline_problem(deadline, set_on=measure.set_on, previous=measure.deadline,
+                                                   today=today))
     dates.require(dates.deadline_problem(deadline, previous=measure.deadline, today=today))
     measure.description, measure.owner, measure.deadline = description.strip(), owner, deadline
     measure.needs = list(needs)
     db.session.flush()
+
+
+# Remediation: a shortfall against the certification standard, fixed by a measure ---------------------------
+# A fix goes into the firm's plan while it is drafted or once a manager approved it (the standard, not the
+# officer, says what must be fixed: no fresh approval); never into a plan awaiting the decision or completed.
+REMEDIATION_PLAN_STATUSES = (PlanStatus.DRAFT, PlanStatus.APPROVED, PlanStatus.IN_PROGRESS)
+
+
+def remediation_deadline_problem(deadline: date | None, *, set_on: date | None, previous: date | None = None,
+                                 today: date | None = None) -> str | None:
+    """A remediation has a deadline, at most 90 days after the day it was set (today for a new one)."""
+    if deadline is None:
+        return _("Give the fix a deadline: at most %(days)d days from the day it is set.", days=REMEDIATION_MAX_DAYS)
+    if deadline == previous:
+        return None
+    limit = (set_on or dates._today(today)) + timedelta(days=REMEDIATION_MAX_DAYS)
+    if deadline > limit:
+        return _("A shortfall is fixed within %(days)d days: the deadline can be %(day)s at the latest.",
+                 days=REMEDIATION_MAX_DAYS, day=limit.isoformat())
+    return dates.deadline_problem(deadline, today=today)
+
+
+def add_remediation(plan: AssistancePlan, *, assessment_id: int, item_id: int, description: str, owner: User | None,
+                    deadline: date | None, today: date | None = None) -> PlanMeasure:
+    """The measure that fixes item *item_id*'s shortfall in the assessment: with an owner and a deadline of at
+    most 90 days. The plan's row is read again under a lock (a manager deciding on it at the same moment
+    waits); one measure per shortfall is the database's to keep (uq_plan_measures_remediation)."""
+    from sqlalchemy.exc import IntegrityError
+
+    db.session.refresh(plan, with_for_update=True)
+    _require(plan.status in REMEDIATION_PLAN_STATUSES, _(
+        "The plan is %(status)s: a fix goes into a plan that is a draft, approved or being carried out.",
+        status=plan.status.label))
+    if owner is None:
+        raise DomainError(_("Say who sees to the fix."))
+    _check_measure(plan, description, owner, [])
+    today = dates._today(today)
+    dates.require(remediation_deadline_problem(deadline, set_on=today, today=today))
+    position = max((m.position for m in plan.measures), default=0) + 1
+    measure = PlanMeasure(plan_id=plan.id, position=position, description=description.strip(), owner=owner,
+                          deadline=deadline, status=MeasureStatus.OPEN, assessment_id=assessment_id,
+                          item_id=item_id, set_on=today)
+    try:
+        with db.session.begin_nested():
+            db.session.add(measure)
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(_("This shortfall has its fix in the plan already.")) from None
+    db.session.expire(plan, ["measures"])
+    return measure
 
 
 def record_progress(measure: PlanMeasure, *, status: MeasureStatus, result: str | None) -> None:

@@ -150,6 +150,7 @@ def _assessment_page(assessment: Assessment, summary_form: SummaryForm | None = 
         score_fields=ScoreForm(formdata=None), evidence_form=EvidenceForm(formdata=None), pass_mark=PASS_MARK,
         Score=Score, remediations=None if assessment.is_self else services.remediations_of(assessment),
         today=services.local_day(services.clock()), may_review=services.can_review(current_user, assessment),
+        may_plan=services.can_plan_remediation(current_user, assessment),
         review_form=ReviewForm(formdata=None)), status
 
 

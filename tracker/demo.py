@@ -31,7 +31,7 @@ from tracker.demo_certification import seed_certification
 from tracker.demo_outreach import seed_outreach
 from tracker.enterprises.identifiers import USCC_ALPHABET, uscc_check_character
 from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseContact, TradeMode
-from tracker.enterprises.reference import CreditRegime
+from tracker.enterprises.reference import REGIME_STARTS, CreditRegime
 from tracker.enterprises.services import record_credit_rating
 from tracker.extensions import db
 from tracker.offices.models import Department, Office
@@ -62,7 +62,7 @@ DEPARTMENTS = {
 }
 
 D237, D251 = CreditRegime.DECREE_237, CreditRegime.DECREE_251
-DECREE_237_START, DECREE_251_START = date(2018, 5, 1), date(2021, 11, 1)
+DECREE_237_START, DECREE_251_START = REGIME_STARTS[D237], REGIME_STARTS[D251]
 YEARS = (2017, 2018, 2019)
 
 

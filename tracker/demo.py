@@ -109,8 +109,8 @@ NAMED_FIRMS = [
         office_code="0930", district="站前区", address="营口市站前区跃进街56号", industry="服装",
         economic_type="4", is_key=True, trade_modes=("0214", "0615"), officer="officer",
         contacts=(("孙丽娟", "单证主管", "0417-2836517"), ("朴成浩", "总经理", "0417-2836501")),
-        ratings=((D237, "general_credit", DECREE_237_START, None),
-                 (D237, "general_certified", date(2019, 9, 1), "经认证培育通过一般认证")),
+        # Its 一般认证 from 2019-09-01 is written by its certification application (tracker/demo_certification.py).
+        ratings=((D237, "general_credit", DECREE_237_START, None),),
         declarations=((2017, 356), (2018, 389), (2019, 412)),
         notes="外商独资服装企业，来料加工和进料加工；每月申领原产地证书3-4次，预约办理、即到即办。",
     ),

@@ -627,6 +627,29 @@ class Factory:
         db.session.flush()
         return assessment
 
+    @staticmethod
+    def application(enterprise: Enterprise, by: User, *, target_level: str = "general_certified",
+                    applied_on: date = date(2019, 7, 22), until: str = "applied", assessment=None,
+                    note: str = "现场验证"):
+        """A certification application of the firm made through certification.services, taken up to the step
+        *until*: "applied", "accepted" (receipt 4 days later), "audited" (a month later) or "certified"."""
+        from datetime import timedelta
+
+        from tracker.certification import services
+
+        application = services.create_application(enterprise, target_level=target_level, applied_on=applied_on,
+                                                  assessment=assessment, by=by)
+        steps = ["applied", "accepted", "audited", "certified"]
+        if steps.index(until) >= 1:
+            services.accept_application(application, receipt_no=f"测受〔{applied_on.year}〕{enterprise.id:04d}号",
+                                        on=applied_on + timedelta(days=4), by=by)
+        if steps.index(until) >= 2:
+            services.audit_application(application, on=applied_on + timedelta(days=29), note=note, by=by)
+        if steps.index(until) >= 3:
+            services.decide_application(application, certified=True, on=applied_on + timedelta(days=41), by=by)
+        db.session.flush()
+        return application
+
     def notification(self, user: User, kind=None, *, link: str = "/work/", key: str | None = None, **params):
         from tracker.notifications import services
         from tracker.notifications.models import NotificationKind

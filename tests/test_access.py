@@ -241,6 +241,12 @@ ACCESS_TABLE = {
     "certification.delete_item": "admin",
     "certification.new_version": "admin",
     "certification.offer": "admin",
+    "certification.application_new": "admin,manager,officer",
+    "certification.application": "admin,enterprise_contact,manager,officer",
+    "certification.application_accept": "admin,manager,officer",
+    "certification.application_audit": "admin,manager,officer",
+    "certification.application_decide": "admin,manager,officer",
+    "certification.application_withdraw": "admin,manager,officer",
 }
 
 ROLES = ["admin", "manager", "officer", "enterprise_contact"]
@@ -349,7 +355,8 @@ def _questionnaire_values(cast, firm, campaign) -> dict:
 
 def _certification_values(cast, firm) -> dict:
     """The firm's self-assessment in draft (the contact fills it in; staff do not see it yet: their 404), an
-    item of it scored with a file of evidence (absent from disk: the download answers 404), its version."""
+    item of it scored with a file of evidence (absent from disk: the download answers 404), its version; and the
+    firm's application for certification, just made (the contact reads it, staff take its steps)."""
     from tests.conftest import Factory
     from tracker.certification.models import AssessmentKind, Evidence, Score
     from tracker.extensions import db
@@ -361,8 +368,9 @@ def _certification_values(cast, firm) -> dict:
                         uploaded_by_id=cast.contact.id)
     db.session.add(evidence)
     db.session.flush()
+    application = Factory.application(firm, cast.officer)
     return {"assessment_id": assessment.id, "item_id": item.id, "evidence_id": evidence.id,
-            "standard_id": assessment.standard_id}
+            "standard_id": assessment.standard_id, "application_id": application.id}
 
 
 def _report_export(cast, campaign):

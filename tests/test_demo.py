@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from tracker.appointments.models import Appointment, ServicePoint
 from tracker.audit.models import AuditRecord
 from tracker.auth.models import Role, User
-from tracker.certification.models import Assessment, CertificationStandard
+from tracker.certification.models import Assessment, CertificationApplication, CertificationStandard
 from tracker.briefings.models import Briefing, BriefingInvitation, BriefingRegistration
 from tracker.campaigns.models import Campaign, RosterDecisionKind, RosterEntry, RosterSource
 from tracker.campaigns.services import decide
@@ -218,7 +218,7 @@ def test_the_summary_reports_what_was_created_and_a_second_run_adds_nothing(runn
               "briefings": Briefing, "briefing invitations": BriefingInvitation,
               "briefing registrations": BriefingRegistration, "questionnaires": Questionnaire,
               "questionnaire responses": Response, "certification standards": CertificationStandard,
-              "certification assessments": Assessment}
+              "certification assessments": Assessment, "certification applications": CertificationApplication}
     assert {kind: reported[kind] for kind in models} == {kind: count(model) for kind, model in models.items()}
     assert set(reported) == set(models)
     # What hangs off them is not re-created either, and a second run writes nothing at all.

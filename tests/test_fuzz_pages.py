@@ -124,7 +124,8 @@ def _questionnaire_records(firm, officer, manager, campaign, tag: str) -> dict:
 
 def _certification_records(firm, officer, tag: str) -> dict:
     """The customs' assessment of the firm, shared with it, scored (one item re-scored with a note), with remarks and
-    a file of evidence; and the firm's self-assessment in draft where it has a contact account."""
+    a file of evidence; the firm's self-assessment in draft where it has a contact account; and its application for
+    certification, audited on site."""
     import uuid
 
     from tracker.certification import services as certification
@@ -142,9 +143,11 @@ def _certification_records(firm, officer, tag: str) -> dict:
     contact = db.session.scalar(sa.select(User).where(User.enterprise_id == firm.id, User.role == Role.ENTERPRISE_CONTACT))
     if contact is not None:
         ids.append(Factory.assessment(firm, contact, kind=AssessmentKind.SELF, scores={"1.1.2": Score.MET}).id)
+    # An application for certification resting on the shared assessment, audited (its decision's form offered).
+    application = Factory.application(firm, officer, until="audited", assessment=shared, note=f"{tag}现场验证记录")
     db.session.flush()
     return {"assessment_id": ids, "evidence_id": evidence.id, "item_id": [i.id for i in shared.standard.items[:3]],
-            "standard_id": shared.standard_id}
+            "standard_id": shared.standard_id, "application_id": application.id}
 
 
 def _merge(*parts: dict) -> dict[str, list]:

@@ -134,7 +134,7 @@ def _questionnaire_of_b(cast, factory, firm, contact_user, campaign) -> dict:
 
 def _certification_of_b(cast, factory, firm, contact_user) -> dict:
     """The customs' assessment of B, shared with B (so B's contact reads it), with scores, a note, remarks and a
-    file of evidence; and B's own self-assessment in draft."""
+    file of evidence; B's own self-assessment in draft; and B's application for certification, audited."""
     from tracker.certification import services as certification
     from tracker.certification.models import AssessmentKind, Evidence, Score
 
@@ -148,16 +148,19 @@ def _certification_of_b(cast, factory, firm, contact_user) -> dict:
                         uploaded_by_id=cast.officer.id)
     db.session.add(evidence)
     factory.assessment(firm, contact_user, kind=AssessmentKind.SELF, scores={"1.1.2": Score.MET})
+    # B's application for certification, audited on site (every next step a form of its page).
+    application = factory.application(firm, cast.officer, until="audited", assessment=assessment,
+                                      note="乙方现场验证发现单证不全")
     db.session.flush()
     return {"assessment_id": assessment.id, "evidence_id": evidence.id, "item_id": item.id,
-            "standard_id": assessment.standard_id}
+            "standard_id": assessment.standard_id, "application_id": application.id}
 
 
 # Arguments that name one of a firm's objects: each must have one of firm B's above.
 FIRM_OBJECTS = {"enterprise_id", "contact_id", "user_id", "visit_id", "need_id", "extension_id", "plan_id",
                 "measure_id", "appointment_id", "rating_id", "notification_id", "link_id", "token", "briefing_id",
                 "registration_id", "material_id", "code", "questionnaire_id", "question_id", "response_id",
-                "assessment_id", "evidence_id"}
+                "assessment_id", "evidence_id", "application_id"}
 # Arguments that are not a firm's: an office's campaign or counter, reference rows, formats. The routes that
 # take only these are staff's (a contact's 403) or show no firm's records.
 NOT_A_FIRMS = {"filename": "css/app.css", "fmt": "csv", "key": "needs.all", "kind": "categories", "row_id": 1,

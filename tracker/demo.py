@@ -31,7 +31,7 @@ from tracker.demo_certification import seed_certification
 from tracker.demo_outreach import seed_outreach
 from tracker.enterprises.identifiers import USCC_ALPHABET, uscc_check_character
 from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseContact, TradeMode
-from tracker.enterprises.reference import CreditRegime
+from tracker.enterprises.reference import REGIME_STARTS, CreditRegime
 from tracker.enterprises.services import record_credit_rating
 from tracker.extensions import db
 from tracker.offices.models import Department, Office
@@ -62,7 +62,7 @@ DEPARTMENTS = {
 }
 
 D237, D251 = CreditRegime.DECREE_237, CreditRegime.DECREE_251
-DECREE_237_START, DECREE_251_START = date(2018, 5, 1), date(2021, 11, 1)
+DECREE_237_START, DECREE_251_START = REGIME_STARTS[D237], REGIME_STARTS[D251]
 YEARS = (2017, 2018, 2019)
 
 
@@ -109,8 +109,8 @@ NAMED_FIRMS = [
         office_code="0930", district="站前区", address="营口市站前区跃进街56号", industry="服装",
         economic_type="4", is_key=True, trade_modes=("0214", "0615"), officer="officer",
         contacts=(("孙丽娟", "单证主管", "0417-2836517"), ("朴成浩", "总经理", "0417-2836501")),
-        ratings=((D237, "general_credit", DECREE_237_START, None),
-                 (D237, "general_certified", date(2019, 9, 1), "经认证培育通过一般认证")),
+        # Its 一般认证 from 2019-09-01 is written by its certification application (tracker/demo_certification.py).
+        ratings=((D237, "general_credit", DECREE_237_START, None),),
         declarations=((2017, 356), (2018, 389), (2019, 412)),
         notes="外商独资服装企业，来料加工和进料加工；每月申领原产地证书3-4次，预约办理、即到即办。",
     ),

@@ -7,11 +7,14 @@ standard shipped with the tracker.
   (运输工具 不适用). 95 points, yet no pass: 4.8.1 must be fixed. He shares the assessment the next day; in
   mid-July, the plan written, he scores 4.8.1 again, 基本达标 (the drill is still to come): 96 points, a pass,
   and the item's history shows both scores. The firm's contact has started her own self-assessment.
+  With the pass in hand it applies for 一般认证 on 22 July; customs accepts the application on 26 July (receipt
+  大关认〔2019〕0726号), audits it on site on 20 August and certifies it on 1 September 2019, under decree 237: the
+  certification writes its credit level, 一般认证企业 from 2019-09-01 (its 一般信用 period closing the day before).
 - 营口光阳耐火材料有限公司: 刘关员 began in July and has scored its internal controls, finances and compliance
   so far (a provisional result, already failing on 1.4.2).
 
-Made through tracker.certification.services with ``now=`` at each step; idempotent: a firm that has an
-assessment of the kind is left as it is.
+Made through tracker.certification.services with ``now=`` (and ``today=``) at each step; idempotent: a firm that
+has an assessment of the kind, or an application, is left as it is.
 """
 from datetime import date, datetime, time, timedelta
 
@@ -19,8 +22,10 @@ import sqlalchemy as sa
 
 from tracker.auth import services as auth_services
 from tracker.certification import services as certification
-from tracker.certification.models import Assessment, AssessmentKind, CertificationStandard, Score
-from tracker.enterprises.models import Enterprise
+from tracker.certification.models import (
+    Assessment, AssessmentKind, CertificationApplication, CertificationStandard, Score,
+)
+from tracker.enterprises.models import CreditRating, Enterprise
 from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
 
@@ -70,6 +75,10 @@ def seed_certification(firms: dict[str, Enterprise], result) -> None:
                                      by=users[CONTACT], opened_version=0,
                                      now=at(date(2019, 6, 24), 14, 10) + timedelta(minutes=n))
         result.count("certification assessments")
+    if yalisi is not None and not _has_application(yalisi):
+        if _yalisi_application(yalisi, users[ZHANG]):
+            result.count("certification applications")
+            result.count("credit ratings")
     if guangyang is not None and not _has(guangyang, AssessmentKind.OFFICER):
         _guangyang(guangyang, standard, users[LIU])
         result.count("certification assessments")
@@ -79,6 +88,38 @@ def seed_certification(firms: dict[str, Enterprise], result) -> None:
 def _has(firm: Enterprise, kind: AssessmentKind) -> bool:
     return bool(db.session.scalar(sa.select(sa.exists().where(Assessment.enterprise_id == firm.id,
                                                                Assessment.kind == kind))))
+
+
+def _has_application(firm: Enterprise) -> bool:
+    return bool(db.session.scalar(sa.select(sa.exists().where(CertificationApplication.enterprise_id == firm.id))))
+
+
+YALISI_RECEIPT = "大关认〔2019〕0726号"
+YALISI_CERTIFIED_ON = date(2019, 9, 1)
+
+
+def _yalisi_application(firm, officer) -> bool:
+    """Applied 2019-07-22 for 一般认证 on the re-scored assessment, accepted 07-26, audited on site 08-20, certified
+    09-01 under decree 237. A database seeded before the application wrote the rating (a static 2019-09-01 level)
+    is left as it is: False."""
+    if db.session.scalar(sa.select(sa.exists().where(CreditRating.enterprise_id == firm.id,
+                                                     CreditRating.valid_from == YALISI_CERTIFIED_ON))):
+        return False
+    assessment = db.session.scalar(sa.select(Assessment).where(
+        Assessment.enterprise_id == firm.id, Assessment.kind == AssessmentKind.OFFICER).order_by(Assessment.id))
+    applied, accepted, audited = date(2019, 7, 22), date(2019, 7, 26), date(2019, 8, 20)
+    application = certification.create_application(firm, target_level="general_certified", applied_on=applied,
+                                                   assessment=assessment, by=officer, today=applied,
+                                                   now=at(applied, 10))
+    certification.accept_application(application, receipt_no=YALISI_RECEIPT, on=accepted, by=officer,
+                                     today=accepted)
+    certification.audit_application(
+        application, on=audited, by=officer, today=audited,
+        note="现场验证：贸易安全应急预案已于8月首次演练，单证内审、数据恢复演练和货代评估记录已补齐，符合一般认证标准。")
+    certification.decide_application(application, certified=True, on=YALISI_CERTIFIED_ON, by=officer,
+                                     today=YALISI_CERTIFIED_ON, certificate_no="AEO-CN-2108-2019-0901",
+                                     reason="经认证培育，企业整改到位，现场验证通过，准予一般认证。")
+    return True
 
 
 def _yalisi(firm, standard, items, officer) -> None:

@@ -26,7 +26,7 @@ from tracker.audit.models import AuditRecord
 from tracker.auth.models import User
 from tracker.campaigns.models import Campaign, RosterDecision
 from tracker.certification.models import (
-    Assessment, CertificationStandard, Evidence, ItemScore, StandardItem, StandardSection,
+    Assessment, CertificationApplication, CertificationStandard, Evidence, ItemScore, StandardItem, StandardSection,
 )
 from tracker.enterprises.models import CreditRating, Enterprise, EnterpriseContact, TradeMode
 from tracker.extensions import db
@@ -121,6 +121,9 @@ NAMINGS: dict[type, Naming] = {
     ItemScore: Naming(lambda s: f"{s.item.number} {s.score.label}", lambda s: _assessment_item(s),
                       options=(joinedload(ItemScore.item),)),
     Evidence: Naming(lambda e: e.original_filename, lambda e: _assessment_item(e)),
+    CertificationApplication: Naming(lambda a: a.enterprise.name,
+                                     lambda a: url_for("certification.application", application_id=a.id),
+                                     options=(joinedload(CertificationApplication.enterprise),)),
 }
 
 

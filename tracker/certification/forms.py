@@ -114,3 +114,80 @@ class NewVersionForm(TrackerForm):
     version_label = StringField(_l("Version"), validators=[Required(), Length(max=60)])
     effective_from = BoundedDateField(_l("In force from"), validators=[Required()])
     submit = SubmitField(_l("Make a new version"))
+
+
+# Applications for certification (认证申请) ---------------------------------------------------------------------
+# Each step's form carries the application's version (a form opened before another step was taken is refused
+# as "changed meanwhile"); the new application's form its one-time key. The dates' rules (not in the future, not
+# before the previous step, the level of the regime in force) are the model's and come back at their field.
+from tracker.certification.models import (  # noqa: E402  (this block is appended to the module)
+    APPLICATION_TEXT_MAX, CERTIFICATE_MAX, RECEIPT_MAX, level_label,
+)
+from tracker.enterprises.reference import CERTIFIED_LEVELS  # noqa: E402
+
+# Every level a certification gives under some regime, best first (the model checks it against the day's).
+ALL_CERTIFIED_LEVELS = tuple(dict.fromkeys(level for levels in CERTIFIED_LEVELS.values() for level in levels))
+DECISIONS = (("certified", _l("Certified")), ("refused", _l("Refused")))
+
+
+def _level_choices():
+    return select_choices((level, level_label(level)) for level in ALL_CERTIFIED_LEVELS)
+
+
+class ApplicationForm(TrackerForm):
+    submission_key = submission_key_field()
+    target_level = SelectField(_l("Level applied for"), validators=[Required()])
+    applied_on = BoundedDateField(_l("Applied on"), validators=[Required()])
+    assessment_id = SelectField(_l("Customs assessment it rests on"), coerce=int, validators=[Optional()])
+    submit = SubmitField(_l("Record the application"))
+
+    def __init__(self, assessments, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target_level.choices = _level_choices()
+        self.assessment_id.choices = select_choices(
+            [(0, _("None"))] + [(a.id, _("%(standard)s, started %(day)s", standard=a.standard.title,
+                                          day=a.created_at.date().isoformat())) for a in assessments])
+        if self.assessment_id.data is None and assessments:
+            self.assessment_id.data = assessments[0].id
+
+
+class AcceptForm(TrackerForm):
+    receipt_no = StringField(_l("Receipt number"), validators=[Required(), Length(max=RECEIPT_MAX)])
+    accepted_on = BoundedDateField(_l("Accepted on"), validators=[Required()])
+    version = version_field()
+    submit = SubmitField(_l("Record the receipt"))
+
+
+class AuditForm(TrackerForm):
+    audit_on = BoundedDateField(_l("On-site audit on"), validators=[Required()])
+    audit_note = TextAreaField(_l("Findings of the on-site audit"),
+                               validators=[Optional(), Length(max=APPLICATION_TEXT_MAX)])
+    version = version_field()
+    submit = SubmitField(_l("Record the on-site audit"))
+
+
+class DecideForm(TrackerForm):
+    decision = RadioField(_l("Certification decision"), choices=[SelectChoice(v, label) for v, label in DECISIONS],
+                          validators=[Required()])
+    decided_on = BoundedDateField(_l("Decided on"), validators=[Required()])
+    level = SelectField(_l("Level certified"), validators=[Optional()])
+    certificate_no = StringField(_l("Certificate number"), validators=[Optional(), Length(max=CERTIFICATE_MAX)])
+    decision_reason = TextAreaField(_l("Reason for the decision"),
+                                    validators=[Optional(), Length(max=APPLICATION_TEXT_MAX)])
+    version = version_field()
+    submit = SubmitField(_l("Record the decision"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.level.choices = _level_choices()
+
+    def validate_decision_reason(self, field):
+        if self.decision.data == "refused" and not (field.data or "").strip():
+            raise ValidationError(_("Give the reason why the certification is refused."))
+
+
+class WithdrawForm(TrackerForm):
+    withdrawn_reason = TextAreaField(_l("Reason for the withdrawal"),
+                                     validators=[Required(), Length(max=APPLICATION_TEXT_MAX)])
+    version = version_field()
+    submit = SubmitField(_l("Withdraw the application"))

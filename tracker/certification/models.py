@@ -21,11 +21,13 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.domain import DomainError
+from tracker.enterprises.reference import CERTIFIED_LEVELS, CREDIT_LEVEL_LABELS, REGIME_STARTS, regime_in_force
 from tracker.extensions import db
 from tracker.types import UTCDateTime, enum_column, utcnow
 
@@ -400,3 +402,248 @@ class Evidence(db.Model):
     assessment: Mapped[Assessment] = relationship()
     item: Mapped[StandardItem] = relationship()
     uploaded_by = relationship("User")
+
+
+# Applications for certification (认证申请) ---------------------------------------------------------------------
+# A firm coached to a pass applies to customs for certification:
+#
+#     APPLIED ──accept──▶ ACCEPTED ──audit──▶ AUDITED ──decide──▶ CERTIFIED | REFUSED
+#     APPLIED, ACCEPTED, AUDITED ──withdraw──▶ WITHDRAWN
+#
+# 已提交申请 → 已受理 (the receipt, 受理编号) → 已现场验证 (the on-site audit) → 已通过认证 / 未通过认证; the decision
+# needs the audit first. A certification writes the firm's dated credit level under the regime in force on the
+# decision's day (services.decide_application). One open application per firm (a partial unique index).
+APPLICATION_TEXT_MAX = 2000
+RECEIPT_MAX = 40
+CERTIFICATE_MAX = 60
+
+
+class ApplicationStatus(str, enum.Enum):
+    APPLIED = "applied"  # 已提交申请
+    ACCEPTED = "accepted"  # 已受理
+    AUDITED = "audited"  # 已现场验证
+    CERTIFIED = "certified"  # 已通过认证
+    REFUSED = "refused"  # 未通过认证
+    WITHDRAWN = "withdrawn"  # 已撤回
+
+    @property
+    def label(self):
+        return APPLICATION_STATUS_LABELS[self]
+
+
+APPLICATION_STATUS_LABELS = {
+    ApplicationStatus.APPLIED: _l("Application submitted"),
+    ApplicationStatus.ACCEPTED: _l("Application accepted"),
+    ApplicationStatus.AUDITED: _l("Audited on site"),
+    ApplicationStatus.CERTIFIED: _l("Certification granted"),
+    ApplicationStatus.REFUSED: _l("Certification refused"),
+    ApplicationStatus.WITHDRAWN: _l("Application withdrawn"),
+}
+# Still under way: one per firm (the partial unique index below).
+OPEN_APPLICATION_STATUSES = (ApplicationStatus.APPLIED, ApplicationStatus.ACCEPTED, ApplicationStatus.AUDITED)
+DECIDED_STATUSES = (ApplicationStatus.CERTIFIED, ApplicationStatus.REFUSED)
+
+
+def level_label(level: str | None) -> str:
+    return str(CREDIT_LEVEL_LABELS.get(level, level)) if level else ""
+
+
+def levels_text(levels) -> str:
+    """Levels named one after the other: 高级认证企业、一般认证企业 / Advanced ..., General ..."""
+    separator = "、" if str(get_locale() or "zh").startswith("zh") else ", "
+    return separator.join(level_label(level) for level in levels)
+
+
+def certified_levels_on(day: date) -> tuple[str, ...]:
+    """The levels a certification may give on *day* (none before the first regime)."""
+    regime = regime_in_force(day)
+    return CERTIFIED_LEVELS[regime] if regime is not None else ()
+
+
+def check_certified_level(level: str, day: date) -> None:
+    """Refuse a level that is not a certified level of the regime in force on *day*."""
+    regime = regime_in_force(day)
+    if regime is None:
+        raise DomainError(_("No credit regime was in force on %(day)s: the first one, decree 237, applies from "
+                            "%(start)s.", day=day.isoformat(), start=min(REGIME_STARTS.values()).isoformat()))
+    if level not in CERTIFIED_LEVELS[regime]:
+        raise DomainError(_("%(level)s is not a certified level under %(regime)s, in force on %(day)s: choose "
+                            "%(levels)s.", level=level_label(level), regime=regime.label, day=day.isoformat(),
+                            levels=levels_text(CERTIFIED_LEVELS[regime])))
+
+
+def _check_not_future(day: date, today: date) -> None:
+    if day > today:
+        raise DomainError(_("A step of the application cannot be dated in the future (today is %(today)s).",
+                            today=today.isoformat()))
+
+
+class CertificationApplication(db.Model):
+    """A firm's application for certification (认证申请): the level applied for, the dates of each step, the
+    receipt number, the on-site audit, the decision with its reason, and the credit level a certification wrote."""
+
+    __tablename__ = "certification_applications"
+    __label__ = _l("Certification application")
+    __table_args__ = (
+        # A decision has its day, and only a decision has one; a refusal says why.
+        sa.CheckConstraint("(status IN ('certified', 'refused') AND decided_on IS NOT NULL) OR "
+                           "(status NOT IN ('certified', 'refused') AND decided_on IS NULL)", name="decided_on"),
+        sa.CheckConstraint("status <> 'refused' OR decision_reason IS NOT NULL", name="refusal_reason"),
+        # One application under way per firm, whatever code path tries: a double click applies once.
+        sa.Index("uq_certification_applications_open", "enterprise_id", unique=True,
+                 sqlite_where=sa.text("status IN ('applied', 'accepted', 'audited')"),
+                 postgresql_where=sa.text("status IN ('applied', 'accepted', 'audited')")),
+        sa.Index("ix_certification_applications_enterprise", "enterprise_id", "applied_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version_id}
+    __audit_ignore__ = ("version_id",)
+    enterprise_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("enterprises.id", ondelete="RESTRICT"), info={"label": _l("Enterprise")})
+    # A key of CREDIT_LEVEL_LABELS, a certified level of the regime in force on applied_on.
+    target_level: Mapped[str] = mapped_column(
+        sa.String(32), info={"label": _l("Level applied for"), "values": CREDIT_LEVEL_LABELS})
+    status: Mapped[ApplicationStatus] = mapped_column(
+        enum_column(ApplicationStatus, "status"), default=ApplicationStatus.APPLIED, info={"label": _l("Status")})
+    applied_on: Mapped[date] = mapped_column(info={"label": _l("Applied on")})
+    receipt_no: Mapped[str | None] = mapped_column(sa.String(RECEIPT_MAX), info={"label": _l("Receipt number")})
+    accepted_on: Mapped[date | None] = mapped_column(info={"label": _l("Accepted on")})
+    audit_on: Mapped[date | None] = mapped_column(info={"label": _l("On-site audit on")})
+    audit_note: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Findings of the on-site audit")})
+    decided_on: Mapped[date | None] = mapped_column(info={"label": _l("Decided on")})
+    decision_reason: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Reason for the decision")})
+    # The level the certification gave (the one applied for, or the current regime's where the rules changed).
+    granted_level: Mapped[str | None] = mapped_column(
+        sa.String(32), info={"label": _l("Level granted"), "values": CREDIT_LEVEL_LABELS})
+    certificate_no: Mapped[str | None] = mapped_column(
+        sa.String(CERTIFICATE_MAX), info={"label": _l("Certificate number")})
+    withdrawn_on: Mapped[date | None] = mapped_column(info={"label": _l("Withdrawn on")})
+    withdrawn_reason: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Reason for the withdrawal")})
+    # The officer assessment the application rests on (the firm's own, kind OFFICER).
+    assessment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("certification_assessments.id", ondelete="SET NULL"),
+        info={"label": _l("Certification assessment")})
+    # The credit level the certification wrote into the firm's history.
+    credit_rating_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("credit_ratings.id", ondelete="SET NULL"), info={"label": _l("Credit level written")})
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), info={"label": _l("Recorded by")})
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, info={"label": _l("Recorded at")})
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow,
+                                                 info={"label": _l("Updated at")})
+
+    enterprise = relationship("Enterprise")
+    assessment: Mapped[Assessment | None] = relationship()
+    credit_rating = relationship("CreditRating")
+    created_by = relationship("User")
+
+    @property
+    def target_level_label(self) -> str:
+        return level_label(self.target_level)
+
+    @property
+    def granted_level_label(self) -> str:
+        return level_label(self.granted_level)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_APPLICATION_STATUSES
+
+    # The state machine: each transition checks where it starts from.
+    def can_accept(self) -> bool:
+        return self.status is ApplicationStatus.APPLIED
+
+    def can_audit(self) -> bool:
+        return self.status is ApplicationStatus.ACCEPTED
+
+    def can_decide(self) -> bool:
+        return self.status is ApplicationStatus.AUDITED
+
+    def can_withdraw(self) -> bool:
+        return self.is_open
+
+    def _refusal(self, action: str) -> DomainError:
+        return DomainError(_("An application that is %(status)s cannot be %(action)s.", status=self.status.label,
+                             action=action))
+
+    @staticmethod
+    def check_new(target_level: str, applied_on: date, today: date) -> None:
+        """The rules a new application meets: dated no later than today, for a certified level of its day's regime."""
+        _check_not_future(applied_on, today)
+        check_certified_level(target_level, applied_on)
+
+    def accept(self, receipt_no: str, on: date, today: date) -> None:
+        """已提交申请 → 已受理, with the receipt number customs gave."""
+        if not self.can_accept():
+            raise self._refusal(_("accepted"))
+        receipt_no = (receipt_no or "").strip()
+        if not receipt_no or len(receipt_no) > RECEIPT_MAX:
+            raise DomainError(_("Give the receipt number (at most %(n)d characters).", n=RECEIPT_MAX))
+        _check_not_future(on, today)
+        if on < self.applied_on:
+            raise DomainError(_("The application cannot be accepted before it was made (%(day)s).",
+                                day=self.applied_on.isoformat()))
+        self.status, self.receipt_no, self.accepted_on = ApplicationStatus.ACCEPTED, receipt_no, on
+
+    def audit(self, on: date, note: str | None, today: date) -> None:
+        """已受理 → 已现场验证: the on-site audit and what it found."""
+        if not self.can_audit():
+            if self.status is ApplicationStatus.APPLIED:
+                raise DomainError(_("Record the receipt of the application before its on-site audit."))
+            raise self._refusal(_("audited"))
+        _check_not_future(on, today)
+        if on < self.accepted_on:
+            raise DomainError(_("The on-site audit cannot come before the application was accepted (%(day)s).",
+                                day=self.accepted_on.isoformat()))
+        self.status, self.audit_on, self.audit_note = ApplicationStatus.AUDITED, on, _clean(note)
+
+    def decide(self, certified: bool, on: date, reason: str | None, certificate_no: str | None, today: date,
+               level: str | None = None) -> None:
+        """已现场验证 → 已通过认证 (at *level*, by default the one applied for, a certified level of the regime in
+        force on *on*) or 未通过认证 (with the reason)."""
+        if not self.can_decide():
+            if self.status in (ApplicationStatus.APPLIED, ApplicationStatus.ACCEPTED):
+                raise DomainError(_("The decision needs the on-site audit first: record the audit, then decide."))
+            raise self._refusal(_("decided"))
+        _check_not_future(on, today)
+        if on < self.audit_on:
+            raise DomainError(_("The decision cannot come before the on-site audit (%(day)s).",
+                                day=self.audit_on.isoformat()))
+        reason = _clean(reason)
+        certificate_no = (certificate_no or "").strip() or None
+        if certified:
+            level = level or self.target_level
+            regime = regime_in_force(on)
+            if level == self.target_level and regime is not None and level not in CERTIFIED_LEVELS[regime]:
+                raise DomainError(_(
+                    "%(level)s, applied for, is no longer a certified level under %(regime)s, in force on %(day)s: "
+                    "choose the level to certify under the current regime (%(levels)s).",
+                    level=level_label(level), regime=regime.label, day=on.isoformat(),
+                    levels=levels_text(CERTIFIED_LEVELS[regime])))
+            check_certified_level(level, on)
+            if certificate_no is not None and len(certificate_no) > CERTIFICATE_MAX:
+                raise DomainError(_("A certificate number has at most %(n)d characters.", n=CERTIFICATE_MAX))
+            self.status, self.granted_level, self.certificate_no = ApplicationStatus.CERTIFIED, level, certificate_no
+        else:
+            if reason is None:
+                raise DomainError(_("Give the reason why the certification is refused."))
+            self.status = ApplicationStatus.REFUSED
+        self.decided_on, self.decision_reason = on, reason
+
+    def withdraw(self, reason: str | None, on: date) -> None:
+        """Any open step → 已撤回, with the reason (the firm's letter, a change of plans)."""
+        if not self.can_withdraw():
+            raise self._refusal(_("withdrawn"))
+        reason = _clean(reason)
+        if reason is None:
+            raise DomainError(_("Give the reason for the withdrawal."))
+        self.status, self.withdrawn_on, self.withdrawn_reason = ApplicationStatus.WITHDRAWN, on, reason
+
+
+def _clean(text: str | None) -> str | None:
+    text = (text or "").strip()
+    if len(text) > APPLICATION_TEXT_MAX:
+        raise DomainError(_("A text has at most %(n)d characters.", n=APPLICATION_TEXT_MAX))
+    return text or None

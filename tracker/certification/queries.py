@@ -142,3 +142,25 @@ def standard_outline(standard: CertificationStandard) -> list[SectionView]:
                                    .order_by(StandardItem.position)):
         views[item.section_id].items.append(item)
     return list(views.values())
+
+
+# Applications for certification (认证申请) ---------------------------------------------------------------------
+from tracker.certification.models import CertificationApplication  # noqa: E402  (this block is appended)
+
+
+def scope_applications(stmt: sa.Select, user: User) -> sa.Select:
+    """Staff: the applications of their subtree's firms (admins: every firm's); a contact: his own firm's."""
+    if user.role is Role.ENTERPRISE_CONTACT:
+        return stmt.where(CertificationApplication.enterprise_id == user.enterprise_id)
+    if user.role is Role.ADMIN:
+        return stmt
+    if not user.role.is_staff:
+        return stmt.where(sa.false())
+    return stmt.where(CertificationApplication.enterprise_id.in_(visible_enterprise_ids(user)))
+
+
+def firm_applications(enterprise_id: int, user: User) -> list[CertificationApplication]:
+    """A firm's applications the user may see, the latest first (one statement)."""
+    return db.session.scalars(scope_applications(
+        sa.select(CertificationApplication).where(CertificationApplication.enterprise_id == enterprise_id), user)
+        .order_by(CertificationApplication.applied_on.desc(), CertificationApplication.id.desc())).all()

@@ -521,3 +521,161 @@ def certification_for_firm(enterprise, user):
     assessments the user may see, with their results (three statements)."""
     assessments = queries.firm_assessments(enterprise.id, user)[:3]
     return assessments, queries.results_of(assessments)
+
+
+# Applications for certification (认证申请) ---------------------------------------------------------------------
+# The firm's page lists its applications and offers staff the new application's form; an application's page shows
+# its timeline and, to staff of the firm's office, one form per next step. The firm's contacts read their own
+# firm's applications (no forms; a change is a 403); another firm's contact gets a 404, like none.
+from flask import g  # noqa: E402  (this block is appended to the module)
+
+from tracker.certification.forms import (  # noqa: E402
+    AcceptForm, ApplicationForm, AuditForm, DecideForm, WithdrawForm,
+)
+from tracker.certification.models import CertificationApplication  # noqa: E402
+from tracker.forms import error_summary  # noqa: E402
+from tracker.i18n import local_today  # noqa: E402
+
+APPLICATION_STEPS = {"accept": AcceptForm, "audit": AuditForm, "decide": DecideForm, "withdraw": WithdrawForm}
+
+
+def _application(application_id: int, lock: bool = False) -> CertificationApplication:
+    options = () if lock else (joinedload(CertificationApplication.enterprise),
+                               joinedload(CertificationApplication.assessment),
+                               joinedload(CertificationApplication.credit_rating),
+                               joinedload(CertificationApplication.created_by))
+    return load_or_404(CertificationApplication, application_id, services.can_see_application, hide=True,
+                       lock=lock, options=options)
+
+
+def _to_application(application: CertificationApplication):
+    return redirect(url_for("certification.application", application_id=application.id))
+
+
+def _application_page(application: CertificationApplication, sent: dict | None = None, status: int = 200):
+    """The application's page; *sent* holds the step's form as it was posted (with its errors)."""
+    sent = sent or {}
+    forms = {}
+    for name, form_cls in APPLICATION_STEPS.items():
+        form = sent.get(name)
+        if form is None:
+            form = form_cls(formdata=None)
+            form.version.data = str(application.version_id)
+            if name == "decide":
+                form.level.data = application.target_level
+        forms[name] = form
+    return render_template("certification/application.html", application=application,
+                           handler=services.can_handle_application(current_user, application), forms=forms,
+                           open_step=next(iter(sent), None)), status
+
+
+@bp.route("/firms/<int:enterprise_id>/applications", methods=["POST"])
+@allow(*STAFF)
+def application_new(enterprise_id: int):
+    enterprise = load_or_404(Enterprise, enterprise_id)
+    if not services.can_apply(current_user, enterprise):
+        abort(403)
+    assessments = services.application_assessments(enterprise.id)
+    form = ApplicationForm(assessments)
+    if form.validate_on_submit():
+        assessment = next((a for a in assessments if a.id == form.assessment_id.data), None)
+        change = run_change(
+            lambda: services.create_application(enterprise, target_level=form.target_level.data,
+                                                applied_on=form.applied_on.data, assessment=assessment,
+                                                by=current_user),
+            _("The application has been recorded; record its receipt when customs accepts it."), form=form,
+            field="target_level", submission=form.submission_key.data,
+            created_url=lambda a: url_for("certification.application", application_id=a.id))
+        if change.ok:
+            return _to_application(change.result)
+        if change.duplicate:
+            return redirect(change.url or url_for("certification.firm", enterprise_id=enterprise.id))
+        under_way = services.open_application(enterprise.id)
+        if under_way is not None:
+            flash(change.error, "warning")
+            return _to_application(under_way)
+    g.application_form = form
+    return _firm_page(enterprise, AssessmentKind.OFFICER, None, 400)
+
+
+@bp.route("/applications/<int:application_id>")
+@allow(CONTACT, *STAFF)
+def application(application_id: int):
+    return _application_page(_application(application_id))
+
+
+def _application_step(application_id: int, name: str, field: str, action, success: str):
+    """One step of the application: the row locked and its state read again, the form's version checked."""
+    application = _application(application_id, lock=True)
+    if not services.can_handle_application(current_user, application):
+        abort(403)
+    form = APPLICATION_STEPS[name]()
+    status = 400
+    if form.validate_on_submit():
+        change = run_change(lambda: action(application, form), success, form=form, field=field,
+                            version=(application, form.version),
+                            stale=_("Someone else changed this application after you opened the page. Review it "
+                                    "and send the form again."))
+        if change.ok:
+            return _to_application(application)
+        if change.stale:
+            status = 409
+    application = _application(application_id)
+    if status != 409 and not getattr(application, f"can_{name}")():
+        # The step's form is not on the page in this state (taken meanwhile, or out of order): say why above it.
+        flash(error_summary(form), "danger")
+    return _application_page(application, {name: form}, status)
+
+
+@bp.route("/applications/<int:application_id>/accept", methods=["POST"])
+@allow(*STAFF)
+def application_accept(application_id: int):
+    return _application_step(
+        application_id, "accept", "receipt_no",
+        lambda a, f: services.accept_application(a, receipt_no=f.receipt_no.data, on=f.accepted_on.data,
+                                                 by=current_user),
+        _("The receipt of the application has been recorded."))
+
+
+@bp.route("/applications/<int:application_id>/audit", methods=["POST"])
+@allow(*STAFF)
+def application_audit(application_id: int):
+    return _application_step(
+        application_id, "audit", "audit_on",
+        lambda a, f: services.audit_application(a, on=f.audit_on.data, note=f.audit_note.data, by=current_user),
+        _("The on-site audit has been recorded."))
+
+
+@bp.route("/applications/<int:application_id>/decide", methods=["POST"])
+@allow(*STAFF)
+def application_decide(application_id: int):
+    return _application_step(
+        application_id, "decide", "decision",
+        lambda a, f: services.decide_application(
+            a, certified=f.decision.data == "certified", on=f.decided_on.data, reason=f.decision_reason.data,
+            certificate_no=f.certificate_no.data, level=f.level.data or None, by=current_user),
+        _("The decision has been recorded."))
+
+
+@bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+@allow(*STAFF)
+def application_withdraw(application_id: int):
+    return _application_step(
+        application_id, "withdraw", "withdrawn_reason",
+        lambda a, f: services.withdraw_application(a, reason=f.withdrawn_reason.data, by=current_user),
+        _("The application has been withdrawn; the firm may apply again."))
+
+
+@bp.app_template_global("certification_applications_for")
+def certification_applications_for(enterprise, user):
+    """The firm page's applications card (certification/_applications.html): the firm's applications the user may
+    see, the one under way, and for staff who may record one the new application's form (as sent, when it came
+    back with errors). Two statements, however many applications and assessments."""
+    applications = queries.firm_applications(enterprise.id, user)
+    may_apply = services.can_apply(user, enterprise)
+    form = g.get("application_form")
+    if form is None and may_apply:
+        form = ApplicationForm(services.application_assessments(enterprise.id), formdata=None)
+        form.applied_on.data = local_today()
+    under_way = next((a for a in applications if a.is_open), None)
+    return applications, under_way, may_apply, form

@@ -630,3 +630,137 @@ def delete_evidence(evidence: Evidence, *, by: User) -> None:
 
 def evidence_path(evidence: Evidence):
     return uploads.path_of(EVIDENCE_AREA, evidence.stored_name)
+
+
+# Applications for certification (认证申请) ---------------------------------------------------------------------
+# Staff of the firm's office subtree record a firm's application and take it through its steps; the firm's
+# contacts read it. Each step takes ``today=`` (the office's day, tracker.i18n.local_today by default): no step
+# is dated after it, so the demo replays 2019 as of 2019.
+from tracker.certification.models import (  # noqa: E402  (this block is appended to the module)
+    OPEN_APPLICATION_STATUSES, ApplicationStatus, CertificationApplication,
+)
+from tracker.enterprises.reference import regime_in_force  # noqa: E402
+from tracker.enterprises.services import CreditError, record_credit_rating  # noqa: E402
+from tracker.i18n import local_today  # noqa: E402
+from sqlalchemy.orm import joinedload  # noqa: E402
+
+
+def can_see_application(user: User, application: CertificationApplication) -> bool:
+    """Staff of the firm's office subtree; the firm's own contacts (read-only). Nobody else: a 404."""
+    if user.role is Role.ENTERPRISE_CONTACT:
+        return user.enterprise_id == application.enterprise_id
+    return user.role.is_staff and can_see_office(user, application.enterprise.office)
+
+
+def can_apply(user: User, enterprise) -> bool:
+    """Who records a firm's application: customs staff of its office subtree (as for a customs assessment)."""
+    return can_start(user, enterprise, AssessmentKind.OFFICER)
+
+
+def can_handle_application(user: User, application: CertificationApplication) -> bool:
+    """Who takes the application through its steps: customs staff of the firm's office subtree."""
+    return user.role in STAFF and can_see_office(user, application.enterprise.office)
+
+
+def open_application(enterprise_id: int) -> CertificationApplication | None:
+    return db.session.scalar(sa.select(CertificationApplication).where(
+        CertificationApplication.enterprise_id == enterprise_id,
+        CertificationApplication.status.in_(OPEN_APPLICATION_STATUSES)))
+
+
+def application_assessments(enterprise_id: int) -> list[Assessment]:
+    """The firm's customs assessments an application may rest on, newest first."""
+    return db.session.scalars(sa.select(Assessment).where(
+        Assessment.enterprise_id == enterprise_id, Assessment.kind == AssessmentKind.OFFICER)
+        .options(joinedload(Assessment.standard)).order_by(Assessment.created_at.desc(), Assessment.id.desc())).all()
+
+
+def _handler(application: CertificationApplication, by: User) -> None:
+    if not can_handle_application(by, application):
+        raise DomainError(_("Only customs staff of the firm's office handle its application."))
+
+
+def create_application(enterprise, *, target_level: str, applied_on: date, assessment: Assessment | None = None,
+                       by: User, today: date | None = None, now: datetime | None = None) -> CertificationApplication:
+    """The firm's application for *target_level*, made on *applied_on*. One open application per firm: the partial
+    unique index decides between two at once."""
+    if not can_apply(by, enterprise):
+        raise DomainError(_("You cannot record an application for this firm."))
+    CertificationApplication.check_new(target_level, applied_on, today or local_today())
+    if assessment is not None and (assessment.enterprise_id != enterprise.id
+                                   or assessment.kind is not AssessmentKind.OFFICER):
+        raise DomainError(_("Choose one of the firm's customs assessments, or none."))
+    application = CertificationApplication(
+        enterprise_id=enterprise.id, enterprise=enterprise, target_level=target_level, applied_on=applied_on,
+        status=ApplicationStatus.APPLIED, assessment_id=assessment.id if assessment is not None else None,
+        created_by_id=by.id, created_at=now or clock())
+    try:
+        with db.session.begin_nested():
+            db.session.add(application)
+    except IntegrityError:
+        raise DomainError(_("%(firm)s has an application under way already; carry it on or withdraw it first.",
+                            firm=enterprise.name)) from None
+    return application
+
+
+def accept_application(application: CertificationApplication, *, receipt_no: str, on: date, by: User,
+                       today: date | None = None) -> CertificationApplication:
+    """已受理: customs received the application and gave it a number."""
+    _handler(application, by)
+    application.accept(receipt_no, on, today or local_today())
+    db.session.flush()
+    return application
+
+
+def audit_application(application: CertificationApplication, *, on: date, note: str | None, by: User,
+                      today: date | None = None) -> CertificationApplication:
+    """已现场验证: the on-site audit took place."""
+    _handler(application, by)
+    application.audit(on, note, today or local_today())
+    db.session.flush()
+    return application
+
+
+def decide_application(application: CertificationApplication, *, certified: bool, on: date,
+                       reason: str | None = None, certificate_no: str | None = None, level: str | None = None,
+                       by: User, today: date | None = None) -> CertificationApplication:
+    """The decision. A certification writes the firm's credit level from *on*, under the regime in force that day
+    (the period before it closes the day before); a refusal writes nothing but the reason. A credit level that
+    already starts that day refuses the whole decision."""
+    _handler(application, by)
+    application.decide(certified, on, reason, certificate_no, today or local_today(), level=level)
+    if certified:
+        enterprise = application.enterprise
+        try:
+            with db.session.begin_nested():
+                rating = record_credit_rating(
+                    enterprise, regime=regime_in_force(on), level=application.granted_level, valid_from=on,
+                    note=_("Certified on application %(receipt)s", receipt=application.receipt_no)[:300])
+        except CreditError as exc:
+            raise DomainError(_("The credit level cannot be written: %(reason)s Correct the firm's credit history "
+                                "or date the decision otherwise.", reason=str(exc))) from None
+        except IntegrityError:  # a rating of that day written meanwhile (the unique firm and day)
+            raise DomainError(_("A credit level already starts on %(day)s.", day=on.isoformat())) from None
+        application.credit_rating_id = rating.id
+    # The firm's contacts, and the firm's officer when somebody else recorded the decision, are told.
+    enterprise = application.enterprise
+    officer = enterprise.assigned_officer
+    told = firm_contacts(enterprise.id) + ([officer] if officer is not None and officer.id != by.id else [])
+    for user in told:
+        notifications.notify(user, NotificationKind.CERTIFICATION_DECIDED,
+                             link=notifications.site_path("certification.application", application_id=application.id),
+                             dedupe_key=f"application:{application.id}",
+                             params={"enterprise": enterprise.name, "certified": certified,
+                                     "level": application.granted_level or "", "day": on.isoformat(),
+                                     "reason": application.decision_reason or ""})
+    db.session.flush()
+    return application
+
+
+def withdraw_application(application: CertificationApplication, *, reason: str, by: User,
+                         today: date | None = None) -> CertificationApplication:
+    """已撤回, from any open step, with the reason; the firm may apply again."""
+    _handler(application, by)
+    application.withdraw(reason, today or local_today())
+    db.session.flush()
+    return application

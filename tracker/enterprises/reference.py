@@ -3,6 +3,7 @@
 Lists that officials edit (trade modes, certificate types, need categories) are tables instead.
 """
 import enum
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
@@ -41,6 +42,28 @@ REGIME_LEVELS = {
     CreditRegime.DECREE_251: ("advanced_certified", "general_credit", "discredited"),
     CreditRegime.DECREE_282: ("advanced_certified", "certified", "regular", "discredited", "seriously_discredited"),
 }
+
+# The day each regime came into force (DOMAIN.md): decree 237 from 2018-05-01, 251 from 2021-11-01, 282 from
+# 2026-04-01.
+REGIME_STARTS = {
+    CreditRegime.DECREE_237: date(2018, 5, 1),
+    CreditRegime.DECREE_251: date(2021, 11, 1),
+    CreditRegime.DECREE_282: date(2026, 4, 1),
+}
+
+# The levels a certification (认证) gives under each regime, best first.
+CERTIFIED_LEVELS = {
+    CreditRegime.DECREE_237: ("advanced_certified", "general_certified"),
+    CreditRegime.DECREE_251: ("advanced_certified",),
+    CreditRegime.DECREE_282: ("advanced_certified", "certified"),
+}
+
+
+def regime_in_force(day: date) -> CreditRegime | None:
+    """The regime in force on *day*: the latest one started on or before it; None before 2018-05-01."""
+    started = [regime for regime, start in REGIME_STARTS.items() if start <= day]
+    return max(started, key=REGIME_STARTS.__getitem__) if started else None
+
 
 # Customs registration code, digit 5: economic zone.
 ECONOMIC_ZONES = {

@@ -336,11 +336,12 @@ def test_certifications_of_the_year_and_the_year_before(ratings, cast):
     assert {(r.enterprise.name.replace("认证测试有限公司", ""), r.level, r.valid_from) for r in rows} == {
         ("ready95", "general_certified", date(2019, 9, 1)), ("far89", "advanced_certified", date(2019, 8, 1)),
         ("byq", "general_certified", date(2019, 4, 1))}
-    # The year to the period's end: to 30 June, 营口 only.
+    # A period in June reads the whole of 2019 (and 2018 before it), here 营口's firms only.
     june = the_section(campaign, manager, office=cast.org.yingkou.id, **JUNE).figure("certification.new")
-    assert (june.value, june.previous) == (1, 0)  # far89's general_certified of 03-01; 2018 to 06-30: none
+    assert (june.value, june.previous) == (2, 2)  # ready95 far89; close90 far99
     june_rows = listed(campaign, manager, "certification.new", {}, office=cast.org.yingkou.id, **JUNE)
-    assert [(r.level, r.valid_from) for r in june_rows] == [("general_certified", date(2019, 3, 1))]
+    assert [(r.level, r.valid_from) for r in june_rows] == [("general_certified", date(2019, 9, 1)),
+                                                            ("advanced_certified", date(2019, 8, 1))]
 
 
 def test_a_level_carried_on_under_a_new_decree_is_not_a_new_certification(ratings, cast):

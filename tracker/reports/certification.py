@@ -27,9 +27,9 @@ the report's offices, with the officer filter the firms assigned to him, ``scope
   the most firms short, then the most 不达标, then in the standard's order.
 
 - **certifications in the year**: roster firms whose credit history (``CreditRating``) gained a certified level
-  (advanced_certified, general_certified, certified) with ``valid_from`` from 1 January of the year of the
-  period's end up to the period's end (the year to date; the whole year for a period that ends on 31
-  December). ``previous`` is the same days of the year before. Not a new certification: a rating that only
+  (advanced_certified, general_certified, certified) with ``valid_from`` in the calendar year of the period's
+  end (the whole year: a campaign that ended in June still shows the certifications its coaching brought in
+  the autumn); ``previous`` is the year before. Not a new certification: a rating that only
   carries on a certified level the firm held the day before, at least as high (the demo's "第251号令施行，
   高级认证延续" on 2021-11-01, or a downgrade from 高级认证 to 一般认证), and a rating on the first day of its
   decree (2018-05-01, 2021-11-01, 2026-04-01) of a firm with no earlier rating: its history starts there, with
@@ -204,13 +204,9 @@ def readiness(scope: ReportScope) -> Readiness:
 
 # The section ------------------------------------------------------------------------------------------------
 def year_window(scope: ReportScope, years_back: int = 0) -> tuple[date, date]:
-    """1 January of the period's end's year to the period's end (*years_back* years earlier: the same days)."""
-    end = scope.period.end
-    if not years_back:
-        return date(end.year, 1, 1), end
-    year = end.year - years_back
-    day = 28 if (end.month, end.day) == (2, 29) else end.day
-    return date(year, 1, 1), date(year, end.month, day)
+    """The calendar year of the period's end (*years_back* years earlier), first and last day."""
+    year = scope.period.end.year - years_back
+    return date(year, 1, 1), date(year, 12, 31)
 
 
 def certification_section(scope: ReportScope) -> Section:
@@ -233,8 +229,8 @@ def certification_section(scope: ReportScope) -> Section:
                note=_("Roster firms without a customs assessment.")),
         Figure("certification.new", _("Certifications in %(year)d", year=year.year), new, new_before,
                listing="certification.new",
-               note=_("Roster firms that gained a certified level from 1 January to the period's end; the year "
-                      "before: the same days. A level carried on under a new decree is not a new one.")),
+               note=_("Roster firms that gained a certified level in the year of the period's end; a level "
+                      "carried on under a new decree is not a new one.")),
     ]
     section = Section("certification", _("Certification coaching"), figures=figures,
                       tables=[items_short(found)],
@@ -443,7 +439,7 @@ def short_listing(scope: ReportScope, args) -> Listing:
 
 @listing("certification.new")
 def new_listing(scope: ReportScope, args) -> Listing:
-    """The roster firms certified in the year (to the period's end): each firm's latest new certified level."""
+    """The roster firms certified in the year of the period's end: each firm's latest new certified level."""
     low, high = year_window(scope)
     later = aliased(CreditRating)
     where = [*new_certification_conditions(scope, CreditRating, low, high),

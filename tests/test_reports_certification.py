@@ -498,3 +498,31 @@ def test_the_section_costs_the_same_with_one_assessed_firm_or_fifteen(app, clien
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert len(seen) == 4
+
+
+# The demo ---------------------------------------------------------------------------------------------------
+def test_the_demo_campaigns_dashboard_shows_yalisi_ready(runner, client):
+    """The 2019 demo campaign (tracker/demo_certification.py): 雅丽丝 and two more ready, two close, three far;
+    雅丽丝's general certification of 2019-09-01 among the year's; a second seed adds nothing."""
+    from tests.test_demo import DEMO_PASSWORD
+    from tests.conftest import AuthActions
+    from tracker.campaigns.models import Campaign
+    from tracker.demo_certification import YALISI
+
+    for _ in range(2):
+        result = runner.invoke(args=["seed-demo", "--password", DEMO_PASSWORD])
+        assert result.exit_code == 0, result.output
+    assert "nothing added" in result.output
+    db.session.rollback()
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.name == "2019年百企大调研"))
+    AuthActions(client).login("manager", DEMO_PASSWORD)
+    html = page(client, f"/reports/campaigns/{campaign.id}")
+    shown = figures_on(html)
+    assert (shown["ready"], shown["close"], shown["far"]) == ("3", "2", "3")
+    assert int(shown["new"]) >= 1
+    ready = page(client, f"/reports/campaigns/{campaign.id}/list/certification.readiness?readiness=ready")
+    assert YALISI in ready and "营口光阳耐火材料有限公司" not in ready
+    far = page(client, f"/reports/campaigns/{campaign.id}/list/certification.readiness?readiness=far")
+    assert "营口光阳耐火材料有限公司" in far
+    new = page(client, f"/reports/campaigns/{campaign.id}/list/certification.new")
+    assert YALISI in new and "2019-09-01" in new and "五矿营口中板有限责任公司" not in new

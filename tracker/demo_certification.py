@@ -12,6 +12,11 @@ standard shipped with the tracker.
   certification writes its credit level, 一般认证企业 from 2019-09-01 (its 一般信用 period closing the day before).
 - 营口光阳耐火材料有限公司: 刘关员 began in July and has scored its internal controls, finances and compliance
   so far (a provisional result, already failing on 1.4.2).
+- Six more key firms of the roster (COACHED), so that the campaign report's readiness has firms in each class:
+  大石桥市腾龙重工 (98, assessed in April and archived once it was certified on 1 June) and 营口昌盛粮油 (97,
+  certified on 1 September) are ready; 营口鼎盛汽车配件 (93) and 营口源通化工 (91) are close, with nothing 不达标;
+  营口汇达耐火 (95 points, but no video monitoring of its goods area: 4.1.2 不达标) and 大石桥市海诚矿产 (88) are
+  far.
 
 Made through tracker.certification.services with ``now=`` (and ``today=``) at each step; idempotent: a firm that
 has an assessment of the kind, or an application, is left as it is.
@@ -82,6 +87,7 @@ def seed_certification(firms: dict[str, Enterprise], result) -> None:
     if guangyang is not None and not _has(guangyang, AssessmentKind.OFFICER):
         _guangyang(guangyang, standard, users[LIU])
         result.count("certification assessments")
+    seed_coached(firms, standard, users, result)
     db.session.flush()
 
 
@@ -149,3 +155,56 @@ def _guangyang(firm, standard, officer) -> None:
         score, note = GUANGYANG_SCORES.get(item.number, (Score.MET, None))
         certification.score_item(assessment, item, score, note, by=officer, opened_version=0,
                                  now=at(day, 14, 10) + timedelta(minutes=n))
+
+
+# More key firms of the roster assessed, for the campaign report's readiness (tracker/reports/certification.py) ----
+AUDIT = (Score.MOSTLY, "内部审计未覆盖进出口业务。")
+PARTNERS = (Score.MOSTLY, "对货代、报关行未做评估。")
+TRAINING = (Score.MOSTLY, "关务人员今年未参加海关培训。")
+BACKUP = (Score.MOSTLY, "数据有备份，未做恢复演练。")
+DRILL = (Score.MOSTLY, "有应急预案，未组织演练。")
+ERRORS = (Score.MOSTLY, "近一年报关差错率约3.2%。")
+COACHED = [
+    # (firm, officer, started (local), scores other than 达标, shared on, archived on)
+    ("大石桥市腾龙重工有限公司", ZHANG, at(date(2019, 4, 16), 9), {"1.3.1": AUDIT, "4.8.1": DRILL},
+     date(2019, 4, 17), date(2019, 6, 3)),
+    ("营口昌盛粮油有限公司", LIU, at(date(2019, 7, 18), 14), {"1.3.1": AUDIT, "4.4.1": PARTNERS, "3.2.1": ERRORS},
+     date(2019, 7, 19), None),
+    ("营口鼎盛汽车配件股份有限公司", LIU, at(date(2019, 6, 26), 9, 30),
+     {"1.1.2": TRAINING, "1.3.1": AUDIT, "1.3.2": (Score.MOSTLY, "审计发现的问题未跟踪整改。"), "1.4.2": BACKUP,
+      "4.4.1": PARTNERS, "4.4.2": (Score.MOSTLY, "合同中无贸易安全条款。"), "4.8.1": DRILL}, date(2019, 6, 27), None),
+    ("营口源通化工股份有限公司", ZHANG, at(date(2019, 7, 23), 9),
+     {"1.1.2": TRAINING, "1.2.3": (Score.MOSTLY, "归类依赖报关行，企业内部无复核。"), "1.3.1": AUDIT, "1.4.2": BACKUP,
+      "3.2.1": ERRORS, "4.2.1": (Score.MOSTLY, "访客登记不全。"), "4.3.1": (Score.MOSTLY, "仓储岗位未做背景核查。"),
+      "4.4.1": PARTNERS, "4.8.1": DRILL}, None, None),
+    ("营口汇达耐火有限公司", ZHANG, at(date(2019, 5, 28), 14), {
+        "4.1.2": (Score.NOT_MET, "出口货物存放区未分区标识，也没有视频监控。"), "1.3.1": AUDIT, "4.4.1": PARTNERS},
+     date(2019, 5, 29), None),
+    ("大石桥市海诚矿产有限公司", ZHANG, at(date(2019, 6, 11), 9), {
+        number: (Score.MOSTLY, note) for number, note in [
+            ("1.1.2", "关务负责人未参加培训。"), ("1.1.3", "无内部培训记录。"), ("1.2.1", "单证无复核。"),
+            ("1.2.3", "归类无内部审核。"), ("1.3.1", "未开展内部审计。"), ("1.3.2", "无整改跟踪。"),
+            ("1.4.2", "数据无定期备份。"), ("3.2.1", "报关差错率偏高。"), ("4.2.1", "访客未登记。"),
+            ("4.3.1", "未开展贸易安全培训。"), ("4.4.1", "未评估商业伙伴。"), ("4.8.1", "无应急预案演练。")]},
+     None, None),
+]
+
+
+def seed_coached(firms: dict[str, Enterprise], standard, users: dict, result) -> None:
+    """The COACHED firms' customs assessments, each scored in full (bonus items not claimed), the firms that have
+    one already left as they are."""
+    for name, officer_name, started, shortfalls, shared_on, archived_on in COACHED:
+        firm, officer = firms.get(name), users.get(officer_name)
+        if firm is None or officer is None or _has(firm, AssessmentKind.OFFICER):
+            continue
+        assessment = certification.start_assessment(firm, standard, kind=AssessmentKind.OFFICER, by=officer,
+                                                    now=started)
+        for n, item in enumerate(i for i in standard.items if not i.is_bonus):
+            score, note = shortfalls.get(item.number, (Score.MET, None))
+            certification.score_item(assessment, item, score, note, by=officer, opened_version=0,
+                                     now=started + timedelta(minutes=10 + n))
+        if shared_on is not None:
+            certification.share(assessment, by=officer, now=at(shared_on, 10))
+        if archived_on is not None:
+            certification.close(assessment, by=officer, now=at(archived_on, 10))
+        result.count("certification assessments")

@@ -16,7 +16,8 @@ from tracker.reports.figures import Listing
 LISTINGS: dict[str, Callable[..., Listing]] = {}
 
 # The modules that build sections and register their listings, in the report's order.
-SECTION_MODULES = ("tracker.reports.outreach", "tracker.reports.needs", "tracker.reports.counter")
+SECTION_MODULES = ("tracker.reports.outreach", "tracker.reports.needs", "tracker.reports.counter",
+                   "tracker.reports.certification")
 
 
 def listing(key: str) -> Callable:

@@ -364,7 +364,8 @@ def test_the_dashboard_shows_the_section_in_chinese(client, auth, ratings):
     auth.login("manager-dl")
     html = page(client, dashboard_url(ratings["campaign"]))
     shown = figures_on(html)
-    assert shown == {"ready": "3", "close": "3", "far": "3", "not_assessed": "2", "new": "3"}
+    assert shown == {"ready": "3", "close": "3", "far": "3", "not_assessed": "2", "new": "3",
+                     "overdue_fixes": "0"}
     section = html.split('id="section-certification"')[1].split("</section>")[0]
     for words in ("认证培育", "可申请认证", "接近达标", "差距较大", "尚未评估", "2019年新获认证", "最常失分的条款"):
         assert words in section, words
@@ -526,3 +527,47 @@ def test_the_demo_campaigns_dashboard_shows_yalisi_ready(runner, client):
     assert "营口光阳耐火材料有限公司" in far
     new = page(client, f"/reports/campaigns/{campaign.id}/list/certification.new")
     assert YALISI in new and "2019-09-01" in new and "五矿营口中板有限责任公司" not in new
+
+
+# Fixes overdue ----------------------------------------------------------------------------------------------
+def test_fixes_overdue_are_counted_listed_and_kept_to_the_offices(client, auth, coaching, cast, factory):
+    """A fix (a plan's measure for a shortfall) counts once its deadline is gone and it is not carried into
+    effect; a fix still in time, or done, does not; the office filter keeps its firms' fixes."""
+    from datetime import timedelta
+
+    from tracker.i18n import local_today
+    from tracker.plans import services as plans
+    from tracker.plans.models import MeasureStatus, PlanMeasure
+
+    campaign, firms, a = coaching["campaign"], coaching["firms"], coaching["assessments"]
+    boss = cast.manager_dl
+    byq_item = db.session.get(StandardItem, item_id("1.1.1"))
+    certification.score_item(a["byq"], byq_item, Score.MOSTLY, None, by=cast.officer_byq, opened_version=1)
+    soon = local_today() + timedelta(days=30)
+
+    def fix(key, number):
+        plan = plans.create_plan(firms[key], campaign, "认证培育", boss) if key != "far89" else far89_plan
+        return certification.plan_remediation(a[key], db.session.get(StandardItem, item_id(number)),
+                                              target=f"plan:{plan.id}", description=f"整改{number}", owner=boss,
+                                              deadline=soon, by=boss)
+
+    far89_plan = plans.create_plan(firms["far89"], campaign, "认证培育", boss)
+    late = [fix("far99", "4.8.1"), fix("byq", "1.1.1")]
+    in_time = fix("far89", ordinary()[0])
+    done = fix("far89", ordinary()[1])
+    db.session.flush()
+    gone = local_today() - timedelta(days=3)
+    db.session.execute(sa.update(PlanMeasure).where(PlanMeasure.id.in_([m.id for m in late] + [done.id]))
+                       .values(deadline=gone))
+    db.session.execute(sa.update(PlanMeasure).where(PlanMeasure.id == done.id).values(status=MeasureStatus.DONE))
+    db.session.commit()
+    assert in_time.deadline == soon
+
+    assert values(the_section(campaign, boss))["overdue_fixes"] == 2
+    assert values(the_section(campaign, boss, office=cast.org.yingkou.id))["overdue_fixes"] == 1
+    rows = listed(campaign, boss, "certification.overdue_fixes", {})
+    assert {(m.plan.enterprise.name, m.item.number) for m in rows} == {
+        ("far99认证测试有限公司", "4.8.1"), ("byq认证测试有限公司", "1.1.1")}
+    auth.login("manager-dl")
+    html = page(client, f"/reports/campaigns/{campaign.id}/list/certification.overdue_fixes?{urlencode(YEAR)}")
+    assert "far99认证测试有限公司" in html and "超期天数" in html and f"/plans/{late[0].plan_id}" in html

@@ -56,7 +56,10 @@ from tracker.certification.models import (
 )
 from tracker.certification.rule import PASS_MARK, Result, evaluate
 from tracker.enterprises.models import CreditRating, Enterprise
-from tracker.enterprises.reference import CREDIT_LEVEL_LABELS, CreditRegime
+from tracker.enterprises.reference import CERTIFIED_LEVELS as REGIME_CERTIFIED_LEVELS
+from tracker.enterprises.reference import CREDIT_LEVEL_LABELS, REGIME_STARTS
+from tracker.i18n import local_today
+from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure
 from tracker.extensions import db
 from tracker.i18n import LOCAL_TZ
 from tracker.reports import cache
@@ -72,15 +75,11 @@ SHORT_ITEMS = 10
 ITEM_CHARS = 40
 NOTE_CHARS = 60
 SHORT = (Score.MOSTLY, Score.NOT_MET)
-# The certified levels of every decree; a level ranks with the others it may carry on.
+# The certified levels of every decree (advanced first); a level ranks with the others it may carry on.
 ADVANCED = "advanced_certified"
-CERTIFIED_LEVELS = (ADVANCED, "general_certified", "certified")
+CERTIFIED_LEVELS = tuple(dict.fromkeys(level for levels in REGIME_CERTIFIED_LEVELS.values() for level in levels))
 # The first day of each decree: a history that begins on it records the level the decree carried a firm into.
-DECREE_STARTS = {
-    CreditRegime.DECREE_237: date(2018, 5, 1),
-    CreditRegime.DECREE_251: date(2021, 11, 1),
-    CreditRegime.DECREE_282: date(2026, 4, 1),
-}
+DECREE_STARTS = REGIME_STARTS
 
 
 def sections(scope: ReportScope) -> list[Section]:
@@ -211,7 +210,7 @@ def year_window(scope: ReportScope, years_back: int = 0) -> tuple[date, date]:
 
 def certification_section(scope: ReportScope) -> Section:
     found = readiness(scope)
-    not_assessed, new, new_before = counts(scope)
+    not_assessed, new, new_before, overdue_fixes = counts(scope)
     year, _end = year_window(scope)
     figures = [
         Figure("certification.ready", _("Ready for certification"), found.count(READY), None,
@@ -231,6 +230,10 @@ def certification_section(scope: ReportScope) -> Section:
                listing="certification.new",
                note=_("Roster firms that gained a certified level in the year of the period's end; a level "
                       "carried on under a new decree is not a new one.")),
+        Figure("certification.overdue_fixes", _("Fixes overdue"), overdue_fixes, None,
+               listing="certification.overdue_fixes", better="down",
+               note=_("Measures of the assistance plans that fix a shortfall and are not carried into effect by "
+                      "their deadline, as of today.")),
     ]
     section = Section("certification", _("Certification coaching"), figures=figures,
                       tables=[items_short(found)],
@@ -273,9 +276,16 @@ def sa_day_before(column) -> sa.ColumnElement:
     return add_days(column, -1)
 
 
-def counts(scope: ReportScope) -> tuple[int, int, int]:
-    """(roster firms not assessed, new certifications in the year, in the same days of the year before), in
-    one statement."""
+def _overdue_fix_conditions(scope: ReportScope, today: date) -> list[sa.ColumnElement]:
+    """PlanMeasure (joined to its plan) rows that fix a shortfall of a roster firm in scope, not carried into
+    effect by their deadline, which is gone (a snapshot, as of today)."""
+    return [PlanMeasure.item_id.is_not(None), PlanMeasure.status != MeasureStatus.DONE,
+            PlanMeasure.deadline < today, AssistancePlan.enterprise_id.in_(scope.roster_firms())]
+
+
+def counts(scope: ReportScope) -> tuple[int, int, int, int]:
+    """(roster firms not assessed, new certifications in the year, in the same days of the year before, fixes
+    overdue today), in one statement."""
     low, high = year_window(scope)
     low_before, high_before = year_window(scope, 1)
     not_assessed = (sa.select(sa.func.count()).select_from(RosterEntry)
@@ -285,7 +295,9 @@ def counts(scope: ReportScope) -> tuple[int, int, int]:
                .where(*new_certification_conditions(scope, CreditRating, low, high)).scalar_subquery())
     before = (sa.select(sa.func.count(sa.distinct(CreditRating.enterprise_id)))
               .where(*new_certification_conditions(scope, CreditRating, low_before, high_before)).scalar_subquery())
-    row = cache.execute(sa.select(not_assessed, current, before)).one()
+    overdue = (sa.select(sa.func.count()).select_from(PlanMeasure).join(PlanMeasure.plan)
+               .where(*_overdue_fix_conditions(scope, local_today())).scalar_subquery())
+    row = cache.execute(sa.select(not_assessed, current, before, overdue)).one()
     return tuple(int(v or 0) for v in row)
 
 
@@ -391,6 +403,29 @@ def not_assessed_listing(scope: ReportScope, args) -> Listing:
                contains_eager(RosterEntry.enterprise).joinedload(Enterprise.assigned_officer))
     return Listing("certification.not_assessed", _("Roster firms not assessed"), columns, select, count,
                    options=options)
+
+
+@listing("certification.overdue_fixes")
+def overdue_fixes_listing(scope: ReportScope, args) -> Listing:
+    today = local_today()
+    where = _overdue_fix_conditions(scope, today)
+    select = (sa.select(PlanMeasure).join(PlanMeasure.plan)
+              .join(Enterprise, Enterprise.id == AssistancePlan.enterprise_id).where(*where).order_by(PlanMeasure.deadline, Enterprise.name, PlanMeasure.id))
+    count = sa.select(sa.func.count()).select_from(PlanMeasure).join(PlanMeasure.plan).where(*where)
+    columns = [
+        Column("firm", _("Firm"), lambda m: m.plan.enterprise.name,
+               link=lambda m: url_for("plans.detail", plan_id=m.plan_id), kind="title"),
+        Column("item", _("Item of the standard"), lambda m: m.item.number if m.item else "",
+               link=lambda m: url_for("certification.item", assessment_id=m.assessment_id, item_id=m.item_id)
+               if m.assessment_id else None),
+        Column("measure", _("Measure"), lambda m: _shorten(m.description, NOTE_CHARS)),
+        Column("owner", _("Owner"), lambda m: _officer(m.owner)),
+        Column("deadline", _("Deadline"), lambda m: m.deadline.isoformat(), kind="lead"),
+        Column("late", _("Days overdue"), lambda m: (today - m.deadline).days, align="end"),
+    ]
+    options = (contains_eager(PlanMeasure.plan).contains_eager(AssistancePlan.enterprise),
+               joinedload(PlanMeasure.item), joinedload(PlanMeasure.owner))
+    return Listing("certification.overdue_fixes", _("Fixes overdue"), columns, select, count, options=options)
 
 
 def _level(level: str | None) -> str:

@@ -17,7 +17,7 @@ from tracker.extensions import db
 from tracker.i18n import local_today
 from tracker.notifications.models import Notification, NotificationKind
 from tracker.plans import services as plans
-from tracker.plans.models import AssistancePlan, MeasureStatus, PlanMeasure, PlanStatus
+from tracker.plans.models import MeasureStatus, PlanMeasure, PlanStatus
 
 MET, MOSTLY, NOT_MET = Score.MET, Score.MOSTLY, Score.NOT_MET
 

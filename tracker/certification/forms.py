@@ -12,6 +12,10 @@ from tracker.forms import (
     BoundedDateField, Required, TrackerForm, raise_problem, select_choices, submission_key_field,
 )
 from tracker.uploads import ACCEPT
+from tracker.certification.models import (
+    APPLICATION_TEXT_MAX, CERTIFICATE_MAX, RECEIPT_MAX, level_label,
+)
+from tracker.enterprises.reference import CERTIFIED_LEVELS
 
 
 def version_field(default: str | None = None) -> HiddenField:
@@ -120,10 +124,6 @@ class NewVersionForm(TrackerForm):
 # Each step's form carries the application's version (a form opened before another step was taken is refused
 # as "changed meanwhile"); the new application's form its one-time key. The dates' rules (not in the future, not
 # before the previous step, the level of the regime in force) are the model's and come back at their field.
-from tracker.certification.models import (  # noqa: E402  (this block is appended to the module)
-    APPLICATION_TEXT_MAX, CERTIFICATE_MAX, RECEIPT_MAX, level_label,
-)
-from tracker.enterprises.reference import CERTIFIED_LEVELS  # noqa: E402
 
 # Every level a certification gives under some regime, best first (the model checks it against the day's).
 ALL_CERTIFIED_LEVELS = tuple(dict.fromkeys(level for levels in CERTIFIED_LEVELS.values() for level in levels))

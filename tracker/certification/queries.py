@@ -14,6 +14,7 @@ from tracker.certification.rule import Result, evaluate
 from tracker.extensions import db
 from tracker.pagination import Page
 from tracker.permissions import visible_enterprise_ids
+from tracker.certification.models import CertificationApplication
 
 
 def scope_assessments(stmt: sa.Select, user: User) -> sa.Select:
@@ -145,7 +146,6 @@ def standard_outline(standard: CertificationStandard) -> list[SectionView]:
 
 
 # Applications for certification (认证申请) ---------------------------------------------------------------------
-from tracker.certification.models import CertificationApplication  # noqa: E402  (this block is appended)
 
 
 def scope_applications(stmt: sa.Select, user: User) -> sa.Select:

@@ -31,6 +31,13 @@ from tracker.plans.forms import measure_owners
 from tracker.forms import EmptyForm, db_int, new_submission_key
 from tracker.permissions import STAFF, allow, load_or_404
 from tracker.views import form_status, run_change
+from flask import g
+from tracker.certification.forms import (
+    AcceptForm, ApplicationForm, AuditForm, DecideForm, WithdrawForm,
+)
+from tracker.certification.models import CertificationApplication
+from tracker.forms import error_summary
+from tracker.i18n import local_today
 
 bp = Blueprint("certification", __name__)
 CONTACT = Role.ENTERPRISE_CONTACT
@@ -527,14 +534,7 @@ def certification_for_firm(enterprise, user):
 # The firm's page lists its applications and offers staff the new application's form; an application's page shows
 # its timeline and, to staff of the firm's office, one form per next step. The firm's contacts read their own
 # firm's applications (no forms; a change is a 403); another firm's contact gets a 404, like none.
-from flask import g  # noqa: E402  (this block is appended to the module)
 
-from tracker.certification.forms import (  # noqa: E402
-    AcceptForm, ApplicationForm, AuditForm, DecideForm, WithdrawForm,
-)
-from tracker.certification.models import CertificationApplication  # noqa: E402
-from tracker.forms import error_summary  # noqa: E402
-from tracker.i18n import local_today  # noqa: E402
 
 APPLICATION_STEPS = {"accept": AcceptForm, "audit": AuditForm, "decide": DecideForm, "withdraw": WithdrawForm}
 

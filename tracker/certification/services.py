@@ -39,6 +39,12 @@ from tracker.permissions import STAFF, can_see_office
 from tracker.plans import services as plans_services
 from tracker.plans.models import AssistancePlan, PlanMeasure
 from tracker.types import utcnow
+from tracker.certification.models import (
+    OPEN_APPLICATION_STATUSES, ApplicationStatus, CertificationApplication,
+)
+from tracker.enterprises.reference import regime_in_force
+from tracker.enterprises.services import CreditError, record_credit_rating
+from tracker.i18n import local_today
 
 # The certification's clock: utcnow, which tests replace to stand on a day of 2019.
 clock = utcnow
@@ -636,13 +642,6 @@ def evidence_path(evidence: Evidence):
 # Staff of the firm's office subtree record a firm's application and take it through its steps; the firm's
 # contacts read it. Each step takes ``today=`` (the office's day, tracker.i18n.local_today by default): no step
 # is dated after it, so the demo replays 2019 as of 2019.
-from tracker.certification.models import (  # noqa: E402  (this block is appended to the module)
-    OPEN_APPLICATION_STATUSES, ApplicationStatus, CertificationApplication,
-)
-from tracker.enterprises.reference import regime_in_force  # noqa: E402
-from tracker.enterprises.services import CreditError, record_credit_rating  # noqa: E402
-from tracker.i18n import local_today  # noqa: E402
-from sqlalchemy.orm import joinedload  # noqa: E402
 
 
 def can_see_application(user: User, application: CertificationApplication) -> bool:

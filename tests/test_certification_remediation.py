@@ -193,7 +193,9 @@ def test_a_fix_goes_into_an_approved_plan_or_a_new_one_never_into_one_awaiting_a
     db.session.commit()
     assert fix.plan_id == plan.id and plan.status is PlanStatus.IN_PROGRESS
     # The plan cannot be completed while the fix is not carried into effect.
-    assert any("明确关务岗位职责" in b or "措施" in b for b in plans.completion_blockers(plan))
+    db.session.expire(plan, ["measures"])
+    assert [m.item_id is not None for m in plan.measures] == [False, True]
+    assert [b for b in plans.completion_blockers(plan) if "2" in b]  # both measures not done, the fix one of them
 
 
 def test_rescoring_after_the_fix_keeps_the_history_and_the_fix_stays_in_the_plan(client, auth, cast, coached):

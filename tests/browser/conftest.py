@@ -165,6 +165,16 @@ def open_user_menu(page, phone: bool = True) -> None:
     expect(sign_out).to_be_visible()
 
 
+def sign_in_on(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in on *page* (of any context) and wait for the signed-in page, so that a goto next does not race
+    the sign-in's redirect."""
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("button", name="登录")).to_have_count(0)
+
+
 @pytest.fixture
 def sign_in(page):
     def do(username: str, password: str = DEMO_PASSWORD):

@@ -16,7 +16,7 @@ import segno
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import sign_in_on as sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -28,13 +28,6 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 
 
-def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    # Wait for the page signed in, so that a goto next does not race the sign-in's redirect.
-    expect(page.get_by_role("button", name="登录")).to_have_count(0)
 
 
 def _yingkou(db):

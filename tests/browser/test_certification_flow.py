@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import sign_in_on as sign_in
 from tracker.i18n import local_today
 
 pytestmark = pytest.mark.browser
@@ -26,12 +27,6 @@ DESKTOP = {"width": 1280, "height": 800}
 ON_THE_PHONE = ("1.1.1", "3.2.1")
 
 
-def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("button", name="登录")).to_have_count(0)
 
 
 def prepare(live_app, token: str) -> dict:
